@@ -1,0 +1,65 @@
+// The whole HTTP app, built from its dependencies: main.ts runs it, tests inject into it.
+import { randomUUID } from 'node:crypto';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { ApiDeps } from './deps.js';
+import { installErrorHandlers } from './errors.js';
+import { healthRoutes } from './routes/health.route.js';
+import { jobsRoutes } from './routes/jobs.route.js';
+import { removeBgRoute } from './routes/remove-bg.route.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Accept the caller's X-Request-Id when it is sane, so one id follows a request end to end.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    logController: new LogController({ disableRequestLogging: true }), // one line per request, below
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.routeOptions.logLevel === 'warn' && reply.statusCode < 400) return; // health probes
+    req.log.info(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  installErrorHandlers(app, config.MAX_UPLOAD_BYTES);
+  await app.register(multipart, {
+    limits: { fileSize: config.MAX_UPLOAD_BYTES, files: 1, fields: 10, parts: 12, fieldSize: 1024 },
+  });
+
+  // OpenAPI document generated from the route schemas; /docs serves Swagger UI's bundled assets.
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Cutout API',
+        version: '1.0.0',
+        description: 'Background removal for advertising images: upload, follow the job, download the PNG cutout.',
+      },
+      servers: config.PUBLIC_URL ? [{ url: config.PUBLIC_URL }] : [],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', logLevel: 'warn' });
+  app.get('/openapi.json', { schema: { hide: true }, logLevel: 'warn' }, async () => app.swagger());
+
+  removeBgRoute(app, deps);
+  jobsRoutes(app, deps);
+  healthRoutes(app, deps);
+  return app;
+}

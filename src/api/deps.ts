@@ -1,0 +1,22 @@
+// What the api needs from the outside world, passed in so tests can build the real app.
+import type { Config } from '../config.js';
+import type { JobQueue } from '../jobs/queue.js';
+import type { Logger } from '../logger.js';
+import type { BlobStore } from '../storage/blob-store.js';
+
+export interface ApiDeps {
+  config: Config;
+  queue: Pick<JobQueue, 'enqueue' | 'view' | 'ping'>;
+  store: BlobStore;
+  logger: Logger;
+}
+
+/** Links to a job's resources: absolute when PUBLIC_URL is set, else relative to the api. */
+export function jobLinks(config: Pick<Config, 'PUBLIC_URL'>, jobId: string) {
+  const base = config.PUBLIC_URL.replace(/\/$/, '');
+  return {
+    status: `${base}/status/${jobId}`,
+    result: `${base}/result/${jobId}`,
+    events: `${base}/events/${jobId}`,
+  };
+}

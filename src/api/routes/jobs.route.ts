@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify';
+import { isJobId, type StatusView } from '../../jobs/contract.js';
+import { NotFoundError } from '../../errors.js';
+import { jobLinks, type ApiDeps } from '../deps.js';
+import { S } from '../schemas.js';
+
+export function unknownJob(jobId: string): NotFoundError {
+  return new NotFoundError(
+    `No job with id "${jobId.slice(0, 64)}" exists. It may never have existed, or it expired and was deleted.`,
+    'job_not_found',
+  );
+}
+
+/** The status view of a job, with its links, or a 404 error. */
+export async function loadView({ config, queue }: ApiDeps, jobId: string): Promise<StatusView> {
+  if (!isJobId(jobId)) throw unknownJob(jobId);
+  const view = await queue.view(jobId);
+  if (!view) throw unknownJob(jobId);
+  if (view.status === 'done') view.result_url = jobLinks(config, jobId).result;
+  return view;
+}
+
+export function jobsRoutes(app: FastifyInstance, deps: ApiDeps) {
+  app.get<{ Params: { job_id: string } }>(
+    '/status/:job_id',
+    {
+      schema: {
+        summary: 'The state of a job',
+        description: 'status is one of queued, processing, done, failed, canceled.',
+        params: S.jobParams,
+        response: { 200: S.status, 404: S.error },
+      },
+    },
+    async (req) => loadView(deps, req.params.job_id),
+  );
+
+  app.get<{ Params: { job_id: string } }>(
+    '/result/:job_id',
+    {
+      schema: {
+        summary: 'The cutout: a PNG with a transparent background',
+        description: 'Answers 404 with a JSON reason until the job is done, and for failed, canceled or unknown jobs.',
+        params: S.jobParams,
+        produces: ['image/png'],
+        response: { 200: { type: 'string', format: 'binary', description: 'RGBA PNG' }, 404: S.error },
+      },
+    },
+    async (req, reply) => {
+      const view = await loadView(deps, req.params.job_id);
+      switch (view.status) {
+        case 'queued':
+        case 'processing':
+          throw new NotFoundError(`The result is not ready yet: the job is ${view.status}. Try again when its status is done.`, 'result_not_ready');
+        case 'failed':
+          throw new NotFoundError(`The job failed, so there is no result: ${view.error ?? 'unknown reason'}`, 'job_failed');
+        case 'canceled':
+          throw new NotFoundError('The job was canceled, so there is no result.', 'job_canceled');
+        case 'done':
+          break;
+      }
+      const blob = await deps.store.openResult(view.job_id);
+      if (!blob) throw new NotFoundError('The result has expired and was deleted. Please upload the image again.', 'result_expired');
+      const name = view.filename.replace(/\.[A-Za-z0-9]{1,5}$/, '') + '-cutout.png';
+      return reply
+        .header('content-type', 'image/png')
+        .header('content-length', blob.size)
+        .header('cache-control', 'private, max-age=3600, immutable')
+        .header('content-disposition', `inline; filename="${name.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`)
+        .send(blob.stream);
+    },
+  );
+}

@@ -1,0 +1,111 @@
+// The one place that reads process.env. Every setting is listed in .env.example and the README.
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max);
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0),
+);
+
+export const MODEL_NAMES = ['isnet-general-use', 'isnet-quint8', 'custom'] as const;
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(0, 65535).default(8000),
+  /** Public base URL used in Location headers and result links; empty means relative links. */
+  PUBLIC_URL: z.union([z.literal(''), z.url()]).default(''),
+  REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  QUEUE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only')
+    .default('remove-bg'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** Where assembled model weights are cached; defaults to DATA_DIR/models. */
+  MODEL_DIR: z.string().default(''),
+  MODEL: z.enum(MODEL_NAMES).default('isnet-general-use'),
+  /** With MODEL=custom: path to an ISNet-compatible .onnx file, and its sha256. */
+  MODEL_PATH: z.string().default(''),
+  MODEL_SHA256: z.union([z.literal(''), z.string().regex(/^[a-f0-9]{64}$/, '64 hex digits')]).default(''),
+  INFERENCE_THREADS: int(1, 256).default(os.availableParallelism()),
+  WORKER_CONCURRENCY: int(1, 64).default(1),
+  MAX_UPLOAD_BYTES: int(1024).default(25 * 1024 * 1024),
+  MAX_IMAGE_PIXELS: int(1).default(50_000_000),
+  JOB_ATTEMPTS: int(1, 20).default(3),
+  RESULT_TTL_MINUTES: z.coerce.number().positive().max(60 * 24 * 365).default(60),
+  CLEANUP_INTERVAL_SECONDS: int(1, 86_400).default(60),
+  SHUTDOWN_GRACE_SECONDS: int(1, 3600).default(30),
+  PNG_COMPRESSION_LEVEL: int(0, 9).default(6),
+  RATE_LIMIT_PER_MINUTE: int(0).default(60),
+  CORS_ORIGINS: csv.default([]),
+  API_KEYS: csv.default([]),
+  API_KEYS_FILE: z.string().default(''),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: bool.optional(),
+  /** The local demo starts redis-server itself when nothing answers on REDIS_URL. */
+  START_LOCAL_REDIS: bool.default(true),
+  WORKER_METRICS_PORT: int(0, 65535).default(9100),
+});
+
+type Raw = z.infer<typeof configSchema>;
+
+export interface Config extends Omit<Raw, 'MODEL_DIR' | 'LOG_PRETTY'> {
+  MODEL_DIR: string;
+  LOG_PRETTY: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment once. A bad value throws a ConfigError that names the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const known = Object.fromEntries(
+    Object.keys(configSchema.shape)
+      .filter((k) => env[k] !== undefined && env[k] !== '')
+      .map((k) => [k, env[k]]),
+  );
+  const parsed = configSchema.safeParse(known);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const key = String(i.path[0] ?? '?');
+      return `  ${key}=${JSON.stringify(env[key] ?? '')}: ${i.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  if (c.MODEL === 'custom' && (!c.MODEL_PATH || !c.MODEL_SHA256)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  MODEL=custom needs MODEL_PATH (an .onnx file) and MODEL_SHA256 (its checksum)',
+    );
+  }
+  return {
+    ...c,
+    DATA_DIR: path.resolve(c.DATA_DIR),
+    MODEL_DIR: path.resolve(c.MODEL_DIR || path.join(c.DATA_DIR, 'models')),
+    LOG_PRETTY: c.LOG_PRETTY ?? c.NODE_ENV === 'development',
+  };
+}
+
+/** For process entry points: print the reason and exit non-zero instead of a stack trace. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,59 @@
+// Pixel arithmetic around the model, as rembg does it for isnet-general-use. Pure functions on
+// typed arrays, so they are unit-tested without the model.
+
+/**
+ * Packed RGB (HWC, uint8) → planar NCHW float32: each value divided by the image's maximum, then
+ * (v - mean) / std per channel.
+ */
+export function toModelInput(
+  rgb: Uint8Array,
+  size: number,
+  mean: readonly [number, number, number],
+  std: readonly [number, number, number],
+): Float32Array {
+  const plane = size * size;
+  if (rgb.length !== plane * 3) throw new Error(`expected ${plane * 3} bytes of RGB, got ${rgb.length}`);
+  let max = 0;
+  for (let i = 0; i < rgb.length; i++) if (rgb[i]! > max) max = rgb[i]!;
+  const scale = 1 / Math.max(max, 1e-6);
+  const out = new Float32Array(plane * 3);
+  for (let c = 0; c < 3; c++) {
+    const m = mean[c]!;
+    const s = 1 / std[c]!;
+    const base = c * plane;
+    for (let p = 0, j = c; p < plane; p++, j += 3) out[base + p] = (rgb[j]! * scale - m) * s;
+  }
+  return out;
+}
+
+/** The model's first output plane, min-max normalised to 0..255 (truncated, like numpy's astype). */
+export function toMask(pred: Float32Array, plane: number): Uint8Array {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < plane; i++) {
+    const v = pred[i]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const out = new Uint8Array(plane);
+  const range = hi - lo;
+  if (!(range > 0)) return out; // a flat prediction: nothing is foreground
+  const k = 255 / range;
+  for (let i = 0; i < plane; i++) out[i] = Math.floor((pred[i]! - lo) * k);
+  return out;
+}
+
+/**
+ * Writes the mask into the alpha channel of packed RGBA pixels, in place. Where the input already
+ * had transparency, the result keeps it: alpha = mask × original alpha.
+ */
+export function applyMask(rgba: Uint8Array, mask: Uint8Array, inputHadAlpha: boolean): Uint8Array {
+  const n = mask.length;
+  if (rgba.length !== n * 4) throw new Error(`mask has ${n} pixels, image has ${rgba.length / 4}`);
+  if (inputHadAlpha) {
+    for (let i = 0, j = 3; i < n; i++, j += 4) rgba[j] = Math.round((mask[i]! * rgba[j]!) / 255);
+  } else {
+    for (let i = 0, j = 3; i < n; i++, j += 4) rgba[j] = mask[i]!;
+  }
+  return rgba;
+}

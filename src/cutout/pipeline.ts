@@ -1,0 +1,136 @@
+// decode + orient → model → mask → alpha → PNG. Free of queue and HTTP code: used by the worker,
+// the CLI and the benchmark.
+import sharp from 'sharp';
+import { InvalidImageError } from '../errors.js';
+import { applyMask, toMask, toModelInput } from './compose.js';
+import { ensureModelFile, resolveModel, type ResolvedModel } from './models.js';
+import { createSession, type SegmentationSession } from './session.js';
+
+export const STAGES = ['decoding', 'inference', 'compositing', 'encoding'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export interface PipelineOptions {
+  model: string;
+  modelDir: string;
+  customModel?: { path: string; sha256: string };
+  threads: number;
+  maxPixels: number;
+  pngCompressionLevel: number;
+  cpuArena?: boolean;
+  memPattern?: boolean;
+}
+
+export interface CutoutResult {
+  png: Buffer;
+  width: number;
+  height: number;
+  /** Milliseconds spent in each stage. */
+  timings: Record<Stage, number>;
+}
+
+/** Called before each stage starts; it may throw to stop the work at that boundary. */
+export type StageHook = (stage: Stage) => void | Promise<void>;
+
+// sharp keeps its own thread pool; one libvips thread per core is plenty next to onnxruntime.
+sharp.concurrency(Math.max(1, Math.min(4, sharp.concurrency())));
+
+export class CutoutPipeline {
+  private constructor(
+    readonly model: ResolvedModel,
+    private readonly session: SegmentationSession,
+    private readonly opts: PipelineOptions,
+  ) {}
+
+  static async create(opts: PipelineOptions): Promise<CutoutPipeline> {
+    const model = resolveModel(opts.model, opts.customModel);
+    const file = await ensureModelFile(model, opts.modelDir);
+    const session = await createSession(file, {
+      threads: opts.threads,
+      cpuArena: opts.cpuArena,
+      memPattern: opts.memPattern,
+    });
+    return new CutoutPipeline(model, session, opts);
+  }
+
+  async process(input: Buffer, beforeStage?: StageHook): Promise<CutoutResult> {
+    const { size, mean, std } = this.model.spec;
+    const timings = { decoding: 0, inference: 0, compositing: 0, encoding: 0 } as Record<Stage, number>;
+    let stage: Stage = 'decoding';
+    let t0 = performance.now();
+    const enter = async (next: Stage) => {
+      const now = performance.now();
+      timings[stage] += now - t0;
+      await beforeStage?.(next);
+      stage = next;
+      t0 = performance.now();
+    };
+
+    await beforeStage?.('decoding');
+    const decoded = await decode(input, this.opts.maxPixels);
+    const { width, height } = decoded;
+    const rgb = await sharp(decoded.rgba, { raw: { width, height, channels: 4 } })
+      .removeAlpha()
+      .resize(size, size, { fit: 'fill', kernel: 'lanczos3' })
+      .raw()
+      .toBuffer();
+    const tensor = toModelInput(rgb, size, mean, std);
+
+    await enter('inference');
+    const pred = await this.session.run(tensor, size);
+
+    await enter('compositing');
+    const small = toMask(pred, size * size);
+    const mask = await sharp(small, { raw: { width: size, height: size, channels: 1 } })
+      .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
+      .extractChannel(0)
+      .raw()
+      .toBuffer();
+    const rgba = applyMask(decoded.rgba, mask, decoded.hasAlpha);
+
+    await enter('encoding');
+    const png = await sharp(rgba, { raw: { width, height, channels: 4 } })
+      .png({ compressionLevel: this.opts.pngCompressionLevel, adaptiveFiltering: false })
+      .toBuffer();
+    timings.encoding += performance.now() - t0;
+    return { png, width, height, timings };
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+interface Decoded {
+  rgba: Uint8Array;
+  width: number;
+  height: number;
+  hasAlpha: boolean;
+}
+
+/** First frame, EXIF-oriented, sRGB, 8 bits, RGBA. Bad bytes become an InvalidImageError. */
+async function decode(input: Buffer, maxPixels: number): Promise<Decoded> {
+  try {
+    const img = sharp(input, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 });
+    const meta = await img.metadata();
+    const { data, info } = await img
+      .rotate()
+      .toColourspace('srgb')
+      .ensureAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 4) throw new Error(`decoded to ${info.channels} channels`);
+    return { rgba: data, width: info.width, height: info.height, hasAlpha: meta.hasAlpha ?? false };
+  } catch (err) {
+    throw new InvalidImageError(describeDecodeError(err));
+  }
+}
+
+function describeDecodeError(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  if (/pixel limit/i.test(text)) return 'The image has more pixels than this service accepts. Please resize it and try again.';
+  if (/unsupported image format/i.test(text)) return 'This file is not a supported image. Upload a JPEG, PNG or WebP file.';
+  if (/premature|truncat|end of (file|stream|data)|unexpected end/i.test(text))
+    return 'The image file is incomplete (it looks truncated). Please upload the whole file.';
+  if (/crc|checksum/i.test(text)) return 'The PNG file is damaged (a checksum does not match). Please export it again.';
+  return 'The image could not be decoded: the file is damaged or not a real image.';
+}

@@ -1,0 +1,47 @@
+// One onnxruntime session per process, loaded once.
+import * as ort from 'onnxruntime-node';
+
+export interface SessionOptions {
+  threads: number;
+  /** onnxruntime's CPU arena: faster repeated runs, larger resident memory. */
+  cpuArena?: boolean;
+  memPattern?: boolean;
+}
+
+export interface SegmentationSession {
+  readonly inputName: string;
+  readonly outputName: string;
+  /** Runs the model on an NCHW float32 tensor of side `size`; returns the first output's data. */
+  run(input: Float32Array, size: number): Promise<Float32Array>;
+  release(): Promise<void>;
+}
+
+export async function createSession(modelPath: string, opts: SessionOptions): Promise<SegmentationSession> {
+  const session = await ort.InferenceSession.create(modelPath, {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: opts.threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    enableCpuMemArena: opts.cpuArena ?? true,
+    enableMemPattern: opts.memPattern ?? true,
+  });
+  const inputName = session.inputNames[0];
+  const outputName = session.outputNames[0];
+  if (!inputName || !outputName) throw new Error(`model ${modelPath} has no inputs or outputs`);
+  return {
+    inputName,
+    outputName,
+    async run(input, size) {
+      const tensor = new ort.Tensor('float32', input, [1, 3, size, size]);
+      const out = await session.run({ [inputName]: tensor });
+      const result = out[outputName];
+      if (!result) throw new Error(`model returned no output "${outputName}"`);
+      const data = result.data;
+      if (!(data instanceof Float32Array)) throw new Error(`model output is ${result.type}, expected float32`);
+      for (const t of Object.values(out)) if (t !== result) t.dispose();
+      return data;
+    },
+    release: () => session.release(),
+  };
+}

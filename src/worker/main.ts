@@ -1,0 +1,28 @@
+// The worker process: loads the model once, then takes jobs from Redis until told to stop.
+import { loadConfigOrExit } from '../config.js';
+import { createLogger } from '../logger.js';
+import { FsBlobStore } from '../storage/fs-store.js';
+import { startWorker } from './worker.js';
+
+const config = loadConfigOrExit();
+const logger = createLogger(config, 'worker');
+
+try {
+  const running = await startWorker(config, new FsBlobStore(config.DATA_DIR), logger);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'signal received');
+      running.shutdown().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+} catch (err) {
+  logger.fatal({ err }, 'worker failed to start');
+  process.exitCode = 1;
+  setTimeout(() => process.exit(1), 200).unref();
+}

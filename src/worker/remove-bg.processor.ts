@@ -1,0 +1,99 @@
+// One job: input blob → cutout pipeline → result blob, reporting progress as data.
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { CutoutResult, Stage, StageHook } from '../cutout/pipeline.js';
+import { STAGES } from '../cutout/pipeline.js';
+import { InvalidImageError, JobCanceledError } from '../errors.js';
+import { CANCELED_REASON, type JobData, type JobProgress, type JobResult } from '../jobs/contract.js';
+import type { Logger } from '../logger.js';
+import type { BlobStore } from '../storage/blob-store.js';
+
+export interface Cutter {
+  readonly modelName: string;
+  process(input: Buffer, beforeStage?: StageHook): Promise<CutoutResult>;
+}
+
+export interface ProcessorDeps {
+  cutter: Cutter;
+  store: BlobStore;
+  logger: Logger;
+  /** True when a client asked to cancel the job; checked at every stage boundary. */
+  isCanceled?: (jobId: string) => Promise<boolean>;
+}
+
+/**
+ * Share of the processing time each stage takes, learned from finished jobs (exponential moving
+ * average), so that percentages move in proportion to time rather than by stage count.
+ */
+export class StageWeights {
+  private share: Record<Stage, number> = { decoding: 0.05, inference: 0.85, compositing: 0.05, encoding: 0.05 };
+
+  learn(timings: Record<Stage, number>): void {
+    const total = STAGES.reduce((s, k) => s + timings[k], 0);
+    if (!(total > 0)) return;
+    for (const k of STAGES) this.share[k] = 0.8 * this.share[k] + 0.2 * (timings[k] / total);
+  }
+
+  /** Percent complete when `stage` starts. */
+  startOf(stage: Stage): number {
+    let sum = 0;
+    for (const k of STAGES) {
+      if (k === stage) break;
+      sum += this.share[k];
+    }
+    return Math.min(99, Math.round(sum * 100));
+  }
+}
+
+export const INTERNAL_FAILURE =
+  'The server could not process this image because of an internal error. Please try again later.';
+
+export function createRemoveBgProcessor(deps: ProcessorDeps) {
+  const weights = new StageWeights();
+
+  return async function processRemoveBg(job: Job<JobData, JobResult>): Promise<JobResult> {
+    const jobId = job.id!;
+    const log = deps.logger.child({ jobId, requestId: job.data.requestId, attempt: job.attemptsMade + 1 });
+    const started = performance.now();
+    let lastPercent = -1;
+    const beforeStage: StageHook = async (stage) => {
+      if (deps.isCanceled && (await deps.isCanceled(jobId))) throw new JobCanceledError();
+      const percent = Math.max(lastPercent, weights.startOf(stage));
+      lastPercent = percent;
+      const progress: JobProgress = { stage, percent };
+      await job.updateProgress(progress);
+      log.debug({ stage, percent }, 'stage');
+    };
+
+    try {
+      const input = await deps.store.readInput(jobId).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') throw new InvalidImageError('The uploaded file is no longer available. Please upload it again.');
+        throw err;
+      });
+      const out = await deps.cutter.process(input, beforeStage);
+      if (deps.isCanceled && (await deps.isCanceled(jobId))) throw new JobCanceledError();
+      await deps.store.putResult(jobId, out.png);
+      weights.learn(out.timings);
+      const result: JobResult = {
+        width: out.width,
+        height: out.height,
+        bytes: out.png.length,
+        model: deps.cutter.modelName,
+        timings: Object.fromEntries(STAGES.map((s) => [s, Math.round(out.timings[s])])) as JobResult['timings'],
+      };
+      log.info({ ms: Math.round(performance.now() - started), ...result.timings, outcome: 'done' }, 'job done');
+      return result;
+    } catch (err) {
+      if (err instanceof JobCanceledError) {
+        await deps.store.deleteJob(jobId);
+        log.info({ outcome: 'canceled' }, 'job canceled');
+        throw new UnrecoverableError(CANCELED_REASON);
+      }
+      if (err instanceof InvalidImageError) {
+        log.info({ outcome: 'failed', reason: err.message }, 'job failed: bad image');
+        throw new UnrecoverableError(err.message);
+      }
+      log.error({ err, outcome: 'error' }, 'job attempt failed');
+      throw new Error(INTERNAL_FAILURE, { cause: err });
+    }
+  };
+}

@@ -1,0 +1,73 @@
+// Builds a running worker from its parts, so tests and main.ts start it the same way.
+import { Worker } from 'bullmq';
+import type { Config } from '../config.js';
+import { CutoutPipeline } from '../cutout/pipeline.js';
+import type { JobData, JobResult } from '../jobs/contract.js';
+import { createRedis } from '../jobs/queue.js';
+import type { Logger } from '../logger.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { createRemoveBgProcessor } from './remove-bg.processor.js';
+
+export interface RunningWorker {
+  worker: Worker<JobData, JobResult>;
+  pipeline: CutoutPipeline;
+  /** Stops taking jobs, waits up to the grace period for jobs in hand, then closes. */
+  shutdown(): Promise<void>;
+}
+
+export async function startWorker(config: Config, store: BlobStore, logger: Logger): Promise<RunningWorker> {
+  const t0 = performance.now();
+  const pipeline = await CutoutPipeline.create({
+    model: config.MODEL,
+    modelDir: config.MODEL_DIR,
+    customModel: config.MODEL === 'custom' ? { path: config.MODEL_PATH, sha256: config.MODEL_SHA256 } : undefined,
+    threads: config.INFERENCE_THREADS,
+    maxPixels: config.MAX_IMAGE_PIXELS,
+    pngCompressionLevel: config.PNG_COMPRESSION_LEVEL,
+  });
+  logger.info(
+    { model: pipeline.model.spec.name, threads: config.INFERENCE_THREADS, ms: Math.round(performance.now() - t0) },
+    'model loaded',
+  );
+
+  const connection = createRedis(config.REDIS_URL, 'worker');
+  const processor = createRemoveBgProcessor({
+    cutter: { modelName: pipeline.model.spec.name, process: (input, hook) => pipeline.process(input, hook) },
+    store,
+    logger,
+  });
+  const worker = new Worker<JobData, JobResult>(config.QUEUE_NAME, processor, {
+    connection,
+    concurrency: config.WORKER_CONCURRENCY,
+    // A job in hand keeps its lock renewed; a worker killed mid-job loses it within 30 s and the
+    // job is handed to another worker.
+    lockDuration: 30_000,
+    stalledInterval: 15_000,
+    maxStalledCount: 2,
+  });
+  worker.on('error', (err) => logger.error({ err }, 'worker error'));
+  worker.on('failed', (job, err) => {
+    if (job) logger.info({ jobId: job.id, attempt: job.attemptsMade, reason: err.message }, 'job attempt ended in failure');
+  });
+  await worker.waitUntilReady();
+  logger.info({ queue: config.QUEUE_NAME, concurrency: config.WORKER_CONCURRENCY }, 'worker ready');
+
+  let closing: Promise<void> | undefined;
+  const shutdown = () =>
+    (closing ??= (async () => {
+      logger.info({ graceSeconds: config.SHUTDOWN_GRACE_SECONDS }, 'worker shutting down: finishing jobs in hand');
+      let timer: NodeJS.Timeout | undefined;
+      const graceful = worker.close();
+      const timedOut = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), config.SHUTDOWN_GRACE_SECONDS * 1000);
+      });
+      if (await Promise.race([graceful.then(() => false), timedOut])) {
+        logger.warn('grace period over: handing the jobs in hand back to the queue');
+        await worker.close(true);
+      }
+      clearTimeout(timer);
+      await pipeline.release();
+      connection.disconnect();
+    })());
+  return { worker, pipeline, shutdown };
+}

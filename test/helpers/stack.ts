@@ -1,0 +1,102 @@
+// The real service in-process: a private Redis, the real api listening on a free port, and real
+// workers with the real model. One per test file.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/api/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createRedis, JobQueue } from '../../src/jobs/queue.js';
+import { createLogger } from '../../src/logger.js';
+import { FsBlobStore } from '../../src/storage/fs-store.js';
+import { startWorker, type RunningWorker } from '../../src/worker/worker.js';
+import type { StatusView } from '../../src/jobs/contract.js';
+import { startTestRedis } from './redis.js';
+
+/** Assembled model weights are cached across test runs here. */
+export const TEST_MODEL_DIR = path.join(os.tmpdir(), 'cutout-test-models');
+
+export interface Stack {
+  config: Config;
+  baseUrl: string;
+  app: FastifyInstance;
+  queue: JobQueue;
+  store: FsBlobStore;
+  redisUrl: string;
+  workers: RunningWorker[];
+  addWorker(): Promise<RunningWorker>;
+  upload(body: Buffer, filename?: string): Promise<Response>;
+  waitFor(jobId: string, until?: (v: StatusView) => boolean, timeoutMs?: number): Promise<StatusView>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(opts: { workers?: number; env?: Record<string, string> } = {}): Promise<Stack> {
+  const redis = await startTestRedis();
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-data-'));
+  const config = loadConfig({
+    REDIS_URL: redis.url,
+    DATA_DIR: dataDir,
+    MODEL_DIR: TEST_MODEL_DIR,
+    QUEUE_NAME: `test-${randomUUID().slice(0, 8)}`,
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    LOG_PRETTY: 'false',
+    INFERENCE_THREADS: String(os.availableParallelism()),
+    SHUTDOWN_GRACE_SECONDS: '20',
+    ...opts.env,
+  });
+  const logger = createLogger(config, 'test');
+  const store = new FsBlobStore(config.DATA_DIR);
+  const connection = createRedis(config.REDIS_URL, 'producer');
+  const queue = new JobQueue(connection, {
+    name: config.QUEUE_NAME,
+    attempts: config.JOB_ATTEMPTS,
+    ttlSeconds: Math.round(config.RESULT_TTL_MINUTES * 60),
+  });
+  const app = await buildApp({ config, queue, store, logger });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const workers: RunningWorker[] = [];
+  const addWorker = async () => {
+    const w = await startWorker(config, store, logger);
+    workers.push(w);
+    return w;
+  };
+  for (let i = 0; i < (opts.workers ?? 1); i++) await addWorker();
+
+  return {
+    config,
+    baseUrl,
+    app,
+    queue,
+    store,
+    redisUrl: redis.url,
+    workers,
+    addWorker,
+    upload(body, filename = 'image.jpg') {
+      const form = new FormData();
+      form.append('file', new Blob([new Uint8Array(body)]), filename);
+      return fetch(`${baseUrl}/remove-bg`, { method: 'POST', body: form });
+    },
+    async waitFor(jobId, until = (v) => ['done', 'failed', 'canceled'].includes(v.status), timeoutMs = 120_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const res = await fetch(`${baseUrl}/status/${jobId}`);
+        const view = (await res.json()) as StatusView;
+        if (res.ok && until(view)) return view;
+        if (Date.now() > deadline) throw new Error(`job ${jobId} still ${view.status} after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async stop() {
+      await Promise.all(workers.map((w) => w.shutdown()));
+      await app.close();
+      await queue.close();
+      connection.disconnect();
+      await redis.cleanup();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('config', () => {
+  it('has defaults that make the local demo work', () => {
+    const c = loadConfig({});
+    assert.equal(c.REDIS_URL, 'redis://127.0.0.1:6379');
+    assert.equal(c.PORT, 8000);
+    assert.equal(c.DATA_DIR, path.resolve('./data'));
+    assert.equal(c.MODEL_DIR, path.resolve('./data/models'));
+    assert.equal(c.MODEL, 'isnet-general-use');
+    assert.equal(c.WORKER_CONCURRENCY, 1);
+    assert.equal(c.MAX_UPLOAD_BYTES, 25 * 1024 * 1024);
+    assert.equal(c.MAX_IMAGE_PIXELS, 50_000_000);
+    assert.equal(c.JOB_ATTEMPTS, 3);
+    assert.equal(c.RESULT_TTL_MINUTES, 60);
+    assert.ok(c.INFERENCE_THREADS >= 1);
+  });
+
+  it('parses values from the environment', () => {
+    const c = loadConfig({ PORT: '9000', MODEL: 'isnet-quint8', WORKER_CONCURRENCY: '2', CORS_ORIGINS: 'https://a.example, https://b.example', LOG_PRETTY: 'false' });
+    assert.equal(c.PORT, 9000);
+    assert.equal(c.MODEL, 'isnet-quint8');
+    assert.equal(c.WORKER_CONCURRENCY, 2);
+    assert.deepEqual(c.CORS_ORIGINS, ['https://a.example', 'https://b.example']);
+    assert.equal(c.LOG_PRETTY, false);
+  });
+
+  for (const [key, value] of [
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['REDIS_URL', 'not a url'],
+    ['MODEL', 'u2net-banana'],
+    ['WORKER_CONCURRENCY', '0'],
+    ['INFERENCE_THREADS', '1.5'],
+    ['LOG_LEVEL', 'loud'],
+  ] as const) {
+    it(`rejects ${key}=${value} with a message naming the variable`, () => {
+      assert.throws(() => loadConfig({ [key]: value }), (err: Error) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, new RegExp(`${key}=`));
+        return true;
+      });
+    });
+  }
+
+  it('requires a path and a checksum for a custom model', () => {
+    assert.throws(() => loadConfig({ MODEL: 'custom' }), /MODEL_PATH/);
+    assert.throws(() => loadConfig({ MODEL: 'custom', MODEL_PATH: '/m.onnx', MODEL_SHA256: 'abc' }), /MODEL_SHA256/);
+  });
+});

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { UnrecoverableError, type Job } from 'bullmq';
+import { pino } from 'pino';
+import { STAGES, type StageHook } from '../../src/cutout/pipeline.js';
+import { InvalidImageError } from '../../src/errors.js';
+import type { JobData, JobProgress, JobResult } from '../../src/jobs/contract.js';
+import type { BlobStore } from '../../src/storage/blob-store.js';
+import { createRemoveBgProcessor, INTERNAL_FAILURE, StageWeights } from '../../src/worker/remove-bg.processor.js';
+
+function memoryStore(): BlobStore & { files: Map<string, Buffer> } {
+  const files = new Map<string, Buffer>();
+  return {
+    files,
+    putInput: async (id, b) => void files.set(`in/${id}`, b),
+    readInput: async (id) => files.get(`in/${id}`) ?? Promise.reject(Object.assign(new Error('gone'), { code: 'ENOENT' })),
+    putResult: async (id, b) => void files.set(`out/${id}`, b),
+    openResult: async () => null,
+    hasResult: async (id) => files.has(`out/${id}`),
+    deleteJob: async (id) => void (files.delete(`in/${id}`), files.delete(`out/${id}`)),
+    listJobs: async function* () {},
+  };
+}
+
+function fakeJob(id: string) {
+  const progress: JobProgress[] = [];
+  const job = {
+    id,
+    attemptsMade: 0,
+    data: { requestId: 'req-1', filename: 'a.jpg', format: 'jpeg', bytes: 3, width: 2, height: 1 },
+    updateProgress: async (p: JobProgress) => void progress.push(p),
+  } as unknown as Job<JobData, JobResult>;
+  return { job, progress };
+}
+
+const logger = pino({ level: 'silent' });
+
+describe('remove-bg processor', () => {
+  it('reports each stage with increasing percent and stores the result', async () => {
+    const store = memoryStore();
+    const id = randomUUID();
+    await store.putInput(id, Buffer.from('img'));
+    const cutter = {
+      modelName: 'fake',
+      async process(_input: Buffer, hook?: StageHook) {
+        for (const s of STAGES) await hook?.(s);
+        return { png: Buffer.from('png!'), width: 2, height: 1, timings: { decoding: 1, inference: 8, compositing: 1, encoding: 1 } };
+      },
+    };
+    const { job, progress } = fakeJob(id);
+    const result = await createRemoveBgProcessor({ cutter, store, logger })(job);
+    assert.deepEqual(progress.map((p) => p.stage), [...STAGES]);
+    for (let i = 1; i < progress.length; i++) assert.ok(progress[i]!.percent >= progress[i - 1]!.percent);
+    assert.equal(result.bytes, 4);
+    assert.equal(store.files.get(`out/${id}`)?.toString(), 'png!');
+  });
+
+  it('fails bad images at once (not retried) with the readable message', async () => {
+    const store = memoryStore();
+    const id = randomUUID();
+    await store.putInput(id, Buffer.from('img'));
+    const cutter = { modelName: 'fake', process: async () => Promise.reject(new InvalidImageError('The PNG file is damaged.')) };
+    await assert.rejects(createRemoveBgProcessor({ cutter, store, logger })(fakeJob(id).job), (err: Error) => {
+      assert.ok(err instanceof UnrecoverableError);
+      assert.equal(err.message, 'The PNG file is damaged.');
+      return true;
+    });
+  });
+
+  it('turns unexpected errors into a retryable failure that hides internals', async () => {
+    const store = memoryStore();
+    const id = randomUUID();
+    await store.putInput(id, Buffer.from('img'));
+    const cutter = { modelName: 'fake', process: async () => Promise.reject(new Error('ENOMEM at 0xdeadbeef')) };
+    await assert.rejects(createRemoveBgProcessor({ cutter, store, logger })(fakeJob(id).job), (err: Error) => {
+      assert.ok(!(err instanceof UnrecoverableError));
+      assert.equal(err.message, INTERNAL_FAILURE);
+      return true;
+    });
+  });
+
+  it('learns stage weights from measured timings', () => {
+    const w = new StageWeights();
+    for (let i = 0; i < 50; i++) w.learn({ decoding: 50, inference: 50, compositing: 0, encoding: 0 });
+    assert.equal(w.startOf('decoding'), 0);
+    assert.ok(Math.abs(w.startOf('inference') - 50) <= 1);
+  });
+});
