@@ -6,6 +6,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiDeps } from './deps.js';
 import { installErrorHandlers } from './errors.js';
+import { eventsRoute } from './routes/events.route.js';
 import { healthRoutes } from './routes/health.route.js';
 import { jobsRoutes } from './routes/jobs.route.js';
 import { removeBgRoute } from './routes/remove-bg.route.js';
@@ -60,6 +61,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   removeBgRoute(app, deps);
   jobsRoutes(app, deps);
+  if (deps.events) eventsRoute(app, deps.events);
   healthRoutes(app, deps);
   return app;
 }

@@ -1,12 +1,15 @@
 // What the api needs from the outside world, passed in so tests can build the real app.
 import type { Config } from '../config.js';
 import type { JobQueue } from '../jobs/queue.js';
+import type { EventsHub } from './events-hub.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 
 export interface ApiDeps {
   config: Config;
-  queue: Pick<JobQueue, 'enqueue' | 'view' | 'ping'>;
+  queue: Pick<JobQueue, 'enqueue' | 'view' | 'ping' | 'cancel'>;
+  /** Live events (SSE); absent in tests that run without Redis. */
+  events?: EventsHub;
   store: BlobStore;
   logger: Logger;
 }

@@ -4,6 +4,8 @@ import { createRedis, JobQueue } from '../jobs/queue.js';
 import { createLogger } from '../logger.js';
 import { FsBlobStore } from '../storage/fs-store.js';
 import { buildApp } from './app.js';
+import { jobLinks } from './deps.js';
+import { EventsHub } from './events-hub.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config, 'api');
@@ -14,7 +16,13 @@ const queue = new JobQueue(connection, {
   attempts: config.JOB_ATTEMPTS,
   ttlSeconds: Math.round(config.RESULT_TTL_MINUTES * 60),
 });
-const app = await buildApp({ config, queue, store: new FsBlobStore(config.DATA_DIR), logger });
+const events = new EventsHub(
+  config.QUEUE_NAME,
+  createRedis(config.REDIS_URL, 'events'),
+  { view: (id) => queue.view(id), resultUrl: (id) => jobLinks(config, id).result },
+  (err) => logger.warn({ err }, 'queue events error'),
+);
+const app = await buildApp({ config, queue, events, store: new FsBlobStore(config.DATA_DIR), logger });
 
 try {
   await app.listen({ host: config.HOST, port: config.PORT });
@@ -33,6 +41,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     force.unref();
     app
       .close()
+      .then(() => events.close())
       .then(() => queue.close())
       .then(() => connection.disconnect())
       .then(() => process.exit(0), () => process.exit(1));

@@ -46,8 +46,30 @@ export function defaultJobOptions(s: QueueSettings): JobsOptions {
   };
 }
 
+// Position of a job in line, 1 = next. BullMQ LPUSHes new jobs and workers RPOPLPUSH from the
+// right, so the head of the line is the right end. LPOS with RANK -1 scans from that end and
+// stops at the job: O(p) inside Redis for a job at position p, one round trip, nothing
+// transferred, whatever the length of the line (10,000 waiting jobs cost nothing to the others).
+const POSITION_LUA = `
+for _, key in ipairs(KEYS) do
+  local i = redis.call('LPOS', key, ARGV[1], 'RANK', -1)
+  if i then return redis.call('LLEN', key) - i end
+end
+return false`;
+
+/** How many recent processing times the ETA is computed from. */
+const DURATION_SAMPLES = 20;
+
+export interface Tombstone {
+  view: StatusView;
+  /** Why the record is gone. */
+  reason: 'canceled' | 'expired';
+}
+
 export class JobQueue {
   readonly queue: Queue<JobData>;
+  private readonly prefix: string;
+  private workersCache = { at: 0, count: 1 };
 
   constructor(
     private readonly connection: Redis,
@@ -58,6 +80,71 @@ export class JobQueue {
       defaultJobOptions: defaultJobOptions(settings),
     });
     this.queue.on('error', () => undefined);
+    this.prefix = `cutout:${settings.name}`;
+  }
+
+  private key(kind: string, jobId?: string): string {
+    return jobId ? `${this.prefix}:${kind}:${jobId}` : `${this.prefix}:${kind}`;
+  }
+
+  /** 1-based place in line of a waiting job, or null when it is not waiting. See POSITION_LUA. */
+  async position(jobId: string): Promise<number | null> {
+    const p = (await this.connection.eval(POSITION_LUA, 2, this.queue.keys.wait!, this.queue.keys.paused!, jobId)) as number | null;
+    return typeof p === 'number' ? p : null;
+  }
+
+  /** Records how long a job took, for the wait estimate. Called by workers. */
+  async recordDuration(ms: number): Promise<void> {
+    await this.connection
+      .multi()
+      .lpush(this.key('durations'), Math.round(ms))
+      .ltrim(this.key('durations'), 0, DURATION_SAMPLES - 1)
+      .exec();
+  }
+
+  /** Median of recent processing times in ms, or null before any job finished. */
+  async typicalDurationMs(): Promise<number | null> {
+    const values = (await this.connection.lrange(this.key('durations'), 0, -1)).map(Number).sort((a, b) => a - b);
+    return values.length ? values[values.length >> 1]! : null;
+  }
+
+  /** Workers connected to the queue, cached for 5 s (it asks Redis for its client list). */
+  async workerCount(): Promise<number> {
+    if (Date.now() - this.workersCache.at > 5000) {
+      const count = await this.queue.getWorkersCount().catch(() => this.workersCache.count);
+      this.workersCache = { at: Date.now(), count };
+    }
+    return this.workersCache.count;
+  }
+
+  /**
+   * Seconds until a job at `position` is likely done: the jobs ahead spread over the workers,
+   * then its own processing; half a job's time for the one in hand on average.
+   */
+  async etaSeconds(position: number): Promise<number | undefined> {
+    const [typical, workers] = await Promise.all([this.typicalDurationMs(), this.workerCount()]);
+    if (typical === null) return undefined;
+    const ahead = (position - 1) / Math.max(1, workers);
+    return Math.round(((ahead + 0.5 + 1) * typical) / 100) / 10;
+  }
+
+  /** Asks for a job to stop; a worker honours it at the next stage boundary. */
+  async requestCancel(jobId: string): Promise<void> {
+    await this.connection.set(this.key('cancel', jobId), '1', 'EX', this.settings.ttlSeconds);
+  }
+
+  async isCancelRequested(jobId: string): Promise<boolean> {
+    return (await this.connection.exists(this.key('cancel', jobId))) === 1;
+  }
+
+  /** Keeps a small record of a job whose queue entry is gone, so status can still explain it. */
+  async writeTombstone(t: Tombstone): Promise<void> {
+    await this.connection.set(this.key('gone', t.view.job_id), JSON.stringify(t), 'EX', this.settings.ttlSeconds);
+  }
+
+  async readTombstone(jobId: string): Promise<Tombstone | null> {
+    const raw = await this.connection.get(this.key('gone', jobId));
+    return raw ? (JSON.parse(raw) as Tombstone) : null;
   }
 
   async enqueue(jobId: string, data: JobData): Promise<void> {
@@ -68,12 +155,47 @@ export class JobQueue {
     return Job.fromId<JobData>(this.queue, jobId);
   }
 
-  /** The public view of a job, or null when the queue does not know it. */
-  async view(jobId: string): Promise<StatusView | null> {
+  /**
+   * The public view of a job (with its place in line while queued), its tombstone when its
+   * record is gone, or null when the queue never knew it.
+   */
+  async view(jobId: string): Promise<StatusView | Tombstone | null> {
     const job = await this.getJob(jobId);
-    if (!job) return null;
-    const state = await job.getState();
-    return toView(job, state);
+    if (!job) return this.readTombstone(jobId);
+    const view = toView(job, await job.getState());
+    if (view?.status === 'queued') {
+      const position = await this.position(jobId);
+      if (position !== null) {
+        view.position = position;
+        view.eta_seconds = await this.etaSeconds(position);
+      }
+    }
+    return view;
+  }
+
+  /**
+   * Cancels a job. A waiting job is removed at once ('canceled'); a job in hand is asked to stop
+   * at its next stage boundary ('canceling'); a finished one is left alone ('finished').
+   */
+  async cancel(jobId: string): Promise<'canceled' | 'canceling' | 'finished' | null> {
+    const job = await this.getJob(jobId);
+    if (!job) return (await this.readTombstone(jobId)) ? 'finished' : null;
+    const view = toView(job, await job.getState());
+    if (!view) return null;
+    if (view.status !== 'queued' && view.status !== 'processing') return 'finished';
+    await this.requestCancel(jobId);
+    if (view.status === 'processing') return 'canceling';
+    try {
+      await job.remove();
+    } catch {
+      return 'canceling'; // a worker took it meanwhile; it stops at the next stage boundary
+    }
+    const finished = new Date().toISOString();
+    await this.writeTombstone({
+      reason: 'canceled',
+      view: { ...view, status: 'canceled', finished_at: finished, position: undefined, eta_seconds: undefined },
+    });
+    return 'canceled';
   }
 
   async ping(): Promise<boolean> {

@@ -3,7 +3,7 @@ import { Worker } from 'bullmq';
 import type { Config } from '../config.js';
 import { CutoutPipeline } from '../cutout/pipeline.js';
 import type { JobData, JobResult } from '../jobs/contract.js';
-import { createRedis } from '../jobs/queue.js';
+import { createRedis, JobQueue } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { createRemoveBgProcessor } from './remove-bg.processor.js';
@@ -31,10 +31,19 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
   );
 
   const connection = createRedis(config.REDIS_URL, 'worker');
+  // Cancel requests and processing times live beside the queue; a separate connection, so these
+  // small commands never wait behind the worker's own.
+  const side = createRedis(config.REDIS_URL, 'worker');
+  const jobs = new JobQueue(side, {
+    name: config.QUEUE_NAME,
+    attempts: config.JOB_ATTEMPTS,
+    ttlSeconds: Math.round(config.RESULT_TTL_MINUTES * 60),
+  });
   const processor = createRemoveBgProcessor({
     cutter: { modelName: pipeline.model.spec.name, process: (input, hook) => pipeline.process(input, hook) },
     store,
     logger,
+    isCanceled: (id) => jobs.isCancelRequested(id),
   });
   const worker = new Worker<JobData, JobResult>(config.QUEUE_NAME, processor, {
     connection,
@@ -46,6 +55,10 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
     maxStalledCount: 2,
   });
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
+  worker.on('completed', (job) => {
+    const t = job.returnvalue?.timings;
+    if (t) void jobs.recordDuration(Object.values(t).reduce((a, b) => a + b, 0)).catch(() => undefined);
+  });
   worker.on('failed', (job, err) => {
     if (job) logger.info({ jobId: job.id, attempt: job.attemptsMade, reason: err.message }, 'job attempt ended in failure');
   });
@@ -67,7 +80,9 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
       }
       clearTimeout(timer);
       await pipeline.release();
+      await jobs.close();
       connection.disconnect();
+      side.disconnect();
     })());
   return { worker, pipeline, shutdown };
 }

@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
+import { jobLinks } from '../../src/api/deps.js';
+import { EventsHub } from '../../src/api/events-hub.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createRedis, JobQueue } from '../../src/jobs/queue.js';
 import { createLogger } from '../../src/logger.js';
@@ -22,6 +24,7 @@ export interface Stack {
   baseUrl: string;
   app: FastifyInstance;
   queue: JobQueue;
+  events: EventsHub;
   store: FsBlobStore;
   redisUrl: string;
   workers: RunningWorker[];
@@ -54,7 +57,12 @@ export async function startStack(opts: { workers?: number; env?: Record<string, 
     attempts: config.JOB_ATTEMPTS,
     ttlSeconds: Math.round(config.RESULT_TTL_MINUTES * 60),
   });
-  const app = await buildApp({ config, queue, store, logger });
+  const events = new EventsHub(config.QUEUE_NAME, createRedis(config.REDIS_URL, 'events'), {
+    view: (id) => queue.view(id),
+    resultUrl: (id) => jobLinks(config, id).result,
+  });
+  await events.ready();
+  const app = await buildApp({ config, queue, events, store, logger });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -71,6 +79,7 @@ export async function startStack(opts: { workers?: number; env?: Record<string, 
     baseUrl,
     app,
     queue,
+    events,
     store,
     redisUrl: redis.url,
     workers,
@@ -93,6 +102,7 @@ export async function startStack(opts: { workers?: number; env?: Record<string, 
     async stop() {
       await Promise.all(workers.map((w) => w.shutdown()));
       await app.close();
+      await events.close();
       await queue.close();
       connection.disconnect();
       await redis.cleanup();

@@ -34,6 +34,7 @@ describe('api: bad requests get a clear 4xx', () => {
       },
       view: async () => null,
       ping: async () => queueUp,
+      cancel: async () => null,
     };
     app = await buildApp({ config, queue, store: new FsBlobStore(dir), logger: pino({ level: 'silent' }) });
   });

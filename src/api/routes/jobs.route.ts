@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { isJobId, type StatusView } from '../../jobs/contract.js';
-import { NotFoundError } from '../../errors.js';
+import { ConflictError, NotFoundError } from '../../errors.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
 import { S } from '../schemas.js';
 
@@ -14,8 +14,9 @@ export function unknownJob(jobId: string): NotFoundError {
 /** The status view of a job, with its links, or a 404 error. */
 export async function loadView({ config, queue }: ApiDeps, jobId: string): Promise<StatusView> {
   if (!isJobId(jobId)) throw unknownJob(jobId);
-  const view = await queue.view(jobId);
-  if (!view) throw unknownJob(jobId);
+  const found = await queue.view(jobId);
+  if (!found) throw unknownJob(jobId);
+  const view = 'reason' in found ? found.view : found;
   if (view.status === 'done') view.result_url = jobLinks(config, jobId).result;
   return view;
 }
@@ -67,6 +68,34 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps) {
         .header('cache-control', 'private, max-age=3600, immutable')
         .header('content-disposition', `inline; filename="${name.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`)
         .send(blob.stream);
+    },
+  );
+
+  app.delete<{ Params: { job_id: string } }>(
+    '/jobs/:job_id',
+    {
+      schema: {
+        summary: 'Cancel a job',
+        description:
+          'A queued job is removed at once (200, status canceled) and its files deleted. A job being processed stops at ' +
+          'its next stage boundary (202, status processing; it then becomes canceled). A finished job answers 409.',
+        params: S.jobParams,
+        response: { 200: S.status, 202: S.status, 404: S.error, 409: S.error },
+      },
+    },
+    async (req, reply) => {
+      const jobId = req.params.job_id;
+      if (!isJobId(jobId)) throw unknownJob(jobId);
+      const outcome = await deps.queue.cancel(jobId);
+      if (outcome === null) throw unknownJob(jobId);
+      if (outcome === 'finished') {
+        const view = await loadView(deps, jobId);
+        throw new ConflictError(`The job is already ${view.status}; there is nothing to cancel.`, 'job_finished');
+      }
+      if (outcome === 'canceled') await deps.store.deleteJob(jobId);
+      req.log.info({ jobId, outcome }, 'cancel requested');
+      const view = await loadView(deps, jobId);
+      return reply.code(outcome === 'canceled' ? 200 : 202).send(view);
     },
   );
 }

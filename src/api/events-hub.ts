@@ -1,0 +1,140 @@
+// Live job events for the api: one BullMQ QueueEvents subscription (one Redis connection) per
+// api process, fanned out in memory to every SSE client of that process. Events come from the
+// Redis stream, so a client may watch a job accepted by any api replica.
+import { QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { StatusView } from '../jobs/contract.js';
+import type { Tombstone } from '../jobs/queue.js';
+
+export const EVENT_TYPES = ['queued', 'progress', 'done', 'failed', 'canceled'] as const;
+export type JobEventType = (typeof EVENT_TYPES)[number];
+
+export interface JobEvent {
+  type: JobEventType;
+  data: {
+    job_id: string;
+    status: StatusView['status'];
+    position?: number;
+    eta_seconds?: number;
+    stage?: string;
+    percent?: number;
+    result_url?: string;
+    error?: string;
+  };
+}
+
+export const isTerminal = (e: JobEvent) => e.type === 'done' || e.type === 'failed' || e.type === 'canceled';
+
+type Listener = (event: JobEvent) => void;
+
+export interface HubDeps {
+  /** The job's current state; null when unknown. */
+  view(jobId: string): Promise<StatusView | Tombstone | null>;
+  resultUrl(jobId: string): string;
+}
+
+/** The one event that tells a job's current state. */
+export function eventFromView(v: StatusView, resultUrl: string): JobEvent {
+  const base = { job_id: v.job_id, status: v.status };
+  switch (v.status) {
+    case 'queued':
+      return { type: 'queued', data: { ...base, position: v.position, eta_seconds: v.eta_seconds } };
+    case 'processing':
+      return { type: 'progress', data: { ...base, stage: v.progress?.stage ?? 'decoding', percent: v.progress?.percent ?? 0 } };
+    case 'done':
+      return { type: 'done', data: { ...base, result_url: resultUrl } };
+    case 'failed':
+      return { type: 'failed', data: { ...base, error: v.error } };
+    case 'canceled':
+      return { type: 'canceled', data: base };
+  }
+}
+
+export class EventsHub {
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly events: QueueEvents;
+  private refreshTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    queueName: string,
+    /** A connection of its own (it blocks reading the stream); the hub closes it. */
+    private readonly connection: Redis,
+    private readonly deps: HubDeps,
+    private readonly onError: (err: unknown) => void = () => undefined,
+  ) {
+    this.events = new QueueEvents(queueName, { connection, autorun: true });
+    this.events.on('error', (err) => this.onError(err));
+    this.events.on('progress', ({ jobId, data }) => {
+      const p = data as { stage?: string; percent?: number } | undefined;
+      if (p && typeof p.percent === 'number') {
+        this.emit(jobId, { type: 'progress', data: { job_id: jobId, status: 'processing', stage: p.stage, percent: p.percent } });
+      }
+    });
+    // For state changes, the event is rebuilt from the job itself: the truth, whatever the order.
+    for (const name of ['completed', 'failed', 'waiting', 'delayed', 'removed'] as const) {
+      this.events.on(name, ({ jobId }: { jobId: string }) => void this.refresh(jobId));
+    }
+    // A job leaving the line moves everyone behind it.
+    for (const name of ['active', 'removed'] as const) this.events.on(name, () => this.scheduleQueuedRefresh());
+  }
+
+  ready(): Promise<void> {
+    return this.events.waitUntilReady().then(() => undefined);
+  }
+
+  /** The job's current state as an event, or null for an unknown job. */
+  async snapshot(jobId: string): Promise<JobEvent | null> {
+    const v = await this.deps.view(jobId);
+    if (!v) return null;
+    const view = 'reason' in v ? v.view : v;
+    return eventFromView(view, this.deps.resultUrl(jobId));
+  }
+
+  subscribe(jobId: string, listener: Listener): () => void {
+    let set = this.listeners.get(jobId);
+    if (!set) this.listeners.set(jobId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(jobId) === set) this.listeners.delete(jobId);
+    };
+  }
+
+  /** Listeners across all jobs (for leak checks and metrics). */
+  listenerCount(): number {
+    let n = 0;
+    for (const set of this.listeners.values()) n += set.size;
+    return n;
+  }
+
+  private emit(jobId: string, event: JobEvent): void {
+    const set = this.listeners.get(jobId);
+    if (!set) return;
+    for (const l of [...set]) l(event);
+  }
+
+  private async refresh(jobId: string): Promise<void> {
+    if (!this.listeners.has(jobId)) return;
+    try {
+      const event = await this.snapshot(jobId);
+      if (event) this.emit(jobId, event);
+    } catch (err) {
+      this.onError(err);
+    }
+  }
+
+  private scheduleQueuedRefresh(): void {
+    if (this.refreshTimer || this.listeners.size === 0) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      for (const jobId of this.listeners.keys()) void this.refresh(jobId);
+    }, 200);
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.refreshTimer);
+    this.listeners.clear();
+    await this.events.close();
+    this.connection.disconnect();
+  }
+}
