@@ -1,6 +1,10 @@
 // The whole HTTP app, built from its dependencies: main.ts runs it, tests inject into it.
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import multipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -12,6 +16,26 @@ import { jobsRoutes } from './routes/jobs.route.js';
 import { removeBgRoute } from './routes/remove-bg.route.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const PAGE_CSP = [
+  "default-src 'self'",
+  "img-src 'self' blob: data:",
+  "style-src 'self'",
+  "script-src 'self'",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
+/** The built page: dist/web beside dist/api, or dist/web from the sources when run with tsx. */
+export function findWebDir(): string | null {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const dir of [path.resolve(here, '../web'), path.resolve(here, '../../dist/web')]) {
+    if (fs.existsSync(path.join(dir, 'index.html')) && fs.existsSync(path.join(dir, 'app.js'))) return dir;
+  }
+  return null;
+}
 
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const { config } = deps;
@@ -30,6 +54,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   });
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
   });
   app.addHook('onResponse', async (req, reply) => {
     if (req.routeOptions.logLevel === 'warn' && reply.statusCode < 400) return; // health probes
@@ -58,6 +84,25 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', logLevel: 'warn' });
   app.get('/openapi.json', { schema: { hide: true }, logLevel: 'warn' }, async () => app.swagger());
+
+  const webDir = findWebDir();
+  if (webDir) {
+    await app.register(fastifyStatic, {
+      root: webDir,
+      wildcard: false,
+      schemaHide: true,
+      logLevel: 'warn',
+      setHeaders: (res) => {
+        res.setHeader('content-security-policy', PAGE_CSP);
+        res.setHeader('x-frame-options', 'DENY');
+        res.setHeader('cache-control', 'no-cache');
+      },
+    });
+  } else {
+    app.get('/', { schema: { hide: true } }, async (_req, reply) =>
+      reply.code(404).type('text/plain').send('The demo page is not built. Run `npm run build`.'),
+    );
+  }
 
   removeBgRoute(app, deps);
   jobsRoutes(app, deps);

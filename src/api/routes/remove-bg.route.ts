@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { inspectImage } from '../../cutout/image.js';
+import { FORMATS, inspectImage } from '../../cutout/image.js';
 import { BadRequestError, ServiceUnavailableError } from '../../errors.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
 import { S } from '../schemas.js';
@@ -16,6 +16,27 @@ export function cleanFilename(name: string | undefined): string {
 }
 
 export function removeBgRoute(app: FastifyInstance, { config, queue, store }: ApiDeps) {
+  app.get(
+    '/limits',
+    {
+      schema: {
+        summary: 'What uploads are accepted',
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              max_upload_bytes: { type: 'integer' },
+              max_image_pixels: { type: 'integer' },
+              formats: { type: 'array', items: { type: 'string' } },
+            },
+          },
+        },
+      },
+      logLevel: 'warn',
+    },
+    async () => ({ max_upload_bytes: config.MAX_UPLOAD_BYTES, max_image_pixels: config.MAX_IMAGE_PIXELS, formats: [...FORMATS] }),
+  );
+
   app.post(
     '/remove-bg',
     {

@@ -1,0 +1,107 @@
+// The demo page in real Chromium against the real api + worker + Redis.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { fixturesSkip, REMBG } from '../helpers/fixtures.js';
+import { subjectOnBackground } from '../helpers/images.js';
+import { browserSkip, launchChromium, SCREENSHOTS } from '../helpers/browser.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+
+describe('demo page in Chromium', { skip: browserSkip, timeout: 600_000 }, () => {
+  let stack: Stack;
+  let browser: Browser;
+  before(async () => {
+    stack = await startStack({ workers: 1 });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  async function photo(): Promise<{ name: string; buffer: Buffer }> {
+    if (!fixturesSkip) return { name: 'car-1.jpg', buffer: fs.readFileSync(path.join(REMBG, 'car-1.jpg')) };
+    return { name: 'generated.jpg', buffer: await subjectOnBackground(480, 360) };
+  }
+
+  async function openPage(width: number, height: number): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width, height } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => m.type() === 'error' && !/Failed to load resource/.test(m.text()) && errors.push(m.text()));
+    await page.goto(stack.baseUrl);
+    await page.waitForFunction(() => document.getElementById('drop-hint')?.textContent?.includes('MB'));
+    (page as Page & { jsErrors?: string[] }).jsErrors = errors;
+    return page;
+  }
+  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+
+  it('uploads through the file input, shows progress, the result and a working download', async () => {
+    const page = await openPage(1280, 900);
+    await shot(page, '01-empty');
+    const { name, buffer } = await photo();
+    await page.setInputFiles('#file', { name, mimeType: 'image/jpeg', buffer });
+    await page.locator('.card img.original').first().waitFor();
+    await page.locator('.card .progress').waitFor();
+    await shot(page, '02-uploaded-progress');
+    const result = page.getByRole('img', { name: /cutout of/i }).first();
+    await result.waitFor({ state: 'visible', timeout: 120_000 });
+    await page.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('.compare img.result');
+      return !!img && img.complete && img.naturalWidth > 0;
+    });
+    assert.equal(await page.locator('.card .badge').first().textContent(), 'Done');
+    await shot(page, '03-done-slider');
+
+    const link = page.locator('a[download]').first();
+    const href = await link.getAttribute('href');
+    assert.equal(await link.getAttribute('download'), `${name.replace(/\.\w+$/, '')}-cutout.png`);
+    assert.ok(href?.startsWith('/result/'), String(href));
+    const res = await page.request.get(`${stack.baseUrl}${href}`);
+    assert.equal(res.headers()['content-type'], 'image/png');
+    const meta = await sharp(await res.body()).metadata();
+    assert.equal(meta.channels, 4);
+    assert.equal(meta.hasAlpha, true);
+
+    // the slider moves with the keyboard
+    await page.locator('.slider').first().focus();
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+    assert.equal(await page.locator('.slider').first().inputValue(), '55');
+
+    await page.getByRole('button', { name: 'Side by side' }).first().click();
+    await page.getByRole('button', { name: 'Black' }).first().click();
+    await shot(page, '04-done-side-by-side-black');
+    assert.deepEqual((page as Page & { jsErrors?: string[] }).jsErrors, []);
+    await page.close();
+  });
+
+  it('shows a clear error for a dropped file that is not an image', async () => {
+    const page = await openPage(1280, 800);
+    await page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['this is not an image'], 'notes.png', { type: 'image/png' }));
+      document.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    const error = page.locator('.card .error');
+    await error.waitFor({ state: 'visible' });
+    assert.match((await error.textContent()) ?? '', /not a supported image/i);
+    assert.equal(await page.locator('.card .badge').textContent(), 'Failed');
+    await shot(page, '05-error-not-an-image');
+    await page.close();
+  });
+
+  it('fits a 375 px phone screen with no horizontal scroll', async () => {
+    const page = await openPage(375, 740);
+    const { name, buffer } = await photo();
+    await page.setInputFiles('#file', { name, mimeType: 'image/jpeg', buffer });
+    await page.getByRole('img', { name: /cutout of/i }).first().waitFor({ state: 'visible', timeout: 120_000 });
+    await page.waitForFunction(() => document.querySelector<HTMLImageElement>('.compare img.result')?.naturalWidth);
+    const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(widths[0]! <= widths[1]!, `no horizontal scroll: ${widths}`);
+    await shot(page, '06-phone-375');
+    await page.close();
+  });
+});
