@@ -6,8 +6,9 @@ import { applyMask, toMask, toModelInput } from './compose.js';
 import { ensureModelFile, resolveModel, type ResolvedModel } from './models.js';
 import { createSession, type SegmentationSession } from './session.js';
 
-export const STAGES = ['decoding', 'inference', 'compositing', 'encoding'] as const;
-export type Stage = (typeof STAGES)[number];
+import type { Stage } from './stages.js';
+
+export { STAGES, type Stage } from './stages.js';
 
 export interface PipelineOptions {
   model: string;

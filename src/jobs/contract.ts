@@ -2,7 +2,7 @@
 // result, and the public status view. Types are derived from these schemas only.
 import { z } from 'zod';
 import { FORMATS } from '../cutout/image.js';
-import { STAGES } from '../cutout/pipeline.js';
+import { STAGES } from '../cutout/stages.js';
 
 export const JOB_NAME = 'remove-bg';
 
