@@ -57,6 +57,13 @@ export class JobCanceledError extends Error {
   }
 }
 
+/** The job existed but expired and was deleted. */
+export class GoneError extends AppError {
+  constructor(message: string, code = 'job_expired') {
+    super(410, code, message);
+  }
+}
+
 /** A dependency (Redis) is down; the client may retry. */
 export class ServiceUnavailableError extends AppError {
   constructor(message: string, code = 'service_unavailable') {

@@ -4,12 +4,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import multipart from '@fastify/multipart';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiDeps } from './deps.js';
 import { installErrorHandlers } from './errors.js';
+import { adminRoutes } from './routes/admin.route.js';
 import { eventsRoute } from './routes/events.route.js';
 import { healthRoutes } from './routes/health.route.js';
 import { jobsRoutes } from './routes/jobs.route.js';
@@ -66,6 +69,21 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   installErrorHandlers(app, config.MAX_UPLOAD_BYTES);
+  // Cross-origin browsers are refused unless their origin is allowed by CORS_ORIGINS.
+  if (config.CORS_ORIGINS.length) {
+    await app.register(cors, { origin: config.CORS_ORIGINS, exposedHeaders: ['location', 'x-request-id', 'retry-after'] });
+  }
+  // Per-client upload limit; counters in Redis so that every api replica shares them.
+  await app.register(rateLimit, {
+    global: false,
+    redis: deps.redis,
+    skipOnError: true,
+    nameSpace: `cutout:${config.QUEUE_NAME}:ratelimit:`,
+    errorResponseBuilder: (_req, ctx) =>
+      Object.assign(new Error(`Too many uploads: the limit is ${ctx.max} per minute. Try again in ${Math.ceil(ctx.ttl / 1000)} s.`), {
+        statusCode: 429,
+      }),
+  });
   await app.register(multipart, {
     limits: { fileSize: config.MAX_UPLOAD_BYTES, files: 1, fields: 10, parts: 12, fieldSize: 1024 },
   });
@@ -107,6 +125,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   removeBgRoute(app, deps);
   jobsRoutes(app, deps);
   if (deps.events) eventsRoute(app, deps.events);
+  if (deps.cleanup) adminRoutes(app, deps.cleanup);
   healthRoutes(app, deps);
   return app;
 }

@@ -1,5 +1,7 @@
 // What the api needs from the outside world, passed in so tests can build the real app.
 import type { Config } from '../config.js';
+import type { Redis } from 'ioredis';
+import type { CleanupReport } from '../jobs/cleanup.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { EventsHub } from './events-hub.js';
 import type { Logger } from '../logger.js';
@@ -7,7 +9,11 @@ import type { BlobStore } from '../storage/blob-store.js';
 
 export interface ApiDeps {
   config: Config;
-  queue: Pick<JobQueue, 'enqueue' | 'view' | 'ping' | 'cancel'>;
+  queue: Pick<JobQueue, 'enqueue' | 'view' | 'ping' | 'cancel' | 'failed'>;
+  /** Runs the TTL cleanup now (POST /admin/cleanup); absent where there is no real queue. */
+  cleanup?: () => Promise<CleanupReport>;
+  /** Redis for shared rate-limit counters across api replicas. */
+  redis?: Redis;
   /** Live events (SSE); absent in tests that run without Redis. */
   events?: EventsHub;
   store: BlobStore;

@@ -1,5 +1,6 @@
 // The api process: HTTP in front of the queue. It never runs the model.
 import { loadConfigOrExit } from '../config.js';
+import { runCleanup } from '../jobs/cleanup.js';
 import { createRedis, JobQueue } from '../jobs/queue.js';
 import { createLogger } from '../logger.js';
 import { FsBlobStore } from '../storage/fs-store.js';
@@ -22,7 +23,16 @@ const events = new EventsHub(
   { view: (id) => queue.view(id), resultUrl: (id) => jobLinks(config, id).result },
   (err) => logger.warn({ err }, 'queue events error'),
 );
-const app = await buildApp({ config, queue, events, store: new FsBlobStore(config.DATA_DIR), logger });
+const store = new FsBlobStore(config.DATA_DIR);
+const app = await buildApp({
+  config,
+  queue,
+  events,
+  store,
+  logger,
+  redis: connection,
+  cleanup: () => runCleanup(queue, store, config.RESULT_TTL_MINUTES * 60_000, logger),
+});
 
 try {
   await app.listen({ host: config.HOST, port: config.PORT });

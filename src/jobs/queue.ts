@@ -41,8 +41,9 @@ export function defaultJobOptions(s: QueueSettings): JobsOptions {
   return {
     attempts: s.attempts,
     backoff: { type: 'exponential', delay: 1000 },
-    removeOnComplete: { age: s.ttlSeconds },
-    removeOnFail: { age: s.ttlSeconds },
+    // The cleanup job expires records at the TTL and leaves a tombstone; these are a backstop.
+    removeOnComplete: { age: s.ttlSeconds + 3600 },
+    removeOnFail: { age: s.ttlSeconds + 3600 },
   };
 }
 
@@ -130,7 +131,7 @@ export class JobQueue {
 
   /** Asks for a job to stop; a worker honours it at the next stage boundary. */
   async requestCancel(jobId: string): Promise<void> {
-    await this.connection.set(this.key('cancel', jobId), '1', 'EX', this.settings.ttlSeconds);
+    await this.connection.set(this.key('cancel', jobId), '1', 'EX', Math.max(1, Math.ceil(this.settings.ttlSeconds)));
   }
 
   async isCancelRequested(jobId: string): Promise<boolean> {
@@ -139,7 +140,8 @@ export class JobQueue {
 
   /** Keeps a small record of a job whose queue entry is gone, so status can still explain it. */
   async writeTombstone(t: Tombstone): Promise<void> {
-    await this.connection.set(this.key('gone', t.view.job_id), JSON.stringify(t), 'EX', this.settings.ttlSeconds);
+    const ttl = t.reason === 'expired' ? 24 * 3600 : Math.max(1, Math.ceil(this.settings.ttlSeconds));
+    await this.connection.set(this.key('gone', t.view.job_id), JSON.stringify(t), 'EX', ttl);
   }
 
   async readTombstone(jobId: string): Promise<Tombstone | null> {
@@ -171,6 +173,16 @@ export class JobQueue {
       }
     }
     return view;
+  }
+
+  /** Failed (and canceled) jobs, newest first, with their reasons. */
+  async failed(page: number, perPage: number): Promise<{ total: number; jobs: StatusView[] }> {
+    const start = (page - 1) * perPage;
+    const [total, jobs] = await Promise.all([
+      this.queue.getJobCountByTypes('failed'),
+      this.queue.getJobs(['failed'], start, start + perPage - 1, false),
+    ]);
+    return { total, jobs: jobs.map((j) => toView(j, 'failed')).filter((v): v is StatusView => v !== null) };
   }
 
   /**

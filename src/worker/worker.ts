@@ -1,5 +1,6 @@
 // Builds a running worker from its parts, so tests and main.ts start it the same way.
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
+import { runCleanup } from '../jobs/cleanup.js';
 import type { Config } from '../config.js';
 import { CutoutPipeline } from '../cutout/pipeline.js';
 import type { JobData, JobResult } from '../jobs/contract.js';
@@ -62,6 +63,21 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
   worker.on('failed', (job, err) => {
     if (job) logger.info({ jobId: job.id, attempt: job.attemptsMade, reason: err.message }, 'job attempt ended in failure');
   });
+  // Cleanup runs on the workers through a BullMQ job scheduler: one job per interval across all
+  // workers, whichever takes it.
+  const maintenanceName = `${config.QUEUE_NAME}-maintenance`;
+  const maintenance = new Queue(maintenanceName, { connection: side });
+  await maintenance.upsertJobScheduler(
+    'cleanup',
+    { every: config.CLEANUP_INTERVAL_SECONDS * 1000 },
+    { name: 'cleanup', opts: { removeOnComplete: true, removeOnFail: 50 } },
+  );
+  const cleanerConnection = createRedis(config.REDIS_URL, 'worker');
+  const cleaner = new Worker(maintenanceName, () => runCleanup(jobs, store, config.RESULT_TTL_MINUTES * 60_000, logger), {
+    connection: cleanerConnection,
+    concurrency: 1,
+  });
+  cleaner.on('error', (err) => logger.error({ err }, 'cleanup worker error'));
   await worker.waitUntilReady();
   logger.info({ queue: config.QUEUE_NAME, concurrency: config.WORKER_CONCURRENCY }, 'worker ready');
 
@@ -79,6 +95,9 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
         await worker.close(true);
       }
       clearTimeout(timer);
+      await cleaner.close();
+      await maintenance.close();
+      cleanerConnection.disconnect();
       await pipeline.release();
       await jobs.close();
       connection.disconnect();

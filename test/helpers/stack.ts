@@ -9,6 +9,7 @@ import { buildApp } from '../../src/api/app.js';
 import { jobLinks } from '../../src/api/deps.js';
 import { EventsHub } from '../../src/api/events-hub.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import { runCleanup } from '../../src/jobs/cleanup.js';
 import { createRedis, JobQueue } from '../../src/jobs/queue.js';
 import { createLogger } from '../../src/logger.js';
 import { FsBlobStore } from '../../src/storage/fs-store.js';
@@ -45,6 +46,7 @@ export async function startStack(opts: { workers?: number; env?: Record<string, 
     PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     LOG_PRETTY: 'false',
+    RATE_LIMIT_PER_MINUTE: '0',
     INFERENCE_THREADS: String(os.availableParallelism()),
     SHUTDOWN_GRACE_SECONDS: '20',
     ...opts.env,
@@ -62,7 +64,15 @@ export async function startStack(opts: { workers?: number; env?: Record<string, 
     resultUrl: (id) => jobLinks(config, id).result,
   });
   await events.ready();
-  const app = await buildApp({ config, queue, events, store, logger });
+  const app = await buildApp({
+    config,
+    queue,
+    events,
+    store,
+    logger,
+    redis: connection,
+    cleanup: () => runCleanup(queue, store, config.RESULT_TTL_MINUTES * 60_000, logger),
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

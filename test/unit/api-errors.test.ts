@@ -35,6 +35,7 @@ describe('api: bad requests get a clear 4xx', () => {
       view: async () => null,
       ping: async () => queueUp,
       cancel: async () => null,
+      failed: async () => ({ total: 0, jobs: [] }),
     };
     app = await buildApp({ config, queue, store: new FsBlobStore(dir), logger: pino({ level: 'silent' }) });
   });

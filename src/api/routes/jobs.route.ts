@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { isJobId, type StatusView } from '../../jobs/contract.js';
-import { ConflictError, NotFoundError } from '../../errors.js';
+import { ConflictError, GoneError, NotFoundError } from '../../errors.js';
+import { statusViewSchema } from '../../jobs/contract.js';
+import { z } from 'zod';
+import { jsonSchema } from '../schemas.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
 import { S } from '../schemas.js';
 
@@ -12,10 +15,15 @@ export function unknownJob(jobId: string): NotFoundError {
 }
 
 /** The status view of a job, with its links, or a 404 error. */
-export async function loadView({ config, queue }: ApiDeps, jobId: string): Promise<StatusView> {
+export async function loadView({ config, queue }: Pick<ApiDeps, 'config' | 'queue'>, jobId: string): Promise<StatusView> {
   if (!isJobId(jobId)) throw unknownJob(jobId);
   const found = await queue.view(jobId);
   if (!found) throw unknownJob(jobId);
+  if ('reason' in found && found.reason === 'expired') {
+    throw new GoneError(
+      `This job expired: its image and result were deleted ${config.RESULT_TTL_MINUTES} minutes after it finished, as this service is configured. Please upload the image again.`,
+    );
+  }
   const view = 'reason' in found ? found.view : found;
   if (view.status === 'done') view.result_url = jobLinks(config, jobId).result;
   return view;
@@ -29,10 +37,35 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps) {
         summary: 'The state of a job',
         description: 'status is one of queued, processing, done, failed, canceled.',
         params: S.jobParams,
-        response: { 200: S.status, 404: S.error },
+        response: { 200: S.status, 404: S.error, 410: S.error },
       },
     },
     async (req) => loadView(deps, req.params.job_id),
+  );
+
+  app.get<{ Querystring: { page: number; per_page: number } }>(
+    '/jobs/failed',
+    {
+      schema: {
+        summary: 'Failed and canceled jobs, newest first, with their reasons',
+        querystring: jsonSchema(
+          z.object({
+            page: z.coerce.number().int().min(1).default(1),
+            per_page: z.coerce.number().int().min(1).max(100).default(20),
+          }),
+        ),
+        response: {
+          200: jsonSchema(
+            z.object({ page: z.number(), per_page: z.number(), total: z.number(), jobs: z.array(statusViewSchema) }),
+          ),
+        },
+      },
+    },
+    async (req) => {
+      const { page, per_page } = req.query;
+      const { total, jobs } = await deps.queue.failed(page, per_page);
+      return { page, per_page, total, jobs };
+    },
   );
 
   app.get<{ Params: { job_id: string } }>(
@@ -43,7 +76,7 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps) {
         description: 'Answers 404 with a JSON reason until the job is done, and for failed, canceled or unknown jobs.',
         params: S.jobParams,
         produces: ['image/png'],
-        response: { 200: { type: 'string', format: 'binary', description: 'RGBA PNG' }, 404: S.error },
+        response: { 200: { type: 'string', format: 'binary', description: 'RGBA PNG' }, 404: S.error, 410: S.error },
       },
     },
     async (req, reply) => {

@@ -49,6 +49,7 @@ export function removeBgRoute(app: FastifyInstance, { config, queue, store }: Ap
         consumes: ['multipart/form-data'],
         response: { 202: S.accepted, 400: S.error, 413: S.error, 415: S.error, 422: S.error, 429: S.error, 503: S.error },
       },
+      config: config.RATE_LIMIT_PER_MINUTE > 0 ? { rateLimit: { max: config.RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 } } : {},
       // Refuse an announced oversize body before reading it.
       onRequest: async (req) => {
         const announced = Number(req.headers['content-length'] ?? 0);

@@ -1,0 +1,62 @@
+// Upload rate limit and CORS allow-list, on the real app with an in-memory queue.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { buildApp } from '../../src/api/app.js';
+import { loadConfig } from '../../src/config.js';
+import { FsBlobStore } from '../../src/storage/fs-store.js';
+import { subjectOnBackground } from '../helpers/images.js';
+
+describe('rate limit and CORS', () => {
+  let app: FastifyInstance;
+  let dir: string;
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-limits-'));
+    const config = loadConfig({ DATA_DIR: dir, RATE_LIMIT_PER_MINUTE: '3', CORS_ORIGINS: 'https://brand.example', LOG_LEVEL: 'silent' });
+    const queue = { enqueue: async () => undefined, view: async () => null, ping: async () => true, cancel: async () => null, failed: async () => ({ total: 0, jobs: [] }) };
+    app = await buildApp({ config, queue, store: new FsBlobStore(dir), logger: pino({ level: 'silent' }) });
+  });
+  after(async () => {
+    await app.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers 429 with Retry-After and a JSON reason past RATE_LIMIT_PER_MINUTE uploads', async () => {
+    const image = await subjectOnBackground(64, 48);
+    const upload = (ip: string) => {
+      const boundary = 'b0undary';
+      const payload = Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n`),
+        image,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      return app.inject({ method: 'POST', url: '/remove-bg', remoteAddress: ip, payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
+    };
+    for (let i = 0; i < 3; i++) assert.equal((await upload('10.0.0.1')).statusCode, 202);
+    const limited = await upload('10.0.0.1');
+    assert.equal(limited.statusCode, 429);
+    assert.ok(Number(limited.headers['retry-after']) > 0);
+    assert.equal((limited.json() as { error: { code: string } }).error.code, 'rate_limited');
+    assert.equal((await upload('10.0.0.2')).statusCode, 202, 'another client is not limited');
+    assert.equal((await app.inject('/health')).statusCode, 200, 'reads are not limited');
+  });
+
+  it('allows only the configured origins', async () => {
+    const ok = await app.inject({ method: 'OPTIONS', url: '/remove-bg', headers: { origin: 'https://brand.example', 'access-control-request-method': 'POST' } });
+    assert.equal(ok.headers['access-control-allow-origin'], 'https://brand.example');
+    const other = await app.inject({ url: '/health', headers: { origin: 'https://evil.example' } });
+    assert.equal(other.headers['access-control-allow-origin'], undefined);
+  });
+
+  it('serves the page with security headers', async () => {
+    const res = await app.inject('/');
+    assert.equal(res.statusCode, 200, 'the page is built (npm run build; npm test does it)');
+    assert.match(String(res.headers['content-security-policy']), /default-src 'self'/);
+    assert.equal(res.headers['x-frame-options'], 'DENY');
+    assert.equal(res.headers['x-content-type-options'], 'nosniff');
+  });
+});
