@@ -49,10 +49,10 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
   const worker = new Worker<JobData, JobResult>(config.QUEUE_NAME, processor, {
     connection,
     concurrency: config.WORKER_CONCURRENCY,
-    // A job in hand keeps its lock renewed; a worker killed mid-job loses it within 30 s and the
-    // job is handed to another worker.
-    lockDuration: 30_000,
-    stalledInterval: 15_000,
+    // A job in hand keeps its lock renewed; a worker killed mid-job loses it within
+    // JOB_LOCK_SECONDS and the job is handed to another worker.
+    lockDuration: config.JOB_LOCK_SECONDS * 1000,
+    stalledInterval: (config.JOB_LOCK_SECONDS * 1000) / 2,
     maxStalledCount: 2,
   });
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
