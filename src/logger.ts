@@ -8,7 +8,8 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL' | 'LOG_PRETTY'>, n
   return pino({
     name,
     level: config.LOG_LEVEL,
-    redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]'], censor: '[redacted]' },
+    // Keys never reach the logs (request lines log the route, not the URL with its query).
+    redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.query.api_key'], censor: '[redacted]' },
     ...(config.LOG_PRETTY
       ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } }
       : {}),

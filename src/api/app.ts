@@ -12,6 +12,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiDeps } from './deps.js';
 import { installErrorHandlers } from './errors.js';
+import { installApiKeys, loadApiKeys } from './auth.js';
 import { adminRoutes } from './routes/admin.route.js';
 import { eventsRoute } from './routes/events.route.js';
 import { healthRoutes } from './routes/health.route.js';
@@ -69,6 +70,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   installErrorHandlers(app, config.MAX_UPLOAD_BYTES);
+  installApiKeys(app, loadApiKeys(config));
   // Cross-origin browsers are refused unless their origin is allowed by CORS_ORIGINS.
   if (config.CORS_ORIGINS.length) {
     await app.register(cors, { origin: config.CORS_ORIGINS, exposedHeaders: ['location', 'x-request-id', 'retry-after'] });

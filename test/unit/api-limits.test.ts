@@ -60,3 +60,36 @@ describe('rate limit and CORS', () => {
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
   });
 });
+
+describe('API keys', () => {
+  let app: FastifyInstance;
+  let dir: string;
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-keys-'));
+    await fs.writeFile(path.join(dir, 'keys'), '# team keys\nk-from-file\n');
+    const config = loadConfig({ DATA_DIR: dir, API_KEYS: 'k-one,k-two', API_KEYS_FILE: path.join(dir, 'keys'), LOG_LEVEL: 'silent' });
+    const queue = { enqueue: async () => undefined, view: async () => null, ping: async () => true, cancel: async () => null, failed: async () => ({ total: 0, jobs: [] }) };
+    app = await buildApp({ config, queue, store: new FsBlobStore(dir), logger: pino({ level: 'silent' }) });
+  });
+  after(async () => {
+    await app.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+  const unknown = '/status/3f0c8f0e-6a4e-4b8e-9a57-2a9c1f3b6d21';
+
+  it('401 without a key, 403 with a wrong one, through with a right one in any of the three places', async () => {
+    const none = await app.inject(unknown);
+    assert.equal(none.statusCode, 401);
+    assert.equal((none.json() as { error: { code: string } }).error.code, 'api_key_required');
+    assert.equal((await app.inject({ url: unknown, headers: { 'x-api-key': 'nope' } })).statusCode, 403);
+    assert.equal((await app.inject({ url: unknown, headers: { authorization: 'Bearer k-two' } })).statusCode, 404);
+    assert.equal((await app.inject({ url: unknown, headers: { 'x-api-key': 'k-from-file' } })).statusCode, 404);
+    assert.equal((await app.inject(`${unknown}?api_key=k-one`)).statusCode, 404);
+  });
+
+  it('leaves the page, health, readiness, limits and docs open', async () => {
+    for (const url of ['/', '/app.js', '/health', '/ready', '/limits', '/openapi.json']) {
+      assert.equal((await app.inject(url)).statusCode, 200, url);
+    }
+  });
+});

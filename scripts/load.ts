@@ -1,0 +1,93 @@
+// `npm run load`: 200 uploads from 50 concurrent clients against one api (real processes, a
+// private Redis); checks no 5xx and no lost job, and reports the api's peak memory.
+// Options: --uploads N --clients N --workers N
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import sharp from 'sharp';
+import { freePort, startLocalRedis } from '../src/redis/local-redis.js';
+
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const UPLOADS = arg('uploads', 200);
+const CLIENTS = arg('clients', 50);
+const WORKERS = arg('workers', 1);
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cutout-load-'));
+const redis = await startLocalRedis({ dir: path.join(root, 'redis') });
+const port = await freePort();
+const env = {
+  ...process.env,
+  REDIS_URL: redis.url,
+  DATA_DIR: path.join(root, 'data'),
+  MODEL_DIR: path.resolve('data/models'),
+  PORT: String(port),
+  LOG_LEVEL: 'warn',
+  LOG_PRETTY: 'false',
+  RATE_LIMIT_PER_MINUTE: '0',
+  INFERENCE_THREADS: String(Math.max(1, Math.floor(os.availableParallelism() / WORKERS))),
+};
+const api = spawn(process.execPath, ['dist/api/main.js'], { env, stdio: 'inherit' });
+const workers = Array.from({ length: WORKERS }, () => spawn(process.execPath, ['dist/worker/main.js'], { env, stdio: 'inherit' }));
+const base = `http://127.0.0.1:${port}`;
+for (let i = 0; !(await fetch(`${base}/ready`).catch(() => null))?.ok; i++) {
+  if (i > 200) throw new Error('api did not start');
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+const images = await Promise.all(
+  Array.from({ length: 8 }, (_, i) =>
+    sharp({ create: { width: 640 + i * 40, height: 480, channels: 3, background: { r: 30 * i, g: 120, b: 200 } } }).jpeg().toBuffer(),
+  ),
+);
+const statusCounts = new Map<number, number>();
+const ids: string[] = [];
+let next = 0;
+const t0 = Date.now();
+await Promise.all(
+  Array.from({ length: CLIENTS }, async () => {
+    while (next < UPLOADS) {
+      const i = next++;
+      const form = new FormData();
+      form.append('file', new Blob([new Uint8Array(images[i % images.length]!)]), `load-${i}.jpg`);
+      const res = await fetch(`${base}/remove-bg`, { method: 'POST', body: form });
+      statusCounts.set(res.status, (statusCounts.get(res.status) ?? 0) + 1);
+      if (res.status === 202) ids.push(((await res.json()) as { job_id: string }).job_id);
+    }
+  }),
+);
+const uploadSeconds = (Date.now() - t0) / 1000;
+const outcome = new Map<string, number>();
+for (const id of ids) {
+  for (;;) {
+    const v = (await (await fetch(`${base}/status/${id}`)).json()) as { status: string };
+    if (['done', 'failed', 'canceled'].includes(v.status)) {
+      outcome.set(v.status, (outcome.get(v.status) ?? 0) + 1);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+const totalSeconds = (Date.now() - t0) / 1000;
+const vmHwm = fs.readFileSync(`/proc/${api.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/)?.[1];
+console.log(
+  JSON.stringify({
+    uploads: UPLOADS,
+    clients: CLIENTS,
+    workers: WORKERS,
+    http_status: Object.fromEntries(statusCounts),
+    jobs: Object.fromEntries(outcome),
+    lost: UPLOADS - [...outcome.values()].reduce((a, b) => a + b, 0),
+    upload_seconds: uploadSeconds,
+    total_seconds: totalSeconds,
+    api_peak_rss_mb: vmHwm ? Math.round(Number(vmHwm) / 1024) : null,
+  }),
+);
+api.kill('SIGTERM');
+for (const w of workers) w.kill('SIGTERM');
+await new Promise((r) => setTimeout(r, 1500));
+await redis.stop();
+fs.rmSync(root, { recursive: true, force: true });

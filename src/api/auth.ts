@@ -1,0 +1,48 @@
+// Optional API keys. When API_KEYS (or API_KEYS_FILE) is set, every API call needs one, as
+// `Authorization: Bearer <key>`, `X-Api-Key: <key>`, or `?api_key=` (for EventSource and <img>,
+// which cannot send headers). The page, its assets, /health, /ready, /limits and the docs stay open.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
+
+const OPEN = [/^\/$/, /^\/(index\.html|app\.js|styles\.css)$/, /^\/health$/, /^\/ready$/, /^\/limits$/, /^\/docs(\/|$)/, /^\/openapi\.json$/];
+
+export function loadApiKeys(config: Pick<Config, 'API_KEYS' | 'API_KEYS_FILE'>): string[] {
+  const keys = [...config.API_KEYS];
+  if (config.API_KEYS_FILE) {
+    for (const line of fs.readFileSync(config.API_KEYS_FILE, 'utf8').split('\n')) {
+      const key = line.trim();
+      if (key && !key.startsWith('#')) keys.push(key);
+    }
+  }
+  return keys;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+function presented(req: FastifyRequest): string | undefined {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
+  const header = req.headers['x-api-key'];
+  if (typeof header === 'string') return header;
+  const q = (req.query as Record<string, unknown> | undefined)?.api_key;
+  return typeof q === 'string' ? q : undefined;
+}
+
+export function installApiKeys(app: FastifyInstance, keys: string[]): void {
+  if (keys.length === 0) return;
+  // Compare digests of equal length in constant time, against every key (no early exit).
+  const known = keys.map(digest);
+  app.addHook('onRequest', async (req) => {
+    const url = req.url.split('?')[0]!;
+    if (req.method === 'OPTIONS' || OPEN.some((re) => re.test(url))) return;
+    const key = presented(req);
+    if (!key) throw new AppError(401, 'api_key_required', 'An API key is required: send it as "Authorization: Bearer <key>" or "X-Api-Key: <key>".');
+    const d = digest(key);
+    let ok = false;
+    for (const k of known) ok = timingSafeEqual(k, d) || ok;
+    if (!ok) throw new AppError(403, 'api_key_invalid', 'This API key is not valid.');
+  });
+}

@@ -1,0 +1,184 @@
+// `npm run bench [-- --quick] [--json]`: speed and memory, side by side with the peer, in one run.
+// Each part runs alone (nothing else busy): bare pipeline → peer → service one at a time →
+// burst of 50 → GET /status load. Results also go to bench-results/ (git-ignored).
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import sharp from 'sharp';
+import { loadConfigOrExit } from '../config.js';
+import { CutoutPipeline } from '../cutout/pipeline.js';
+import { freePort, startLocalRedis } from '../redis/local-redis.js';
+import { ECSSD_DIR, haveFixtures, REMBG_DIR, REPO_DIR } from './fixtures.js';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'boolean' } } });
+const quick = values.quick ?? false;
+const REPS = quick ? 1 : 3;
+const BURST = quick ? 20 : 50;
+const STATUS_SECONDS = quick ? 3 : 10;
+const config = loadConfigOrExit();
+const say = (s: string) => {
+  if (!values.json) console.log(s);
+  else process.stderr.write(`${s}\n`);
+};
+const median = (a: number[]) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+
+// ---- images
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cutout-bench-'));
+let images: string[];
+if (haveFixtures()) {
+  const rembg = fs.readdirSync(REMBG_DIR).filter((f) => /\.(jpg|png)$/.test(f)).sort().map((f) => path.join(REMBG_DIR, f));
+  const ecssd = fs.readdirSync(path.join(ECSSD_DIR, 'images')).sort().slice(0, quick ? 0 : 4).map((f) => path.join(ECSSD_DIR, 'images', f));
+  images = [...rembg, ...ecssd];
+} else {
+  say('(../shared/fixtures not found: using generated images)');
+  images = [];
+  for (let i = 0; i < 4; i++) {
+    const f = path.join(tmp, `gen-${i}.jpg`);
+    await sharp({ create: { width: 800 + i * 100, height: 600, channels: 3, background: { r: 40 * i, g: 150, b: 90 } } }).jpeg().toFile(f);
+    images.push(f);
+  }
+}
+const threads = config.INFERENCE_THREADS;
+say(`Cutout benchmark: ${images.length} images, model ${config.MODEL}, ${threads} threads, ${os.availableParallelism()} cores${quick ? ' (quick)' : ''}`);
+
+// ---- 1. bare pipeline, in-process
+const pipeline = await CutoutPipeline.create({
+  model: config.MODEL,
+  modelDir: config.MODEL_DIR,
+  threads,
+  maxPixels: config.MAX_IMAGE_PIXELS,
+  pngCompressionLevel: config.PNG_COMPRESSION_LEVEL,
+});
+await pipeline.process(fs.readFileSync(images[0]!));
+const bareMs: number[] = [];
+for (let r = 0; r < REPS; r++) {
+  for (const f of images) {
+    const t = performance.now();
+    await pipeline.process(fs.readFileSync(f));
+    bareMs.push(performance.now() - t);
+  }
+}
+await pipeline.release();
+const bare = median(bareMs);
+say(`bare pipeline         p50 ${round(bare, 0)} ms`);
+
+// ---- 2. the peer, in its own process
+const peerOut = execFileSync(process.execPath, [path.join(REPO_DIR, 'dist/bench/peer.js'), '--reps', String(REPS), ...images], {
+  encoding: 'utf8',
+  maxBuffer: 1 << 20,
+  stdio: ['ignore', 'pipe', 'ignore'],
+});
+const peerRes = JSON.parse(peerOut.trim().split('\n').at(-1)!) as { ms: number[]; peak_rss_mb: number };
+const peer = median(peerRes.ms);
+say(`peer (imgly node)     p50 ${round(peer, 0)} ms, peak RSS ${peerRes.peak_rss_mb} MB`);
+
+// ---- 3. the real service: redis + api + worker processes
+const redis = await startLocalRedis({ dir: path.join(tmp, 'redis') });
+const port = await freePort();
+const env = {
+  ...process.env,
+  REDIS_URL: redis.url,
+  DATA_DIR: path.join(tmp, 'data'),
+  MODEL_DIR: config.MODEL_DIR,
+  PORT: String(port),
+  LOG_LEVEL: 'warn',
+  LOG_PRETTY: 'false',
+  RATE_LIMIT_PER_MINUTE: '0',
+  QUEUE_NAME: 'bench',
+};
+const procs: ChildProcess[] = [];
+const run = (file: string) => {
+  const p = spawn(process.execPath, [path.join(REPO_DIR, file)], { env, stdio: 'ignore' });
+  procs.push(p);
+  return p;
+};
+run('dist/api/main.js');
+const worker = run('dist/worker/main.js');
+const base = `http://127.0.0.1:${port}`;
+for (let i = 0; !(await fetch(`${base}/ready`).catch(() => null))?.ok; i++) {
+  if (i > 300) throw new Error('the api did not start');
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+async function submit(file: string): Promise<string> {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(fs.readFileSync(file))]), path.basename(file));
+  const res = await fetch(`${base}/remove-bg`, { method: 'POST', body: form });
+  if (res.status !== 202) throw new Error(`upload ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { job_id: string }).job_id;
+}
+/** Waits for the job through its event stream (no polling delay), then downloads the result. */
+async function finish(id: string): Promise<void> {
+  const res = await fetch(`${base}/events/${id}`);
+  const text = await res.text(); // the stream ends after the terminal event
+  if (!/event: done/.test(text)) throw new Error(`job ${id} did not finish: ${text.slice(-300)}`);
+  const png = await fetch(`${base}/result/${id}`);
+  if (!png.ok) throw new Error(`result ${png.status}`);
+  await png.arrayBuffer();
+}
+
+await finish(await submit(images[0]!)); // warm-up: the worker's first run
+const serviceMs: number[] = [];
+for (let r = 0; r < REPS; r++) {
+  for (const f of images) {
+    const t = performance.now();
+    await finish(await submit(f));
+    serviceMs.push(performance.now() - t);
+  }
+}
+const service = median(serviceMs);
+say(`service, one at a time p50 ${round(service, 0)} ms (upload → queue → worker → download)`);
+
+// ---- 4. burst: BURST jobs at once
+const t0 = performance.now();
+const burstIds = await Promise.all(Array.from({ length: BURST }, (_, i) => submit(images[i % images.length]!)));
+await Promise.all(burstIds.map(finish));
+const burstSeconds = (performance.now() - t0) / 1000;
+const burstRate = BURST / burstSeconds;
+const bareRate = 1000 / bare;
+say(`burst of ${BURST}           ${round(burstRate, 2)} images/s (bare: ${round(bareRate, 2)} images/s)`);
+const workerRss = Number(fs.readFileSync(`/proc/${worker.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/)?.[1] ?? 0) / 1024;
+say(`worker peak RSS       ${Math.round(workerRss)} MB`);
+
+// ---- 5. GET /status under load, worker idle
+const load = await autocannon({ url: `${base}/status/${burstIds[0]}`, connections: 50, duration: STATUS_SECONDS });
+say(`GET /status           ${Math.round(load.requests.average)} req/s, p99 ${load.latency.p99} ms (50 connections, ${STATUS_SECONDS} s, ${load.non2xx} non-2xx)`);
+
+for (const p of procs) p.kill('SIGTERM');
+await new Promise((r) => setTimeout(r, 1000));
+await redis.stop();
+fs.rmSync(tmp, { recursive: true, force: true });
+
+const result = {
+  bare_ms_p50: round(bare),
+  service_ms_p50: round(service),
+  overhead_ratio: round(service / bare, 3),
+  peer_ms_p50: round(peer),
+  peer_ratio: round(service / peer, 3),
+  bare_images_per_s: round(bareRate, 3),
+  burst_images_per_s: round(burstRate, 3),
+  burst_ratio: round(burstRate / bareRate, 3),
+  worker_peak_rss_mb: Math.round(workerRss),
+  peer_peak_rss_mb: peerRes.peak_rss_mb,
+  rss_ratio: round(workerRss / peerRes.peak_rss_mb, 3),
+  status_rps: Math.round(load.requests.average),
+  status_p99_ms: load.latency.p99,
+  images: images.length,
+  model: config.MODEL,
+  threads,
+  cores: os.availableParallelism(),
+};
+say('');
+say(`overhead_ratio ${result.overhead_ratio} (target ≤ 1.10)   peer_ratio ${result.peer_ratio} (≤ 0.60)   burst_ratio ${result.burst_ratio} (≥ 0.95)`);
+say(`rss_ratio ${result.rss_ratio} (≤ 0.50)   status_rps ${result.status_rps} (≥ 5000), p99 ${result.status_p99_ms} ms (≤ 20)`);
+fs.mkdirSync(path.join(REPO_DIR, 'bench-results'), { recursive: true });
+fs.writeFileSync(path.join(REPO_DIR, 'bench-results', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`), `${JSON.stringify(result, null, 2)}\n`);
+console.log(JSON.stringify(result));
+process.exit(0);
