@@ -12,6 +12,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiDeps } from './deps.js';
 import { installErrorHandlers } from './errors.js';
+import { apiMetrics, createRegistry, queueGauges } from '../metrics.js';
 import { installApiKeys, loadApiKeys } from './auth.js';
 import { adminRoutes } from './routes/admin.route.js';
 import { eventsRoute } from './routes/events.route.js';
@@ -41,6 +42,13 @@ export function findWebDir(): string | null {
   return null;
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered, as METHOD and path (the OpenAPI test compares them). */
+    routeList: { method: string; url: string; hidden: boolean }[];
+  }
+}
+
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
@@ -61,14 +69,31 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
   });
+  const registry = createRegistry('api');
+  const metrics = apiMetrics(registry);
+  queueGauges(registry, {
+    counts: () => deps.queue.counts(),
+    workers: () => deps.queue.workerCount(),
+    sseClients: () => deps.events?.listenerCount() ?? 0,
+  });
   app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ route, method: req.method, status: reply.statusCode });
+    metrics.latency.observe({ route, method: req.method }, reply.elapsedTime / 1000);
     if (req.routeOptions.logLevel === 'warn' && reply.statusCode < 400) return; // health probes
     req.log.info(
-      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      { method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request',
     );
   });
 
+  const routeList: FastifyInstance['routeList'] = [];
+  app.decorate('routeList', routeList);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) {
+      if (method !== 'HEAD') routeList.push({ method, url: r.url, hidden: Boolean((r.schema as { hide?: boolean } | undefined)?.hide) });
+    }
+  });
   installErrorHandlers(app, config.MAX_UPLOAD_BYTES);
   installApiKeys(app, loadApiKeys(config));
   // Cross-origin browsers are refused unless their origin is allowed by CORS_ORIGINS.
@@ -124,8 +149,11 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     );
   }
 
-  removeBgRoute(app, deps);
-  jobsRoutes(app, deps);
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics of this api process', produces: ['text/plain'] }, logLevel: 'warn' }, async (_req, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
+  );
+  removeBgRoute(app, deps, metrics);
+  jobsRoutes(app, deps, metrics);
   if (deps.events) eventsRoute(app, deps.events);
   if (deps.cleanup) adminRoutes(app, deps.cleanup);
   healthRoutes(app, deps);

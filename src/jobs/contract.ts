@@ -75,7 +75,7 @@ export const statusViewSchema = z.object({
   finished_at: iso.optional(),
   attempts: z.number().int().meta({ description: 'Processing attempts started so far.' }),
   progress: progressSchema.optional(),
-  position: z.number().int().positive().optional().meta({ description: 'Place in line while queued; 1 = next.' }),
+  position: z.number().int().min(1).optional().meta({ description: 'Place in line while queued; 1 = next.' }),
   eta_seconds: z.number().nonnegative().optional().meta({ description: 'Estimated seconds until the result is ready.' }),
   error: z.string().optional().meta({ description: 'Why the job failed, in words a person can act on.' }),
   result_url: z.string().optional(),

@@ -175,6 +175,11 @@ export class JobQueue {
     return view;
   }
 
+  /** Jobs per state, for metrics. */
+  async counts(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused', 'completed', 'failed');
+  }
+
   /** Failed (and canceled) jobs, newest first, with their reasons. */
   async failed(page: number, perPage: number): Promise<{ total: number; jobs: StatusView[] }> {
     const start = (page - 1) * perPage;

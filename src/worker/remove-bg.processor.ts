@@ -6,6 +6,7 @@ import { InvalidImageError, JobCanceledError } from '../errors.js';
 import { CANCELED_REASON, type JobData, type JobProgress, type JobResult } from '../jobs/contract.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import type { WorkerMetrics } from '../metrics.js';
 
 export interface Cutter {
   readonly modelName: string;
@@ -18,6 +19,7 @@ export interface ProcessorDeps {
   logger: Logger;
   /** True when a client asked to cancel the job; checked at every stage boundary. */
   isCanceled?: (jobId: string) => Promise<boolean>;
+  metrics?: WorkerMetrics;
 }
 
 /**
@@ -73,6 +75,10 @@ export function createRemoveBgProcessor(deps: ProcessorDeps) {
       if (deps.isCanceled && (await deps.isCanceled(jobId))) throw new JobCanceledError();
       await deps.store.putResult(jobId, out.png);
       weights.learn(out.timings);
+      const model = deps.cutter.modelName;
+      for (const s of STAGES) deps.metrics?.stage.observe({ stage: s, model }, out.timings[s] / 1000);
+      deps.metrics?.job.observe({ model }, (performance.now() - started) / 1000);
+      deps.metrics?.finished.inc({ outcome: 'done', model });
       const result: JobResult = {
         width: out.width,
         height: out.height,
@@ -85,13 +91,16 @@ export function createRemoveBgProcessor(deps: ProcessorDeps) {
     } catch (err) {
       if (err instanceof JobCanceledError) {
         await deps.store.deleteJob(jobId);
+        deps.metrics?.finished.inc({ outcome: 'canceled', model: deps.cutter.modelName });
         log.info({ outcome: 'canceled' }, 'job canceled');
         throw new UnrecoverableError(CANCELED_REASON);
       }
       if (err instanceof InvalidImageError) {
+        deps.metrics?.finished.inc({ outcome: 'failed_bad_image', model: deps.cutter.modelName });
         log.info({ outcome: 'failed', reason: err.message }, 'job failed: bad image');
         throw new UnrecoverableError(err.message);
       }
+      deps.metrics?.finished.inc({ outcome: 'failed_error', model: deps.cutter.modelName });
       log.error({ err, outcome: 'error' }, 'job attempt failed');
       throw new Error(INTERNAL_FAILURE, { cause: err });
     }

@@ -7,6 +7,8 @@ import type { JobData, JobResult } from '../jobs/contract.js';
 import { createRedis, JobQueue } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import { createRegistry, workerMetrics } from '../metrics.js';
+import { startHealthServer } from './health-server.js';
 import { createRemoveBgProcessor } from './remove-bg.processor.js';
 
 export interface RunningWorker {
@@ -18,6 +20,23 @@ export interface RunningWorker {
 
 export async function startWorker(config: Config, store: BlobStore, logger: Logger): Promise<RunningWorker> {
   const t0 = performance.now();
+  // Cancel requests and processing times live beside the queue; a separate connection, so these
+  // small commands never wait behind the worker's own.
+  const side = createRedis(config.REDIS_URL, 'worker');
+  const jobs = new JobQueue(side, {
+    name: config.QUEUE_NAME,
+    attempts: config.JOB_ATTEMPTS,
+    ttlSeconds: Math.round(config.RESULT_TTL_MINUTES * 60),
+  });
+  const registry = createRegistry('worker');
+  const metrics = workerMetrics(registry);
+  let state: { ok: boolean; reason?: string } = { ok: false, reason: 'loading the model' };
+  const health = startHealthServer(config.WORKER_METRICS_PORT, registry, {
+    async ready() {
+      if (!state.ok) return state;
+      return (await jobs.ping().catch(() => false)) ? state : { ok: false, reason: 'Redis is not reachable' };
+    },
+  }, logger);
   const pipeline = await CutoutPipeline.create({
     model: config.MODEL,
     modelDir: config.MODEL_DIR,
@@ -32,19 +51,12 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
   );
 
   const connection = createRedis(config.REDIS_URL, 'worker');
-  // Cancel requests and processing times live beside the queue; a separate connection, so these
-  // small commands never wait behind the worker's own.
-  const side = createRedis(config.REDIS_URL, 'worker');
-  const jobs = new JobQueue(side, {
-    name: config.QUEUE_NAME,
-    attempts: config.JOB_ATTEMPTS,
-    ttlSeconds: Math.round(config.RESULT_TTL_MINUTES * 60),
-  });
   const processor = createRemoveBgProcessor({
     cutter: { modelName: pipeline.model.spec.name, process: (input, hook) => pipeline.process(input, hook) },
     store,
     logger,
     isCanceled: (id) => jobs.isCancelRequested(id),
+    metrics,
   });
   const worker = new Worker<JobData, JobResult>(config.QUEUE_NAME, processor, {
     connection,
@@ -79,6 +91,7 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
   });
   cleaner.on('error', (err) => logger.error({ err }, 'cleanup worker error'));
   await worker.waitUntilReady();
+  state = { ok: true };
   logger.info({ queue: config.QUEUE_NAME, concurrency: config.WORKER_CONCURRENCY }, 'worker ready');
 
   let closing: Promise<void> | undefined;
@@ -95,6 +108,8 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
         await worker.close(true);
       }
       clearTimeout(timer);
+      state = { ok: false, reason: 'shutting down' };
+      health?.close();
       await cleaner.close();
       await maintenance.close();
       cleanerConnection.disconnect();

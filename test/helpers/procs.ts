@@ -16,7 +16,7 @@ export function startProcess(kind: 'api' | 'worker', env: Record<string, string>
   const script = path.join(ROOT, `dist/${kind}/main.js`);
   if (!fs.existsSync(script)) throw new Error(`${script} is missing: run npm run build (npm test does)`);
   const child = spawn(process.execPath, [script], {
-    env: { PATH: process.env.PATH ?? '', MODEL_DIR: TEST_MODEL_DIR, LOG_LEVEL: 'info', LOG_PRETTY: 'false', RATE_LIMIT_PER_MINUTE: '0', ...env },
+    env: { PATH: process.env.PATH ?? '', MODEL_DIR: TEST_MODEL_DIR, LOG_LEVEL: 'info', LOG_PRETTY: 'false', RATE_LIMIT_PER_MINUTE: '0', WORKER_METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines: string[] = [];

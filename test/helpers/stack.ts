@@ -11,7 +11,7 @@ import { EventsHub } from '../../src/api/events-hub.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { runCleanup } from '../../src/jobs/cleanup.js';
 import { createRedis, JobQueue } from '../../src/jobs/queue.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { FsBlobStore } from '../../src/storage/fs-store.js';
 import { startWorker, type RunningWorker } from '../../src/worker/worker.js';
 import type { StatusView } from '../../src/jobs/contract.js';
@@ -35,7 +35,7 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(opts: { workers?: number; env?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(opts: { workers?: number; env?: Record<string, string>; logger?: Logger } = {}): Promise<Stack> {
   const redis = await startTestRedis();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-data-'));
   const config = loadConfig({
@@ -47,11 +47,12 @@ export async function startStack(opts: { workers?: number; env?: Record<string, 
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     LOG_PRETTY: 'false',
     RATE_LIMIT_PER_MINUTE: '0',
+    WORKER_METRICS_PORT: '0',
     INFERENCE_THREADS: String(os.availableParallelism()),
     SHUTDOWN_GRACE_SECONDS: '20',
     ...opts.env,
   });
-  const logger = createLogger(config, 'test');
+  const logger = opts.logger ?? createLogger(config, 'test');
   const store = new FsBlobStore(config.DATA_DIR);
   const connection = createRedis(config.REDIS_URL, 'producer');
   const queue = new JobQueue(connection, {

@@ -36,6 +36,8 @@ describe('api: bad requests get a clear 4xx', () => {
       ping: async () => queueUp,
       cancel: async () => null,
       failed: async () => ({ total: 0, jobs: [] }),
+      counts: async () => ({}),
+      workerCount: async () => 0,
     };
     app = await buildApp({ config, queue, store: new FsBlobStore(dir), logger: pino({ level: 'silent' }) });
   });

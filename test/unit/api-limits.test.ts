@@ -11,14 +11,23 @@ import { loadConfig } from '../../src/config.js';
 import { FsBlobStore } from '../../src/storage/fs-store.js';
 import { subjectOnBackground } from '../helpers/images.js';
 
+const fakeQueue = () => ({
+  enqueue: async () => undefined,
+  view: async () => null,
+  ping: async () => true,
+  cancel: async () => null,
+  failed: async () => ({ total: 0, jobs: [] }),
+  counts: async () => ({}),
+  workerCount: async () => 0,
+});
+
 describe('rate limit and CORS', () => {
   let app: FastifyInstance;
   let dir: string;
   before(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-limits-'));
     const config = loadConfig({ DATA_DIR: dir, RATE_LIMIT_PER_MINUTE: '3', CORS_ORIGINS: 'https://brand.example', LOG_LEVEL: 'silent' });
-    const queue = { enqueue: async () => undefined, view: async () => null, ping: async () => true, cancel: async () => null, failed: async () => ({ total: 0, jobs: [] }) };
-    app = await buildApp({ config, queue, store: new FsBlobStore(dir), logger: pino({ level: 'silent' }) });
+    app = await buildApp({ config, queue: fakeQueue(), store: new FsBlobStore(dir), logger: pino({ level: 'silent' }) });
   });
   after(async () => {
     await app.close();
@@ -68,8 +77,7 @@ describe('API keys', () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-keys-'));
     await fs.writeFile(path.join(dir, 'keys'), '# team keys\nk-from-file\n');
     const config = loadConfig({ DATA_DIR: dir, API_KEYS: 'k-one,k-two', API_KEYS_FILE: path.join(dir, 'keys'), LOG_LEVEL: 'silent' });
-    const queue = { enqueue: async () => undefined, view: async () => null, ping: async () => true, cancel: async () => null, failed: async () => ({ total: 0, jobs: [] }) };
-    app = await buildApp({ config, queue, store: new FsBlobStore(dir), logger: pino({ level: 'silent' }) });
+    app = await buildApp({ config, queue: fakeQueue(), store: new FsBlobStore(dir), logger: pino({ level: 'silent' }) });
   });
   after(async () => {
     await app.close();

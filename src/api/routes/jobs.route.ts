@@ -4,6 +4,7 @@ import { ConflictError, GoneError, NotFoundError } from '../../errors.js';
 import { statusViewSchema } from '../../jobs/contract.js';
 import { z } from 'zod';
 import { jsonSchema } from '../schemas.js';
+import type { ApiMetrics } from '../../metrics.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
 import { S } from '../schemas.js';
 
@@ -29,7 +30,7 @@ export async function loadView({ config, queue }: Pick<ApiDeps, 'config' | 'queu
   return view;
 }
 
-export function jobsRoutes(app: FastifyInstance, deps: ApiDeps) {
+export function jobsRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetrics) {
   app.get<{ Params: { job_id: string } }>(
     '/status/:job_id',
     {
@@ -126,6 +127,7 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps) {
         throw new ConflictError(`The job is already ${view.status}; there is nothing to cancel.`, 'job_finished');
       }
       if (outcome === 'canceled') await deps.store.deleteJob(jobId);
+      if (outcome === 'canceled' || outcome === 'canceling') metrics.canceled.inc();
       req.log.info({ jobId, outcome }, 'cancel requested');
       const view = await loadView(deps, jobId);
       return reply.code(outcome === 'canceled' ? 200 : 202).send(view);

@@ -6,6 +6,7 @@ import { BadRequestError, ServiceUnavailableError } from '../../errors.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
 import { S } from '../schemas.js';
 import { formatBytes } from '../errors.js';
+import type { ApiMetrics } from '../../metrics.js';
 
 /** A file name safe to show and to reuse in a download name. */
 export function cleanFilename(name: string | undefined): string {
@@ -15,7 +16,7 @@ export function cleanFilename(name: string | undefined): string {
   return clean || 'image';
 }
 
-export function removeBgRoute(app: FastifyInstance, { config, queue, store }: ApiDeps) {
+export function removeBgRoute(app: FastifyInstance, { config, queue, store }: ApiDeps, metrics: ApiMetrics) {
   app.get(
     '/limits',
     {
@@ -84,6 +85,7 @@ export function removeBgRoute(app: FastifyInstance, { config, queue, store }: Ap
         await store.deleteJob(jobId).catch(() => undefined);
         throw new ServiceUnavailableError('The job queue is unavailable right now. Please try again in a moment.', 'queue_unavailable');
       }
+      metrics.enqueued.inc();
       req.log.info({ jobId, format: info.format, bytes: bytes.length, width: info.width, height: info.height }, 'job queued');
       const links = jobLinks(config, jobId);
       return reply
