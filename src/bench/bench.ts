@@ -149,7 +149,13 @@ say(`worker peak RSS       ${Math.round(workerRss)} MB`);
 
 // ---- 5. GET /status under load, worker idle
 const load = await autocannon({ url: `${base}/status/${burstIds[0]}`, connections: 50, duration: STATUS_SECONDS });
-say(`GET /status           ${Math.round(load.requests.average)} req/s, p99 ${load.latency.p99} ms (50 connections, ${STATUS_SECONDS} s, ${load.non2xx} non-2xx)`);
+say(`GET /status (done)    ${Math.round(load.requests.average)} req/s, p99 ${load.latency.p99} ms (50 connections, ${STATUS_SECONDS} s, ${load.non2xx} non-2xx)`);
+// The same for a job that is queued (never cached: one Redis round trip each, with its position).
+worker.kill('SIGTERM');
+await new Promise((r) => worker.once('exit', r));
+const queuedId = await submit(images[0]!);
+const queuedLoad = await autocannon({ url: `${base}/status/${queuedId}`, connections: 50, duration: STATUS_SECONDS });
+say(`GET /status (queued)  ${Math.round(queuedLoad.requests.average)} req/s, p99 ${queuedLoad.latency.p99} ms (uncached: one Redis round trip each)`);
 
 for (const p of procs) p.kill('SIGTERM');
 await new Promise((r) => setTimeout(r, 1000));

@@ -57,8 +57,6 @@ export const MODELS = {
   },
 } satisfies Record<string, { spec: ModelSpec; weights: ChunkedWeights }>;
 
-MODELS['isnet-quint8'].weights.sha256 =
-  'b4fa5e0a4a2a8e8b1e9e1a1e6c0c1e4b1c2a3d4e5f60718293a4b5c6d7e8f901';
 
 export type CatalogueName = keyof typeof MODELS;
 

@@ -3,8 +3,12 @@ import * as ort from 'onnxruntime-node';
 
 export interface SessionOptions {
   threads: number;
-  /** onnxruntime's CPU arena: faster repeated runs, larger resident memory. */
+  /** onnxruntime's CPU arena: reuses buffers across runs (faster; on by default). */
   cpuArena?: boolean;
+  /**
+   * Memory-pattern planning. Off by default: measured on 2 cores with the fp16 ISNet, turning it
+   * off cut the worker's peak RSS from 2452 to 1613 MB and was slightly faster (p50 2684 vs 2861 ms).
+   */
   memPattern?: boolean;
 }
 
@@ -24,7 +28,7 @@ export async function createSession(modelPath: string, opts: SessionOptions): Pr
     interOpNumThreads: 1,
     executionMode: 'sequential',
     enableCpuMemArena: opts.cpuArena ?? true,
-    enableMemPattern: opts.memPattern ?? true,
+    enableMemPattern: opts.memPattern ?? false,
   });
   const inputName = session.inputNames[0];
   const outputName = session.outputNames[0];

@@ -1,4 +1,5 @@
 // The BullMQ side of the contract: connections, queue options, and reading a job as a StatusView.
+import { createHash } from 'node:crypto';
 import { Job, Queue, type JobsOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import {
@@ -47,16 +48,41 @@ export function defaultJobOptions(s: QueueSettings): JobsOptions {
   };
 }
 
-// Position of a job in line, 1 = next. BullMQ LPUSHes new jobs and workers RPOPLPUSH from the
-// right, so the head of the line is the right end. LPOS with RANK -1 scans from that end and
-// stops at the job: O(p) inside Redis for a job at position p, one round trip, nothing
-// transferred, whatever the length of the line (10,000 waiting jobs cost nothing to the others).
-const POSITION_LUA = `
-for _, key in ipairs(KEYS) do
-  local i = redis.call('LPOS', key, ARGV[1], 'RANK', -1)
-  if i then return redis.call('LLEN', key) - i end
+// Everything GET /status needs, in one round trip: the job's hash, its state (as BullMQ's own
+// getState script decides it), its place in line when waiting, and the recent processing times
+// for the estimate; or the tombstone of a job that is gone.
+// Position: BullMQ LPUSHes new jobs and workers RPOPLPUSH from the right, so the head of the line
+// is the right end. LPOS with RANK -1 scans from that end and stops at the job: O(p) inside Redis
+// for a job at position p, nothing transferred, whatever the length of the line (10,000 waiting
+// jobs cost the jobs near the front nothing). Every other step is O(1) or O(log n).
+const STATUS_LUA = `
+local id = ARGV[1]
+local h = redis.call('HGETALL', KEYS[1])
+if #h == 0 then
+  local t = redis.call('GET', KEYS[10])
+  if t then return {'gone', t} end
+  return false
 end
-return false`;
+local state = 'unknown'
+local position = false
+if redis.call('ZSCORE', KEYS[2], id) then state = 'completed'
+elseif redis.call('ZSCORE', KEYS[3], id) then state = 'failed'
+elseif redis.call('ZSCORE', KEYS[4], id) then state = 'delayed'
+elseif redis.call('ZSCORE', KEYS[5], id) then state = 'prioritized'
+elseif redis.call('LPOS', KEYS[6], id) then state = 'active'
+else
+  for _, key in ipairs({KEYS[7], KEYS[8]}) do
+    local i = redis.call('LPOS', key, id, 'RANK', -1)
+    if i then
+      state = 'waiting'
+      position = redis.call('LLEN', key) - i
+      break
+    end
+  end
+end
+local durations = {}
+if state == 'waiting' then durations = redis.call('LRANGE', KEYS[9], 0, -1) end
+return {state, h, position, durations}`;
 
 /** How many recent processing times the ETA is computed from. */
 const DURATION_SAMPLES = 20;
@@ -71,6 +97,7 @@ export class JobQueue {
   readonly queue: Queue<JobData>;
   private readonly prefix: string;
   private workersCache = { at: 0, count: 1 };
+  private readonly statusSha: string;
 
   constructor(
     private readonly connection: Redis,
@@ -82,16 +109,11 @@ export class JobQueue {
     });
     this.queue.on('error', () => undefined);
     this.prefix = `cutout:${settings.name}`;
+    this.statusSha = createHash('sha1').update(STATUS_LUA).digest('hex');
   }
 
   private key(kind: string, jobId?: string): string {
     return jobId ? `${this.prefix}:${kind}:${jobId}` : `${this.prefix}:${kind}`;
-  }
-
-  /** 1-based place in line of a waiting job, or null when it is not waiting. See POSITION_LUA. */
-  async position(jobId: string): Promise<number | null> {
-    const p = (await this.connection.eval(POSITION_LUA, 2, this.queue.keys.wait!, this.queue.keys.paused!, jobId)) as number | null;
-    return typeof p === 'number' ? p : null;
   }
 
   /** Records how long a job took, for the wait estimate. Called by workers. */
@@ -101,12 +123,6 @@ export class JobQueue {
       .lpush(this.key('durations'), Math.round(ms))
       .ltrim(this.key('durations'), 0, DURATION_SAMPLES - 1)
       .exec();
-  }
-
-  /** Median of recent processing times in ms, or null before any job finished. */
-  async typicalDurationMs(): Promise<number | null> {
-    const values = (await this.connection.lrange(this.key('durations'), 0, -1)).map(Number).sort((a, b) => a - b);
-    return values.length ? values[values.length >> 1]! : null;
   }
 
   /** Workers connected to the queue, cached for 5 s (it asks Redis for its client list). */
@@ -119,12 +135,14 @@ export class JobQueue {
   }
 
   /**
-   * Seconds until a job at `position` is likely done: the jobs ahead spread over the workers,
-   * then its own processing; half a job's time for the one in hand on average.
+   * Seconds until a job at `position` is likely done, from the median of recent processing
+   * times: the jobs ahead spread over the workers, half a job for the one in hand on average,
+   * then its own processing.
    */
-  async etaSeconds(position: number): Promise<number | undefined> {
-    const [typical, workers] = await Promise.all([this.typicalDurationMs(), this.workerCount()]);
-    if (typical === null) return undefined;
+  estimate(position: number, recentMs: number[], workers: number): number | undefined {
+    if (recentMs.length === 0) return undefined;
+    const sorted = [...recentMs].sort((a, b) => a - b);
+    const typical = sorted[sorted.length >> 1]!;
     const ahead = (position - 1) / Math.max(1, workers);
     return Math.round(((ahead + 0.5 + 1) * typical) / 100) / 10;
   }
@@ -159,18 +177,26 @@ export class JobQueue {
 
   /**
    * The public view of a job (with its place in line while queued), its tombstone when its
-   * record is gone, or null when the queue never knew it.
+   * record is gone, or null when the queue never knew it. One Redis round trip (STATUS_LUA).
    */
   async view(jobId: string): Promise<StatusView | Tombstone | null> {
-    const job = await this.getJob(jobId);
-    if (!job) return this.readTombstone(jobId);
-    const view = toView(job, await job.getState());
-    if (view?.status === 'queued') {
-      const position = await this.position(jobId);
-      if (position !== null) {
-        view.position = position;
-        view.eta_seconds = await this.etaSeconds(position);
-      }
+    const k = this.queue.keys;
+    const reply = (await this.connection.evalsha(this.statusSha, 10, this.queue.toKey(jobId), k.completed!, k.failed!, k.delayed!,
+      k.prioritized!, k.active!, k.wait!, k.paused!, this.key('durations'), this.key('gone', jobId), jobId).catch(async (err: Error) => {
+      if (!/NOSCRIPT/.test(err.message)) throw err;
+      return this.connection.eval(STATUS_LUA, 10, this.queue.toKey(jobId), k.completed!, k.failed!, k.delayed!,
+        k.prioritized!, k.active!, k.wait!, k.paused!, this.key('durations'), this.key('gone', jobId), jobId);
+    })) as null | ['gone', string] | [string, string[], number | null, string[]];
+    if (!reply) return null;
+    if (reply[0] === 'gone') return JSON.parse(reply[1] as string) as Tombstone;
+    const [state, flat, position, durations] = reply as [string, string[], number | null, string[]];
+    const raw: Record<string, string> = {};
+    for (let i = 0; i < flat.length; i += 2) raw[flat[i]!] = flat[i + 1]!;
+    const job = Job.fromJSON<JobData>(this.queue, raw as never, jobId);
+    const view = toView(job, state);
+    if (view?.status === 'queued' && typeof position === 'number') {
+      view.position = position;
+      view.eta_seconds = this.estimate(position, durations.map(Number), await this.workerCount());
     }
     return view;
   }

@@ -15,9 +15,34 @@ export function unknownJob(jobId: string): NotFoundError {
   );
 }
 
+/**
+ * Views of finished jobs (done, failed, canceled) never change until they expire, and clients
+ * poll them: they are kept here for FINISHED_CACHE_MS, so a burst of polls costs Redis nothing.
+ * Queued and processing jobs are always read fresh. An expiry shows at most that much later.
+ */
+const FINISHED_CACHE_MS = 2000;
+const FINISHED_CACHE_MAX = 10_000;
+const finishedViews = new Map<string, { view: StatusView; until: number }>();
+
+function cachedView(jobId: string): StatusView | undefined {
+  const hit = finishedViews.get(jobId);
+  if (!hit) return undefined;
+  if (hit.until > Date.now()) return hit.view;
+  finishedViews.delete(jobId);
+  return undefined;
+}
+
+function rememberView(view: StatusView): void {
+  if (view.status === 'queued' || view.status === 'processing') return;
+  if (finishedViews.size >= FINISHED_CACHE_MAX) finishedViews.delete(finishedViews.keys().next().value!);
+  finishedViews.set(view.job_id, { view, until: Date.now() + FINISHED_CACHE_MS });
+}
+
 /** The status view of a job, with its links, or a 404 error. */
 export async function loadView({ config, queue }: Pick<ApiDeps, 'config' | 'queue'>, jobId: string): Promise<StatusView> {
   if (!isJobId(jobId)) throw unknownJob(jobId);
+  const cached = cachedView(jobId);
+  if (cached) return cached;
   const found = await queue.view(jobId);
   if (!found) throw unknownJob(jobId);
   if ('reason' in found && found.reason === 'expired') {
@@ -27,6 +52,7 @@ export async function loadView({ config, queue }: Pick<ApiDeps, 'config' | 'queu
   }
   const view = 'reason' in found ? found.view : found;
   if (view.status === 'done') view.result_url = jobLinks(config, jobId).result;
+  rememberView(view);
   return view;
 }
 
