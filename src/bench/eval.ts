@@ -42,7 +42,7 @@ for (const file of fs.readdirSync(path.join(ECSSD_DIR, 'images')).sort()) {
   maes.push(maskMAE(ours.data, truth.data));
 }
 const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
-const ecssd = { n: ious.length, miou: Number(mean(ious).toFixed(4)), mae: Number(mean(maes).toFixed(4)) };
+const ecssd = { n: ious.length, miou: Number(mean(ious).toFixed(5)), mae: Number(mean(maes).toFixed(5)) };
 await pipeline.release();
-if (!values.json) console.log(`ECSSD   ${ecssd.n} images      mIoU ${ecssd.miou.toFixed(4)}  MAE ${ecssd.mae.toFixed(4)}  (model ${model})`);
+if (!values.json) console.log(`ECSSD   ${ecssd.n} images      mIoU ${ecssd.miou.toFixed(5)}  MAE ${ecssd.mae.toFixed(5)}  (model ${model})`);
 console.log(JSON.stringify({ model, parity, ecssd }));

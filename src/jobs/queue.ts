@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { Job, Queue, type JobsOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
+import type { Config } from '../config.js';
 import {
   CANCELED_REASON,
   JOB_NAME,
@@ -36,6 +37,10 @@ export interface QueueSettings {
   attempts: number;
   /** How long finished jobs are kept (their records; files are cleaned separately). */
   ttlSeconds: number;
+}
+
+export function queueSettings(config: Pick<Config, 'QUEUE_NAME' | 'JOB_ATTEMPTS' | 'RESULT_TTL_MINUTES'>): QueueSettings {
+  return { name: config.QUEUE_NAME, attempts: config.JOB_ATTEMPTS, ttlSeconds: Math.round(config.RESULT_TTL_MINUTES * 60) };
 }
 
 export function defaultJobOptions(s: QueueSettings): JobsOptions {

@@ -1,14 +1,14 @@
 // `npm run cleanup`: delete expired jobs, their files and orphans now, then exit.
 import { loadConfigOrExit } from '../config.js';
 import { runCleanup } from '../jobs/cleanup.js';
-import { createRedis, JobQueue } from '../jobs/queue.js';
+import { createRedis, JobQueue, queueSettings } from '../jobs/queue.js';
 import { createLogger } from '../logger.js';
 import { FsBlobStore } from '../storage/fs-store.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config, 'cleanup');
 const connection = createRedis(config.REDIS_URL, 'producer');
-const queue = new JobQueue(connection, { name: config.QUEUE_NAME, attempts: config.JOB_ATTEMPTS, ttlSeconds: Math.round(config.RESULT_TTL_MINUTES * 60) });
+const queue = new JobQueue(connection, queueSettings(config));
 try {
   const report = await runCleanup(queue, new FsBlobStore(config.DATA_DIR), config.RESULT_TTL_MINUTES * 60_000, logger);
   console.log(JSON.stringify(report));

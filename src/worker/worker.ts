@@ -4,7 +4,7 @@ import { runCleanup } from '../jobs/cleanup.js';
 import type { Config } from '../config.js';
 import { CutoutPipeline } from '../cutout/pipeline.js';
 import type { JobData, JobResult } from '../jobs/contract.js';
-import { createRedis, JobQueue } from '../jobs/queue.js';
+import { createRedis, JobQueue, queueSettings } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { createRegistry, workerMetrics } from '../metrics.js';
@@ -23,11 +23,7 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
   // Cancel requests and processing times live beside the queue; a separate connection, so these
   // small commands never wait behind the worker's own.
   const side = createRedis(config.REDIS_URL, 'worker');
-  const jobs = new JobQueue(side, {
-    name: config.QUEUE_NAME,
-    attempts: config.JOB_ATTEMPTS,
-    ttlSeconds: Math.round(config.RESULT_TTL_MINUTES * 60),
-  });
+  const jobs = new JobQueue(side, queueSettings(config));
   const registry = createRegistry('worker');
   const metrics = workerMetrics(registry);
   let state: { ok: boolean; reason?: string } = { ok: false, reason: 'loading the model' };

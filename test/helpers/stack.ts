@@ -5,14 +5,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/api/app.js';
-import { jobLinks } from '../../src/api/deps.js';
-import { EventsHub } from '../../src/api/events-hub.js';
+import type { EventsHub } from '../../src/api/events-hub.js';
+import { createApiServer } from '../../src/api/server.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { runCleanup } from '../../src/jobs/cleanup.js';
-import { createRedis, JobQueue } from '../../src/jobs/queue.js';
+import type { JobQueue } from '../../src/jobs/queue.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { FsBlobStore } from '../../src/storage/fs-store.js';
+import type { FsBlobStore } from '../../src/storage/fs-store.js';
 import { startWorker, type RunningWorker } from '../../src/worker/worker.js';
 import type { StatusView } from '../../src/jobs/contract.js';
 import { startTestRedis } from './redis.js';
@@ -53,27 +51,9 @@ export async function startStack(opts: { workers?: number; env?: Record<string, 
     ...opts.env,
   });
   const logger = opts.logger ?? createLogger(config, 'test');
-  const store = new FsBlobStore(config.DATA_DIR);
-  const connection = createRedis(config.REDIS_URL, 'producer');
-  const queue = new JobQueue(connection, {
-    name: config.QUEUE_NAME,
-    attempts: config.JOB_ATTEMPTS,
-    ttlSeconds: Math.round(config.RESULT_TTL_MINUTES * 60),
-  });
-  const events = new EventsHub(config.QUEUE_NAME, createRedis(config.REDIS_URL, 'events'), {
-    view: (id) => queue.view(id),
-    resultUrl: (id) => jobLinks(config, id).result,
-  });
+  const server = await createApiServer(config, logger);
+  const { app, queue, events, store } = server;
   await events.ready();
-  const app = await buildApp({
-    config,
-    queue,
-    events,
-    store,
-    logger,
-    redis: connection,
-    cleanup: () => runCleanup(queue, store, config.RESULT_TTL_MINUTES * 60_000, logger),
-  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -112,10 +92,7 @@ export async function startStack(opts: { workers?: number; env?: Record<string, 
     },
     async stop() {
       await Promise.all(workers.map((w) => w.shutdown()));
-      await app.close();
-      await events.close();
-      await queue.close();
-      connection.disconnect();
+      await server.close();
       await redis.cleanup();
       await fs.rm(dataDir, { recursive: true, force: true });
     },

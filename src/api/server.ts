@@ -1,0 +1,53 @@
+// The api with its real dependencies (Redis queue, events hub, filesystem store), wired once for
+// the api process and for the tests that run the real thing in-process.
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import { runCleanup } from '../jobs/cleanup.js';
+import { createRedis, JobQueue, queueSettings } from '../jobs/queue.js';
+import type { Logger } from '../logger.js';
+import { FsBlobStore } from '../storage/fs-store.js';
+import { buildApp } from './app.js';
+import { jobLinks } from './deps.js';
+import { EventsHub } from './events-hub.js';
+
+export interface ApiServer {
+  app: FastifyInstance;
+  queue: JobQueue;
+  events: EventsHub;
+  store: FsBlobStore;
+  /** Stops taking requests, drains open ones, then closes the Redis connections. */
+  close(): Promise<void>;
+}
+
+export async function createApiServer(config: Config, logger: Logger): Promise<ApiServer> {
+  const connection = createRedis(config.REDIS_URL, 'producer');
+  const queue = new JobQueue(connection, queueSettings(config));
+  const events = new EventsHub(
+    config.QUEUE_NAME,
+    createRedis(config.REDIS_URL, 'events'),
+    { view: (id) => queue.view(id), resultUrl: (id) => jobLinks(config, id).result },
+    (err) => logger.warn({ err }, 'queue events error'),
+  );
+  const store = new FsBlobStore(config.DATA_DIR);
+  const app = await buildApp({
+    config,
+    queue,
+    events,
+    store,
+    logger,
+    redis: connection,
+    cleanup: () => runCleanup(queue, store, config.RESULT_TTL_MINUTES * 60_000, logger),
+  });
+  return {
+    app,
+    queue,
+    events,
+    store,
+    async close() {
+      await app.close();
+      await events.close();
+      await queue.close();
+      connection.disconnect();
+    },
+  };
+}
