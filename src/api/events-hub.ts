@@ -4,23 +4,12 @@
 import { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { StatusView } from '../jobs/contract.js';
+import type { JobEventData, JobEventType } from '../jobs/events.js';
 import type { Tombstone } from '../jobs/queue.js';
-
-export const EVENT_TYPES = ['queued', 'progress', 'done', 'failed', 'canceled'] as const;
-export type JobEventType = (typeof EVENT_TYPES)[number];
 
 export interface JobEvent {
   type: JobEventType;
-  data: {
-    job_id: string;
-    status: StatusView['status'];
-    position?: number;
-    eta_seconds?: number;
-    stage?: string;
-    percent?: number;
-    result_url?: string;
-    error?: string;
-  };
+  data: JobEventData;
 }
 
 export const isTerminal = (e: JobEvent) => e.type === 'done' || e.type === 'failed' || e.type === 'canceled';

@@ -1,5 +1,7 @@
 // The demo page: upload (choose, drop, paste), live progress over SSE (polling as a fallback),
 // compare with a slider or side by side, change the background, download. No framework.
+import type { JobEventData } from '../jobs/events.js';
+import { EVENT_TYPES } from '../jobs/events.js';
 
 interface Limits {
   max_upload_bytes: number;
@@ -8,15 +10,7 @@ interface Limits {
 interface ApiError {
   error?: { code?: string; message?: string };
 }
-interface EventData {
-  status: string;
-  position?: number;
-  eta_seconds?: number;
-  stage?: string;
-  percent?: number;
-  result_url?: string;
-  error?: string;
-}
+type EventData = Partial<JobEventData> & { status: string };
 
 const STAGE_TEXT: Record<string, string> = {
   decoding: 'Reading the image',
@@ -200,7 +194,7 @@ class Card {
     this.source = es;
     const on = (type: string) =>
       es.addEventListener(type, (e) => this.apply(JSON.parse((e as MessageEvent<string>).data) as EventData));
-    for (const t of ['queued', 'progress', 'done', 'failed', 'canceled']) on(t);
+    for (const t of EVENT_TYPES) on(t);
     es.onerror = () => {
       if (this.finished) return;
       if (es.readyState === EventSource.CLOSED) {

@@ -10,6 +10,7 @@ import { buildApp } from '../../src/api/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { JobData } from '../../src/jobs/contract.js';
 import { FsBlobStore } from '../../src/storage/fs-store.js';
+import { fakeQueue } from '../helpers/fake-queue.js';
 import { subjectOnBackground } from '../helpers/images.js';
 
 function multipart(filename: string, body: Buffer, field = 'file') {
@@ -27,18 +28,7 @@ describe('api: bad requests get a clear 4xx', () => {
   before(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-api-'));
     const config = loadConfig({ DATA_DIR: dir, MAX_UPLOAD_BYTES: String(200 * 1024), LOG_LEVEL: 'silent' });
-    const queue = {
-      enqueue: async (_id: string, d: JobData) => {
-        if (!queueUp) throw new Error('Connection is closed.');
-        enqueued.push(d);
-      },
-      view: async () => null,
-      ping: async () => queueUp,
-      cancel: async () => null,
-      failed: async () => ({ total: 0, jobs: [] }),
-      counts: async () => ({}),
-      workerCount: async () => 0,
-    };
+    const queue = fakeQueue({ enqueued, up: () => queueUp });
     app = await buildApp({ config, queue, store: new FsBlobStore(dir), logger: pino({ level: 'silent' }) });
   });
   after(async () => {

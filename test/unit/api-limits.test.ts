@@ -9,17 +9,9 @@ import { pino } from 'pino';
 import { buildApp } from '../../src/api/app.js';
 import { loadConfig } from '../../src/config.js';
 import { FsBlobStore } from '../../src/storage/fs-store.js';
+import { fakeQueue } from '../helpers/fake-queue.js';
 import { subjectOnBackground } from '../helpers/images.js';
 
-const fakeQueue = () => ({
-  enqueue: async () => undefined,
-  view: async () => null,
-  ping: async () => true,
-  cancel: async () => null,
-  failed: async () => ({ total: 0, jobs: [] }),
-  counts: async () => ({}),
-  workerCount: async () => 0,
-});
 
 describe('rate limit and CORS', () => {
   let app: FastifyInstance;

@@ -1,0 +1,19 @@
+// An in-memory stand-in for the job queue, for unit tests of the HTTP layer (no Redis).
+import type { ApiDeps } from '../../src/api/deps.js';
+import type { JobData } from '../../src/jobs/contract.js';
+
+export function fakeQueue(opts: { enqueued?: JobData[]; up?: () => boolean } = {}): ApiDeps['queue'] {
+  const up = opts.up ?? (() => true);
+  return {
+    enqueue: async (_id: string, d: JobData) => {
+      if (!up()) throw new Error('Connection is closed.');
+      opts.enqueued?.push(d);
+    },
+    view: async () => null,
+    ping: async () => up(),
+    cancel: async () => null,
+    failed: async () => ({ total: 0, jobs: [] }),
+    counts: async () => ({}),
+    workerCount: async () => 0,
+  };
+}
