@@ -123,6 +123,7 @@ class Card {
     this.el.classList.remove('done');
     this.setBadge('failed', 'Failed');
     $<HTMLElement>(this.el, '.progress').hidden = true;
+    $(this.el, '.progress').classList.remove('working');
     const err = $<HTMLElement>(this.el, '.error');
     err.hidden = false;
     err.textContent = message;
@@ -230,6 +231,7 @@ class Card {
         this.setProgress(0, d.position ? `Waiting in line: position ${d.position}${formatEta(d.eta_seconds)}` : 'Waiting in line…');
         break;
       case 'processing':
+        $(this.el, '.progress').classList.add('working');
         this.setBadge('processing', 'Processing');
         this.setProgress(d.percent ?? 0, `${STAGE_TEXT[d.stage ?? ''] ?? 'Processing'}… ${Math.round(Math.max(this.percent, d.percent ?? 0))}%`);
         break;
@@ -258,6 +260,7 @@ class Card {
     const link = $<HTMLAnchorElement>(this.el, 'a.download');
     link.href = src;
     link.download = `${base}-cutout.png`;
+    $(this.el, '.progress').classList.remove('working');
     this.setProgress(100, 'Done');
     $<HTMLElement>(this.el, '.progress').hidden = true;
     $<HTMLElement>(this.el, '.tools').hidden = false;
