@@ -42,8 +42,12 @@ export const configSchema = z.object({
   MAX_UPLOAD_BYTES: int(1024).default(25 * 1024 * 1024),
   MAX_IMAGE_PIXELS: int(1).default(50_000_000),
   JOB_ATTEMPTS: int(1, 20).default(3),
-  /** A job whose worker stops renewing its lock (killed) is handed to another after this. */
-  JOB_LOCK_SECONDS: int(2, 3600).default(30),
+  /**
+   * A job whose worker stops renewing its lock (killed) is handed to another after this. It must
+   * be well above one inference: onnxruntime-node runs inference on the worker's JS thread, so
+   * lock renewals wait for it (about 3 s on 2 cores, more under load).
+   */
+  JOB_LOCK_SECONDS: int(10, 3600).default(30),
   RESULT_TTL_MINUTES: z.coerce.number().positive().max(60 * 24 * 365).default(60),
   CLEANUP_INTERVAL_SECONDS: int(1, 86_400).default(60),
   SHUTDOWN_GRACE_SECONDS: int(1, 3600).default(30),

@@ -27,7 +27,8 @@ describe('faults: nothing is lost', { timeout: 900_000 }, () => {
     const redis = await startLocalRedis({ dir: path.join(root, 'redis'), port: redisPort });
     redises.push(redis);
     const port = await freePort();
-    const env = { REDIS_URL: redis.url, DATA_DIR: path.join(root, 'data'), PORT: String(port), QUEUE_NAME: 'faults', JOB_LOCK_SECONDS: '4' };
+    // The lock must outlast an inference, which blocks the worker's event loop (see config.ts).
+    const env = { REDIS_URL: redis.url, DATA_DIR: path.join(root, 'data'), PORT: String(port), QUEUE_NAME: 'faults', JOB_LOCK_SECONDS: '15' };
     const base = `http://127.0.0.1:${port}`;
     const start = (kind: 'api' | 'worker', extra: Record<string, string> = {}) => {
       const p = startProcess(kind, { ...env, ...extra });
