@@ -1,5 +1,4 @@
 // The BullMQ side of the contract: connections, queue options, and reading a job as a StatusView.
-import { createHash } from 'node:crypto';
 import { Job, Queue, type JobsOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config.js';
@@ -102,7 +101,6 @@ export class JobQueue {
   readonly queue: Queue<JobData>;
   private readonly prefix: string;
   private workersCache = { at: 0, count: 1 };
-  private readonly statusSha: string;
 
   constructor(
     private readonly connection: Redis,
@@ -114,7 +112,8 @@ export class JobQueue {
     });
     this.queue.on('error', () => undefined);
     this.prefix = `cutout:${settings.name}`;
-    this.statusSha = createHash('sha1').update(STATUS_LUA).digest('hex');
+    // ioredis sends it by EVALSHA and falls back to EVAL when Redis does not have it yet.
+    connection.defineCommand('cutoutStatus', { numberOfKeys: 10, lua: STATUS_LUA });
   }
 
   private key(kind: string, jobId?: string): string {
@@ -186,12 +185,12 @@ export class JobQueue {
    */
   async view(jobId: string): Promise<StatusView | Tombstone | null> {
     const k = this.queue.keys;
-    const reply = (await this.connection.evalsha(this.statusSha, 10, this.queue.toKey(jobId), k.completed!, k.failed!, k.delayed!,
-      k.prioritized!, k.active!, k.wait!, k.paused!, this.key('durations'), this.key('gone', jobId), jobId).catch(async (err: Error) => {
-      if (!/NOSCRIPT/.test(err.message)) throw err;
-      return this.connection.eval(STATUS_LUA, 10, this.queue.toKey(jobId), k.completed!, k.failed!, k.delayed!,
-        k.prioritized!, k.active!, k.wait!, k.paused!, this.key('durations'), this.key('gone', jobId), jobId);
-    })) as null | ['gone', string] | [string, string[], number | null, string[]];
+    const status = (this.connection as Redis & { cutoutStatus: (...args: string[]) => Promise<unknown> }).cutoutStatus;
+    const reply = (await status.call(this.connection, this.queue.toKey(jobId), k.completed!, k.failed!, k.delayed!,
+      k.prioritized!, k.active!, k.wait!, k.paused!, this.key('durations'), this.key('gone', jobId), jobId)) as
+      | null
+      | ['gone', string]
+      | [string, string[], number | null, string[]];
     if (!reply) return null;
     if (reply[0] === 'gone') return JSON.parse(reply[1] as string) as Tombstone;
     const [state, flat, position, durations] = reply as [string, string[], number | null, string[]];

@@ -81,7 +81,7 @@ export class FsBlobStore implements BlobStore {
         if (!stat) continue;
         const id = name.replace(/\.png$/, '');
         if (name.endsWith('.tmp')) {
-          // A temp file left by a crash mid-write: report it under its own job so cleanup sees it.
+          // A temp file left by a crash mid-write: no reader will ever want it; delete it after a minute.
           const owner = name.split('.')[0] ?? '';
           if (isJobId(owner) && Date.now() - stat.mtimeMs > 60_000) await fs.rm(path.join(full, name), { force: true });
           continue;
