@@ -19,8 +19,8 @@ import { eventsRoute } from './routes/events.route.js';
 import { healthRoutes } from './routes/health.route.js';
 import { jobsRoutes } from './routes/jobs.route.js';
 import { removeBgRoute } from './routes/remove-bg.route.js';
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+import { METRICS_EXAMPLE, openapiOptions } from './openapi.js';
+import { REQUEST_ID_PATTERN, response } from './schemas.js';
 
 const PAGE_CSP = [
   "default-src 'self'",
@@ -56,7 +56,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     // Accept the caller's X-Request-Id when it is sane, so one id follows a request end to end.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
     logController: new LogController({ disableRequestLogging: true }), // one line per request, below
@@ -95,7 +95,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     }
   });
   installErrorHandlers(app, config.MAX_UPLOAD_BYTES);
-  installApiKeys(app, loadApiKeys(config));
+  const apiKeys = loadApiKeys(config);
+  installApiKeys(app, apiKeys);
   // Cross-origin browsers are refused unless their origin is allowed by CORS_ORIGINS.
   if (config.CORS_ORIGINS.length) {
     await app.register(cors, { origin: config.CORS_ORIGINS, exposedHeaders: ['location', 'x-request-id', 'retry-after'] });
@@ -116,17 +117,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   // OpenAPI document generated from the route schemas; /docs serves Swagger UI's bundled assets.
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'Cutout API',
-        version: '1.0.0',
-        description: 'Background removal for advertising images: upload, follow the job, download the PNG cutout.',
-      },
-      servers: config.PUBLIC_URL ? [{ url: config.PUBLIC_URL }] : [],
-    },
-  });
+  await app.register(swagger, openapiOptions(config, apiKeys.length > 0));
   await app.register(swaggerUi, { routePrefix: '/docs', logLevel: 'warn' });
   app.get('/openapi.json', { schema: { hide: true }, logLevel: 'warn' }, async () => app.swagger());
 
@@ -149,8 +140,22 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     );
   }
 
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics of this api process', produces: ['text/plain'] }, logLevel: 'warn' }, async (_req, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()),
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        summary: 'Prometheus metrics of this api process',
+        description:
+          'Prometheus text format: HTTP requests and latency by route, jobs enqueued and canceled, queue depth by state, ' +
+          'workers, SSE clients, process memory. Each worker serves its own /metrics on WORKER_METRICS_PORT.',
+        operationId: 'getMetrics',
+        tags: ['operations'],
+        produces: ['text/plain'],
+        response: { 200: response('Metrics, in the Prometheus text exposition format', { type: 'string' }, METRICS_EXAMPLE) },
+      },
+      logLevel: 'warn',
+    },
+    async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()),
   );
   removeBgRoute(app, deps, metrics);
   jobsRoutes(app, deps, metrics);

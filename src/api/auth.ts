@@ -9,6 +9,9 @@ import { AppError } from '../errors.js';
 
 const OPEN = [/^\/$/, /^\/(index\.html|app\.js|styles\.css)$/, /^\/health$/, /^\/ready$/, /^\/limits$/, /^\/docs(\/|$)/, /^\/openapi\.json$/];
 
+/** Paths that never need a key: the page, its assets, probes, limits and the docs. */
+export const isOpenPath = (path: string): boolean => OPEN.some((re) => re.test(path));
+
 export function loadApiKeys(config: Pick<Config, 'API_KEYS' | 'API_KEYS_FILE'>): string[] {
   const keys = [...config.API_KEYS];
   if (config.API_KEYS_FILE) {
@@ -37,7 +40,7 @@ export function installApiKeys(app: FastifyInstance, keys: string[]): void {
   const known = keys.map(digest);
   app.addHook('onRequest', async (req) => {
     const url = req.url.split('?')[0]!;
-    if (req.method === 'OPTIONS' || OPEN.some((re) => re.test(url))) return;
+    if (req.method === 'OPTIONS' || isOpenPath(url)) return;
     const key = presented(req);
     if (!key) throw new AppError(401, 'api_key_required', 'An API key is required: send it as "Authorization: Bearer <key>" or "X-Api-Key: <key>".');
     const d = digest(key);

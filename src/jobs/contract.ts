@@ -65,7 +65,7 @@ export const CANCELED_REASON = 'canceled';
 const iso = z.iso.datetime();
 
 export const statusViewSchema = z.object({
-  job_id: z.string().meta({ example: '3f0c8f0e-6a4e-4b8e-9a57-2a9c1f3b6d21' }),
+  job_id: z.string().meta({ description: 'The job id (a UUID).' }),
   status: z.enum(JOB_STATUSES),
   filename: z.string(),
   width: z.number().int(),

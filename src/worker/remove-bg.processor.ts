@@ -56,14 +56,19 @@ export function createRemoveBgProcessor(deps: ProcessorDeps) {
     const jobId = job.id!;
     const log = deps.logger.child({ jobId, requestId: job.data.requestId, attempt: job.attemptsMade + 1 });
     const started = performance.now();
+    // One line per transition: started (with the time spent queued), each stage (debug), the outcome.
+    log.info({ stage: 'started', waitedMs: job.timestamp ? Math.max(0, Date.now() - job.timestamp) : undefined, bytes: job.data.bytes }, 'job started');
     let lastPercent = -1;
+    let stageStarted = started;
     const beforeStage: StageHook = async (stage) => {
       if (deps.isCanceled && (await deps.isCanceled(jobId))) throw new JobCanceledError();
       const percent = Math.max(lastPercent, weights.startOf(stage));
       lastPercent = percent;
       const progress: JobProgress = { stage, percent };
       await job.updateProgress(progress);
-      log.debug({ stage, percent }, 'stage');
+      const now = performance.now();
+      log.debug({ stage, percent, previousStageMs: Math.round(now - stageStarted) }, 'stage');
+      stageStarted = now;
     };
 
     try {

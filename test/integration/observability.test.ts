@@ -68,7 +68,8 @@ describe('observability', { timeout: 300_000 }, () => {
     const { job_id } = (await res.json()) as { job_id: string };
     assert.equal((await stack.waitFor(job_id)).status, 'done');
     const jobLines = logs.filter((l) => l.jobId === job_id);
-    assert.ok(jobLines.some((l) => l.msg === 'job done' && l.requestId === 'trace-abc-123'), 'the worker logs the job with the request id');
+    assert.ok(jobLines.some((l) => l.msg === 'job started' && l.requestId === 'trace-abc-123' && typeof l.waitedMs === 'number'), 'the worker logs the start');
+    assert.ok(jobLines.some((l) => l.msg === 'job done' && l.requestId === 'trace-abc-123' && l.outcome === 'done' && typeof l.ms === 'number'), 'and the outcome, with the request id');
     assert.ok(logs.some((l) => l.reqId === 'trace-abc-123' && l.msg === 'request' && l.route === '/remove-bg' && l.status === 202));
     const err = await fetch(`${stack.baseUrl}/status/nope`, { headers: { 'x-request-id': 'trace-err-9' } });
     assert.equal(((await err.json()) as { error: { request_id: string } }).error.request_id, 'trace-err-9');

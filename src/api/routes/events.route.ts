@@ -2,13 +2,36 @@ import type { FastifyInstance } from 'fastify';
 import { isJobId } from '../../jobs/contract.js';
 import type { EventsHub, JobEvent } from '../events-hub.js';
 import { isTerminal } from '../events-hub.js';
-import { S } from '../schemas.js';
+import { EXAMPLE, JOB_ERRORS, S, response } from '../schemas.js';
 import { unknownJob } from './jobs.route.js';
 
 const HEARTBEAT_MS = 15_000;
 const RETRY_MS = 2_000;
 /** The id of a terminal event. A client reconnecting with it has seen the end: 204, stop. */
 const FINAL_ID = 'final';
+
+/** What a client reads from /events for a job that waits, runs and finishes. */
+const SSE_EXAMPLE = [
+  `retry: ${RETRY_MS}`,
+  '',
+  'id: 1',
+  'event: queued',
+  `data: {"job_id":"${EXAMPLE.jobId}","status":"queued","position":2,"eta_seconds":6}`,
+  '',
+  'id: 2',
+  'event: progress',
+  `data: {"job_id":"${EXAMPLE.jobId}","status":"processing","stage":"inference","percent":5}`,
+  '',
+  'id: 3',
+  'event: progress',
+  `data: {"job_id":"${EXAMPLE.jobId}","status":"processing","stage":"encoding","percent":97}`,
+  '',
+  `id: ${FINAL_ID}`,
+  'event: done',
+  `data: {"job_id":"${EXAMPLE.jobId}","status":"done","result_url":"/result/${EXAMPLE.jobId}"}`,
+  '',
+  '',
+].join('\n');
 
 const RANK = { queued: 0, progress: 1, done: 2, failed: 2, canceled: 2 } as const;
 
@@ -44,9 +67,15 @@ export function eventsRoute(app: FastifyInstance, hub: EventsHub) {
           'A text/event-stream. The first event tells the current state; then one event per change: `queued` ' +
           '(position, eta_seconds), `progress` (stage, percent), `done` (result_url), `failed` (error), `canceled`. ' +
           'The stream ends after a terminal event, whose id is `final`; reconnecting with `Last-Event-ID: final` answers 204.',
+        operationId: 'streamEvents',
+        tags: ['jobs'],
         params: S.jobParams,
         produces: ['text/event-stream'],
-        response: { 200: { type: 'string', description: 'text/event-stream' }, 204: { type: 'null' }, 404: S.error },
+        response: {
+          200: response('The event stream: one event per change, until a terminal one', { type: 'string' }, SSE_EXAMPLE),
+          204: { type: 'null', description: 'The client already received the final event (Last-Event-ID: final): nothing more will come' },
+          404: JOB_ERRORS[404],
+        },
       },
     },
     async (req, reply) => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { sendError } from '../errors.js';
+import { errorResponse, response } from '../schemas.js';
 
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
@@ -11,7 +12,12 @@ export function healthRoutes(app: FastifyInstance, { queue }: ApiDeps) {
     {
       schema: {
         summary: 'Liveness: the process is up',
-        response: { 200: { type: 'object', properties: { status: { type: 'string', const: 'ok' } } } },
+        description: 'For a liveness probe: answers as long as the process serves HTTP. It does not check Redis.',
+        operationId: 'getHealth',
+        tags: ['operations'],
+        response: {
+          200: response('The process is alive', { type: 'object', properties: { status: { type: 'string', const: 'ok' } } }, { status: 'ok' }),
+        },
       },
       logLevel: 'warn',
     },
@@ -22,7 +28,17 @@ export function healthRoutes(app: FastifyInstance, { queue }: ApiDeps) {
     {
       schema: {
         summary: 'Readiness: Redis is reachable, so uploads can be queued',
-        response: { 200: { type: 'object', properties: { status: { type: 'string' }, redis: { type: 'string' } } } },
+        description: 'For a readiness probe: 503 while Redis does not answer within 2 s, so a load balancer sends uploads elsewhere.',
+        operationId: 'getReady',
+        tags: ['operations'],
+        response: {
+          200: response(
+            'Ready to accept uploads',
+            { type: 'object', properties: { status: { type: 'string' }, redis: { type: 'string' } } },
+            { status: 'ready', redis: 'up' },
+          ),
+          503: errorResponse('Not ready: Redis is unreachable', ['not_ready', 'Redis is not reachable; uploads cannot be queued right now.']),
+        },
       },
       logLevel: 'warn',
     },

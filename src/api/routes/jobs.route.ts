@@ -3,10 +3,9 @@ import { isJobId, type StatusView } from '../../jobs/contract.js';
 import { ConflictError, GoneError, NotFoundError } from '../../errors.js';
 import { statusViewSchema } from '../../jobs/contract.js';
 import { z } from 'zod';
-import { jsonSchema } from '../schemas.js';
 import type { ApiMetrics } from '../../metrics.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
-import { S } from '../schemas.js';
+import { EXAMPLE, JOB_ERRORS, S, STATUS_EXAMPLES, errorResponse, jsonSchema, response, statusExamples } from '../schemas.js';
 
 export function unknownJob(jobId: string): NotFoundError {
   return new NotFoundError(
@@ -62,9 +61,16 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetr
     {
       schema: {
         summary: 'The state of a job',
-        description: 'status is one of queued, processing, done, failed, canceled.',
+        description:
+          '`status` is one of queued, processing, done, failed, canceled. A queued job has its `position` (1 = next) and ' +
+          '`eta_seconds`; a processing one its `progress`; a done one its `result_url`; a failed one an `error` a person can act on.',
+        operationId: 'getStatus',
+        tags: ['jobs'],
         params: S.jobParams,
-        response: { 200: S.status, 404: S.error, 410: S.error },
+        response: {
+          200: response('The job and its state', S.status, statusExamples('queued', 'processing', 'done', 'failed', 'canceled')),
+          ...JOB_ERRORS,
+        },
       },
     },
     async (req) => loadView(deps, req.params.job_id),
@@ -75,16 +81,34 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetr
     {
       schema: {
         summary: 'Failed and canceled jobs, newest first, with their reasons',
+        description: 'For operators: what failed and why, until the jobs expire. Paginated.',
+        operationId: 'listFailedJobs',
+        tags: ['operations'],
         querystring: jsonSchema(
           z.object({
-            page: z.coerce.number().int().min(1).default(1),
-            per_page: z.coerce.number().int().min(1).max(100).default(20),
+            // Query strings are text: Fastify's validator coerces them to numbers.
+            page: z.number().int().min(1).default(1).meta({ description: 'Page number, from 1.', examples: [1] }),
+            per_page: z.number().int().min(1).max(100).default(20).meta({ description: 'Jobs per page (1 to 100).', examples: [20] }),
           }),
+          'input',
         ),
         response: {
-          200: jsonSchema(
-            z.object({ page: z.number(), per_page: z.number(), total: z.number(), jobs: z.array(statusViewSchema) }),
+          200: response(
+            'One page of failed and canceled jobs',
+            jsonSchema(
+              z.object({
+                page: z.number(),
+                per_page: z.number(),
+                total: z.number().meta({ description: 'Failed and canceled jobs in all pages.' }),
+                jobs: z.array(statusViewSchema),
+              }),
+            ),
+            { page: 1, per_page: 20, total: 2, jobs: [STATUS_EXAMPLES.failed, STATUS_EXAMPLES.canceled] },
           ),
+          400: errorResponse('A query parameter is out of range', [
+            'invalid_request',
+            'Invalid request: querystring/per_page must be <= 100',
+          ]),
         },
       },
     },
@@ -100,10 +124,35 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetr
     {
       schema: {
         summary: 'The cutout: a PNG with a transparent background',
-        description: 'Answers 404 with a JSON reason until the job is done, and for failed, canceled or unknown jobs.',
+        description:
+          'The subject on a transparent background, at the size of the upload (after EXIF rotation). ' +
+          'Answers 404 with a JSON reason until the job is done, and for failed, canceled or unknown jobs.',
+        operationId: 'getResult',
+        tags: ['jobs'],
         params: S.jobParams,
         produces: ['image/png'],
-        response: { 200: { type: 'string', format: 'binary', description: 'RGBA PNG' }, 404: S.error, 410: S.error },
+        response: {
+          200: {
+            type: 'string',
+            format: 'binary',
+            description: 'The cutout, an RGBA PNG',
+            headers: {
+              'Content-Disposition': {
+                type: 'string',
+                description: 'inline, with a download name made from the upload\'s: `sneaker-cutout.png`.',
+              },
+            },
+          },
+          404: errorResponse(
+            'No result (yet): the job is not done, failed, was canceled, or does not exist',
+            ['result_not_ready', 'The result is not ready yet: the job is processing. Try again when its status is done.'],
+            ['job_failed', 'The job failed, so there is no result: The image could not be decoded: the file is damaged or not a real image.'],
+            ['job_canceled', 'The job was canceled, so there is no result.'],
+            ['job_not_found', `No job with id "${EXAMPLE.jobId}" exists. It may never have existed, or it expired and was deleted.`],
+            ['result_expired', 'The result has expired and was deleted. Please upload the image again.'],
+          ),
+          410: JOB_ERRORS[410],
+        },
       },
     },
     async (req, reply) => {
@@ -139,8 +188,15 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetr
         description:
           'A queued job is removed at once (200, status canceled) and its files deleted. A job being processed stops at ' +
           'its next stage boundary (202, status processing; it then becomes canceled). A finished job answers 409.',
+        operationId: 'cancelJob',
+        tags: ['jobs'],
         params: S.jobParams,
-        response: { 200: S.status, 202: S.status, 404: S.error, 409: S.error },
+        response: {
+          200: response('Canceled: the job was queued, it is removed and its files deleted', S.status, statusExamples('canceled')),
+          202: response('Canceling: the job is being processed and stops at its next stage boundary', S.status, statusExamples('processing')),
+          404: JOB_ERRORS[404],
+          409: errorResponse('The job already finished', ['job_finished', 'The job is already done; there is nothing to cancel.']),
+        },
       },
     },
     async (req, reply) => {

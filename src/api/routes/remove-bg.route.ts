@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { FORMATS, inspectImage } from '../../cutout/image.js';
 import { BadRequestError, ServiceUnavailableError } from '../../errors.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
-import { S } from '../schemas.js';
+import { EXAMPLE, HEADERS, S, errorResponse, response } from '../schemas.js';
 import { formatBytes } from '../errors.js';
 import type { ApiMetrics } from '../../metrics.js';
 
@@ -22,15 +22,22 @@ export function removeBgRoute(app: FastifyInstance, { config, queue, store }: Ap
     {
       schema: {
         summary: 'What uploads are accepted',
+        description: 'The size and pixel limits and the formats POST /remove-bg accepts, so a client can check a file before sending it.',
+        operationId: 'getLimits',
+        tags: ['uploads'],
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              max_upload_bytes: { type: 'integer' },
-              max_image_pixels: { type: 'integer' },
-              formats: { type: 'array', items: { type: 'string' } },
+          200: response(
+            'The limits of this deployment',
+            {
+              type: 'object',
+              properties: {
+                max_upload_bytes: { type: 'integer', description: 'Largest accepted file, in bytes (MAX_UPLOAD_BYTES).' },
+                max_image_pixels: { type: 'integer', description: 'Largest accepted width × height (MAX_IMAGE_PIXELS).' },
+                formats: { type: 'array', items: { type: 'string' }, description: 'Accepted formats, recognised from the bytes.' },
+              },
             },
-          },
+            { max_upload_bytes: config.MAX_UPLOAD_BYTES, max_image_pixels: config.MAX_IMAGE_PIXELS, formats: [...FORMATS] },
+          ),
         },
       },
       logLevel: 'warn',
@@ -47,9 +54,60 @@ export function removeBgRoute(app: FastifyInstance, { config, queue, store }: Ap
           'Send the image as multipart/form-data in a field named `file` (JPEG, PNG, WebP, GIF, AVIF or TIFF; the format is ' +
           `recognised from the bytes). At most ${formatBytes(config.MAX_UPLOAD_BYTES)} and ${config.MAX_IMAGE_PIXELS / 1e6} megapixels. ` +
           'Answers 202 with the job id; follow `Location` (the status URL) or the events URL.',
+        operationId: 'removeBackground',
+        tags: ['jobs'],
         consumes: ['multipart/form-data'],
-        response: { 202: S.accepted, 400: S.error, 413: S.error, 415: S.error, 422: S.error, 429: S.error, 503: S.error },
+        body: {
+          type: 'object',
+          required: ['file'],
+          properties: {
+            file: { type: 'string', format: 'binary', description: 'The image. Its file name is kept for the download name.' },
+          },
+        },
+        response: {
+          202: response(
+            'Accepted: the job is queued',
+            S.accepted,
+            { job_id: EXAMPLE.jobId, status: 'queued', status_url: `/status/${EXAMPLE.jobId}`, events_url: `/events/${EXAMPLE.jobId}` },
+            { Location: HEADERS.location },
+          ),
+          400: errorResponse(
+            'The form is not usable: no file, the wrong field name, an empty file, several files',
+            ['file_missing', 'No file was uploaded. Send the image in a multipart field named "file".'],
+            ['empty_file', 'The file is empty.'],
+            ['too_many_files', 'Send one file per request.'],
+          ),
+          413: errorResponse(
+            'The file or the image is too large',
+            ['file_too_large', `The file is larger than the ${formatBytes(config.MAX_UPLOAD_BYTES)} limit. Please upload a smaller image.`],
+            ['image_too_large', `The image is 12000x9000 (108.0 megapixels); the limit is ${(config.MAX_IMAGE_PIXELS / 1e6).toFixed(1)} megapixels. Please resize it and try again.`],
+          ),
+          415: errorResponse(
+            'Not an image this service reads, or not a multipart upload',
+            ['unsupported_media_type', 'This file is not a supported image. Upload a JPEG, PNG, WebP, GIF, AVIF or TIFF file.'],
+            ['multipart_expected', 'Send the image as multipart/form-data with the file in a field named "file".'],
+          ),
+          422: errorResponse(
+            'An image format this service reads, but the file is damaged or incomplete',
+            ['truncated_image', 'The JPEG file is incomplete (it looks truncated). Please upload the whole file.'],
+            ['invalid_image', 'The PNG file is damaged and cannot be read.'],
+          ),
+          429: {
+            ...errorResponse('Too many uploads from this client (RATE_LIMIT_PER_MINUTE)', [
+              'rate_limited',
+              'Too many uploads: the limit is 30 per minute. Try again in 42 s.',
+            ]),
+            headers: { 'Retry-After': HEADERS.retryAfter },
+          },
+          503: errorResponse('The queue (Redis) is unreachable; nothing was stored', [
+            'queue_unavailable',
+            'The job queue is unavailable right now. Please try again in a moment.',
+          ]),
+        },
       },
+      // The body is a multipart stream read by the handler (req.file()): the schema above documents
+      // it, and is not used to validate a parsed body (there is none).
+      validatorCompiler: () => () => true,
       config: config.RATE_LIMIT_PER_MINUTE > 0 ? { rateLimit: { max: config.RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 } } : {},
       // Refuse an announced oversize body before reading it.
       onRequest: async (req) => {

@@ -1,0 +1,200 @@
+// The OpenAPI document: valid, complete (every route, parameter and response described, with
+// examples that match their schemas), and true (what the api answers is what it documents).
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { pino } from 'pino';
+import { buildApp } from '../../src/api/app.js';
+import type { ApiDeps } from '../../src/api/deps.js';
+import type { EventsHub } from '../../src/api/events-hub.js';
+import { STATUS_EXAMPLES } from '../../src/api/schemas.js';
+import { loadConfig } from '../../src/config.js';
+import { FsBlobStore } from '../../src/storage/fs-store.js';
+import { fakeQueue } from '../helpers/fake-queue.js';
+import { subjectOnBackground } from '../helpers/images.js';
+
+type Json = Record<string, unknown>;
+interface Media { schema?: Json; example?: unknown; examples?: Record<string, { value: unknown }> }
+interface Response { description: string; headers?: Record<string, unknown>; content?: Record<string, Media> }
+interface Operation {
+  operationId?: string; summary?: string; description?: string; tags?: string[]; security?: unknown[];
+  parameters?: { name: string; in: string; description?: string; example?: unknown; schema: Json }[];
+  requestBody?: { content: Record<string, Media> };
+  responses: Record<string, Response>;
+}
+interface Doc { paths: Record<string, Record<string, Operation>>; components?: { securitySchemes?: Json } }
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
+ajv.addFormat('binary', true);
+
+/** Every example of a media type, by name. */
+const examplesOf = (m: Media): [string, unknown][] =>
+  m.examples ? Object.entries(m.examples).map(([k, v]) => [k, v.value]) : 'example' in m ? [['example', m.example]] : [];
+
+/**
+ * A queue where every job is in the state a test sets (each case uses a new job id: the api
+ * caches finished views, and no real job goes back from done to queued).
+ */
+function queueWith(state: { view: (typeof STATUS_EXAMPLES)[keyof typeof STATUS_EXAMPLES] | null }): ApiDeps['queue'] {
+  return {
+    ...fakeQueue(),
+    view: async (id: string) => (state.view ? { ...structuredClone(state.view), job_id: id } : null),
+    cancel: async () => (!state.view ? null : state.view.status === 'queued' ? 'canceled' : 'finished'),
+  };
+}
+
+async function appWith(dir: string, env: Record<string, string>, queue: ApiDeps['queue']): Promise<FastifyInstance> {
+  const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0', ...env });
+  const events = { listenerCount: () => 0, subscribe: () => () => undefined, snapshot: async () => null } as unknown as EventsHub;
+  return buildApp({
+    config, queue, store: new FsBlobStore(dir), logger: pino({ level: 'silent' }), events,
+    cleanup: async () => ({ expiredJobs: 0, orphanFiles: 0, jobsWithoutFiles: 0, ms: 1 }),
+  });
+}
+
+function multipart(filename: string, body: Buffer) {
+  const boundary = '----cutoutdoc';
+  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+  return { payload: Buffer.concat([head, body, Buffer.from(`\r\n--${boundary}--\r\n`)]), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+describe('OpenAPI document', () => {
+  let dir: string;
+  let app: FastifyInstance;
+  let doc: Doc;
+  const state: { view: (typeof STATUS_EXAMPLES)[keyof typeof STATUS_EXAMPLES] | null } = { view: null };
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-openapi-'));
+    app = await appWith(dir, {}, queueWith(state));
+    doc = (await app.inject({ url: '/openapi.json' })).json();
+  });
+  after(async () => {
+    await app.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  const operations = () => Object.entries(doc.paths).flatMap(([p, ops]) => Object.entries(ops).map(([m, op]) => ({ key: `${m.toUpperCase()} ${p}`, op })));
+
+  it('is a valid OpenAPI 3 document with every registered route', async () => {
+    const result = await new Validator().validate(doc as never);
+    assert.equal(result.valid, true, JSON.stringify(result.errors)?.slice(0, 2000));
+    const documented = new Set(operations().map((o) => o.key));
+    const routes = app.routeList.filter((r) => !r.hidden && !r.url.startsWith('/docs'));
+    assert.ok(routes.length >= 11, `${routes.length} routes`);
+    for (const r of routes) assert.ok(documented.has(`${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`), `${r.method} ${r.url} is documented`);
+  });
+
+  it('describes every operation, parameter and response, with examples that match their schemas', () => {
+    const ids = new Set<string>();
+    for (const { key, op } of operations()) {
+      assert.ok(op.summary && op.description, `${key}: summary and description`);
+      assert.ok(op.operationId && !ids.has(op.operationId), `${key}: a unique operationId`);
+      ids.add(op.operationId);
+      assert.ok(op.tags?.length, `${key}: tagged`);
+      for (const p of op.parameters ?? []) {
+        assert.ok(p.description, `${key}: parameter ${p.name} described`);
+        assert.ok(p.example !== undefined, `${key}: parameter ${p.name} has an example`);
+        assert.ok(ajv.validate(p.schema, p.example), `${key}: the example of ${p.name} fits its schema`);
+      }
+      assert.ok(op.responses['500'], `${key}: documents 500`);
+      for (const [code, r] of Object.entries(op.responses)) {
+        assert.ok(r.description && r.description !== 'Default Response', `${key} ${code}: described`);
+        assert.ok(r.headers?.['X-Request-Id'], `${key} ${code}: X-Request-Id header`);
+        for (const [type, media] of Object.entries(r.content ?? {})) {
+          if (type === 'image/png') continue; // binary: the description says it
+          const examples = examplesOf(media);
+          assert.ok(examples.length > 0, `${key} ${code} ${type}: has an example`);
+          for (const [name, value] of examples) {
+            assert.ok(ajv.validate(media.schema!, value), `${key} ${code} example ${name}: ${ajv.errorsText()}`);
+            if (Number(code) >= 400) assert.equal((value as { error: { code: string } }).error.code, name, `${key} ${code}: named by its code`);
+          }
+        }
+      }
+    }
+    const upload = doc.paths['/remove-bg']!.post!;
+    assert.equal(upload.requestBody?.content['multipart/form-data']?.schema?.required?.toString(), 'file', 'the upload field is documented');
+    assert.ok(upload.responses['202']!.headers?.Location, 'Location documented');
+    assert.equal(doc.paths['/status/{job_id}']!.get!.security, undefined, 'no security without API keys');
+  });
+
+  it('answers only what it documents: status codes, error codes and bodies', async () => {
+    const image = await subjectOnBackground(64, 48, 'png');
+    const finished = crypto.randomUUID();
+    await new FsBlobStore(dir).putResult(finished, image);
+    const cases: { name: string; op: [string, string]; inject: InjectOptions & { url: string }; view?: keyof typeof STATUS_EXAMPLES }[] = [
+      { name: 'upload', op: ['post', '/remove-bg'], inject: { method: 'POST', url: '/remove-bg', ...multipart('a.png', image) } },
+      { name: 'text file', op: ['post', '/remove-bg'], inject: { method: 'POST', url: '/remove-bg', ...multipart('a.txt', Buffer.from('hello, not an image')) } },
+      { name: 'empty file', op: ['post', '/remove-bg'], inject: { method: 'POST', url: '/remove-bg', ...multipart('a.png', Buffer.alloc(0)) } },
+      { name: 'truncated', op: ['post', '/remove-bg'], inject: { method: 'POST', url: '/remove-bg', ...multipart('a.png', image.subarray(0, image.length - 20)) } },
+      { name: 'json body', op: ['post', '/remove-bg'], inject: { method: 'POST', url: '/remove-bg', payload: { file: 'x' } } },
+      { name: 'limits', op: ['get', '/limits'], inject: { url: '/limits' } },
+      { name: 'unknown status', op: ['get', '/status/{job_id}'], inject: { url: '/status/nope' } },
+      ...(['queued', 'processing', 'done', 'failed', 'canceled'] as const).map((view) => ({
+        name: `status ${view}`, op: ['get', '/status/{job_id}'] as [string, string], inject: { url: '/status/JOB' }, view,
+      })),
+      ...(['queued', 'failed', 'done'] as const).map((view) => ({
+        name: `result of ${view}`, op: ['get', '/result/{job_id}'] as [string, string], inject: { url: '/result/JOB' }, view,
+      })),
+      { name: 'result png', op: ['get', '/result/{job_id}'], inject: { url: `/result/${finished}` }, view: 'done' },
+      { name: 'cancel queued', op: ['delete', '/jobs/{job_id}'], inject: { method: 'DELETE', url: '/jobs/JOB' }, view: 'queued' },
+      { name: 'cancel done', op: ['delete', '/jobs/{job_id}'], inject: { method: 'DELETE', url: '/jobs/JOB' }, view: 'done' },
+      { name: 'cancel unknown', op: ['delete', '/jobs/{job_id}'], inject: { method: 'DELETE', url: '/jobs/JOB' } },
+      { name: 'failed list', op: ['get', '/jobs/failed'], inject: { url: '/jobs/failed?page=2' } },
+      { name: 'failed list, bad page size', op: ['get', '/jobs/failed'], inject: { url: '/jobs/failed?per_page=500' } },
+      { name: 'events of unknown', op: ['get', '/events/{job_id}'], inject: { url: `/events/${crypto.randomUUID()}` } },
+      { name: 'cleanup', op: ['post', '/admin/cleanup'], inject: { method: 'POST', url: '/admin/cleanup' } },
+      { name: 'health', op: ['get', '/health'], inject: { url: '/health' } },
+      { name: 'ready', op: ['get', '/ready'], inject: { url: '/ready' } },
+      { name: 'metrics', op: ['get', '/metrics'], inject: { url: '/metrics' } },
+    ];
+    const seen = new Set<string>();
+    for (const c of cases) {
+      state.view = c.view ? STATUS_EXAMPLES[c.view] : null;
+      const res = await app.inject({ ...c.inject, url: c.inject.url.replace('JOB', crypto.randomUUID()) });
+      const documented = doc.paths[c.op[1]]![c.op[0]]!.responses[String(res.statusCode)];
+      assert.ok(documented, `${c.name}: ${res.statusCode} is documented for ${c.op.join(' ')} (${res.body.slice(0, 200)})`);
+      seen.add(`${c.op.join(' ')} ${res.statusCode}`);
+      const type = String(res.headers['content-type'] ?? '').split(';')[0]!;
+      const media = documented.content?.[type];
+      assert.ok(media, `${c.name}: ${type} is documented for ${res.statusCode}`);
+      for (const h of Object.keys(documented.headers ?? {})) assert.ok(res.headers[h.toLowerCase()], `${c.name}: header ${h} is sent`);
+      if (type !== 'application/json') continue;
+      const body = res.json<{ error: { code: string } }>();
+      assert.ok(ajv.validate(media.schema!, body), `${c.name}: the body fits the schema: ${ajv.errorsText()} ${res.body}`);
+      if (res.statusCode >= 400) {
+        const codes = examplesOf(media).map(([name]) => name);
+        assert.ok(codes.includes(body.error.code), `${c.name}: error code ${body.error.code} is among the documented ${codes.join(', ')}`);
+      }
+    }
+    assert.ok(seen.size >= 15, `${seen.size} distinct answers checked`);
+  });
+
+  it('documents API keys where they are required when API_KEYS is set', async () => {
+    const keyed = await appWith(dir, { API_KEYS: 'k-123' }, queueWith(state));
+    try {
+      const d: Doc = (await keyed.inject({ url: '/openapi.json' })).json();
+      assert.ok(d.components?.securitySchemes?.bearer);
+      const status = d.paths['/status/{job_id}']!.get!;
+      assert.ok(status.security?.length && status.responses['401'] && status.responses['403'], 'a protected route documents its keys');
+      const health = d.paths['/health']!.get!;
+      assert.equal(health.security, undefined, 'probes stay open');
+      assert.equal(health.responses['401'], undefined);
+      for (const [headers, code] of [[{}, 401], [{ 'x-api-key': 'wrong' }, 403]] as const) {
+        const res = await keyed.inject({ url: `/status/${crypto.randomUUID()}`, headers });
+        assert.equal(res.statusCode, code);
+        const media = status.responses[String(code)]!.content!['application/json']!;
+        assert.ok(ajv.validate(media.schema!, res.json()));
+        assert.ok(examplesOf(media).some(([name]) => name === res.json<{ error: { code: string } }>().error.code));
+      }
+    } finally {
+      await keyed.close();
+    }
+  });
+});
