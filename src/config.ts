@@ -43,9 +43,9 @@ export const configSchema = z.object({
   MAX_IMAGE_PIXELS: int(1).default(50_000_000),
   JOB_ATTEMPTS: int(1, 20).default(3),
   /**
-   * A job whose worker stops renewing its lock (killed) is handed to another after this. It must
-   * be well above one inference: onnxruntime-node runs inference on the worker's JS thread, so
-   * lock renewals wait for it (about 3 s on 2 cores, more under load).
+   * A job whose worker stops renewing its lock (killed) is handed to another after this. The
+   * model runs in its own thread, so renewals are not held up by an inference; the floor of 10 s
+   * leaves room for a loaded machine's pauses (garbage collection, a busy Redis).
    */
   JOB_LOCK_SECONDS: int(10, 3600).default(30),
   RESULT_TTL_MINUTES: z.coerce.number().positive().max(60 * 24 * 365).default(60),

@@ -4,7 +4,8 @@ import sharp from 'sharp';
 import { InvalidImageError } from '../errors.js';
 import { applyMask, toMask, toModelInput } from './compose.js';
 import { ensureModelFile, resolveModel, type ResolvedModel } from './models.js';
-import { createSession, type SegmentationSession } from './session.js';
+import type { SegmentationSession } from './session.js';
+import { createThreadedSession } from './threaded-session.js';
 
 import type { Stage } from './stages.js';
 
@@ -45,7 +46,7 @@ export class CutoutPipeline {
   static async create(opts: PipelineOptions): Promise<CutoutPipeline> {
     const model = resolveModel(opts.model, opts.customModel);
     const file = await ensureModelFile(model, opts.modelDir);
-    const session = await createSession(file, {
+    const session = await createThreadedSession(file, {
       threads: opts.threads,
       cpuArena: opts.cpuArena,
       memPattern: opts.memPattern,

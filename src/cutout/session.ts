@@ -1,4 +1,5 @@
-// One onnxruntime session per process, loaded once.
+// An onnxruntime session, run on the calling thread. The service runs it in its own thread
+// (threaded-session.ts); this is what that thread runs.
 import * as ort from 'onnxruntime-node';
 
 export interface SessionOptions {
@@ -49,3 +50,4 @@ export async function createSession(modelPath: string, opts: SessionOptions): Pr
     release: () => session.release(),
   };
 }
+

@@ -92,4 +92,21 @@ describe('observability', { timeout: 300_000 }, () => {
     assert.equal((await fetch(`http://127.0.0.1:${workerPort}/ready`)).status, 200);
     assert.equal((await fetch(`http://127.0.0.1:${workerPort}/health`)).status, 200);
   });
+
+  it("answers the worker's probes and metrics while it runs the model", async () => {
+    const res = await stack.upload(await subjectOnBackground(1600, 1200));
+    const { job_id } = (await res.json()) as { job_id: string };
+    await stack.waitFor(job_id, (v) => v.progress?.stage === 'inference', 60_000);
+    // The model runs in its own thread: the worker's HTTP server is not stuck behind it.
+    const answered: number[] = [];
+    for (const probe of ['/health', '/ready', '/metrics']) {
+      const started = performance.now();
+      const r = await fetch(`http://127.0.0.1:${workerPort}${probe}`, { signal: AbortSignal.timeout(5000) });
+      answered.push(performance.now() - started);
+      assert.equal(r.status, 200, probe);
+    }
+    const view = (await (await fetch(`${stack.baseUrl}/status/${job_id}`)).json()) as { status: string; progress?: { stage: string } };
+    assert.equal(view.progress?.stage, 'inference', `still inferring after the probes (${answered.map(Math.round).join(', ')} ms)`);
+    assert.equal((await stack.waitFor(job_id)).status, 'done');
+  });
 });
