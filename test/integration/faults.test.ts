@@ -1,5 +1,6 @@
 // Crashes and restarts lose nothing: real redis-server, api and worker processes, real signals.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { freePort, startLocalRedis, type LocalRedis } from '../../src/redis/local-redis.js';
@@ -27,7 +28,7 @@ describe('faults: nothing is lost', { timeout: 900_000 }, () => {
     const redis = await startLocalRedis({ dir: path.join(root, 'redis'), port: redisPort });
     redises.push(redis);
     const port = await freePort();
-    // The lock must outlast an inference, which blocks the worker's event loop (see config.ts).
+    // A short lock, so the job of a killed worker is handed over within the test's time.
     const env = { REDIS_URL: redis.url, DATA_DIR: path.join(root, 'data'), PORT: String(port), QUEUE_NAME: 'faults', JOB_LOCK_SECONDS: '15' };
     const base = `http://127.0.0.1:${port}`;
     const start = (kind: 'api' | 'worker', extra: Record<string, string> = {}) => {
@@ -124,5 +125,59 @@ describe('faults: nothing is lost', { timeout: 900_000 }, () => {
     const v = await waitStatus(base, id, () => true);
     assert.equal(v.status, 'done', 'the job in hand was finished before exit');
     assert.equal(v.attempts, 1);
+  });
+
+  it('SIGTERM to the api: the upload in flight is accepted, event streams end, the process exits 0', async () => {
+    const { base, start, env } = await setup();
+    const api = start('api', { SHUTDOWN_GRACE_SECONDS: '30' });
+    await api.logged(/Server listening/);
+    const queued = await upload(base, await subjectOnBackground()); // no worker: it stays queued
+
+    // An event stream that would stay open for as long as the job waits.
+    const stream = await fetch(`${base}/events/${queued}`);
+    assert.equal(stream.status, 200);
+    const reader = stream.body!.getReader();
+    const streamEnded = (async () => {
+      while (!(await reader.read()).done);
+    })();
+
+    // An upload whose body is still arriving when the signal comes.
+    const image = await subjectOnBackground(640, 480);
+    const boundary = '----cutoutdrain';
+    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="late.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`);
+    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+    const req = http.request(`${base}/remove-bg`, {
+      method: 'POST',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + image.length + tail.length },
+    });
+    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+    });
+    req.write(head);
+    req.write(image.subarray(0, 1000));
+    await new Promise((r) => setTimeout(r, 300));
+
+    const signalled = Date.now();
+    api.child.kill('SIGTERM');
+    await api.logged(/shutting down/);
+    req.end(Buffer.concat([image.subarray(1000), tail]));
+
+    const res = await answer;
+    assert.equal(res.status, 202, res.body);
+    await streamEnded; // the server ends open streams; EventSource reconnects to another replica
+    assert.equal(await api.exited, 0);
+    const tookMs = Date.now() - signalled;
+    assert.ok(tookMs < 10_000, `drained and exited in ${tookMs} ms (grace 30 s)`);
+
+    // Both jobs are safe in Redis: a new api serves them.
+    const again = start('api', { PORT: env.PORT });
+    await again.logged(/Server listening/);
+    const late = JSON.parse(res.body) as { job_id: string };
+    for (const id of [queued, late.job_id]) assert.equal((await waitStatus(base, id, () => true)).status, 'queued');
   });
 });

@@ -58,6 +58,13 @@ export class EventSequencer {
 }
 
 export function eventsRoute(app: FastifyInstance, hub: EventsHub) {
+  // Open streams never end by themselves: on shutdown they are ended first, so the server can
+  // drain the other requests and exit. Clients reconnect (to another replica) after `retry`.
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const close of [...open]) close();
+  });
+
   app.get<{ Params: { job_id: string } }>(
     '/events/:job_id',
     {
@@ -120,6 +127,7 @@ export function eventsRoute(app: FastifyInstance, hub: EventsHub) {
       const close = () => {
         if (closed) return;
         closed = true;
+        open.delete(close);
         clearInterval(heartbeat);
         unsubscribe();
         res.end();
@@ -132,6 +140,7 @@ export function eventsRoute(app: FastifyInstance, hub: EventsHub) {
         res.write(`id: ${out.id}\nevent: ${out.event.type}\ndata: ${JSON.stringify(out.event.data)}\n\n`);
         if (isTerminal(out.event)) close();
       };
+      open.add(close);
       req.raw.on('close', close);
       res.on('error', close);
 
