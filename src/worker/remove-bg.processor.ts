@@ -20,19 +20,46 @@ export interface ProcessorDeps {
   /** True when a client asked to cancel the job; checked at every stage boundary. */
   isCanceled?: (jobId: string) => Promise<boolean>;
   metrics?: WorkerMetrics;
+  /** How often a long stage's percent is moved forward while it runs (ms). */
+  progressTickMs?: number;
 }
 
+/** Stages expected to take at least this long report progress while they run, not only at their start. */
+const LONG_STAGE_MS = 1000;
+
 /**
- * Share of the processing time each stage takes, learned from finished jobs (exponential moving
- * average), so that percentages move in proportion to time rather than by stage count.
+ * Share of the processing time each stage takes, and how long each lasts, learned from finished
+ * jobs (exponential moving averages), so that percentages move in proportion to time rather
+ * than by stage count.
  */
 export class StageWeights {
   private share: Record<Stage, number> = { decoding: 0.05, inference: 0.85, compositing: 0.05, encoding: 0.05 };
+  private ms: Record<Stage, number> = { decoding: 150, inference: 3000, compositing: 100, encoding: 100 };
 
   learn(timings: Record<Stage, number>): void {
     const total = STAGES.reduce((s, k) => s + timings[k], 0);
     if (!(total > 0)) return;
-    for (const k of STAGES) this.share[k] = 0.8 * this.share[k] + 0.2 * (timings[k] / total);
+    for (const k of STAGES) {
+      this.share[k] = 0.8 * this.share[k] + 0.2 * (timings[k] / total);
+      this.ms[k] = 0.8 * this.ms[k] + 0.2 * timings[k];
+    }
+  }
+
+  /** How long `stage` usually takes (ms). */
+  expectedMs(stage: Stage): number {
+    return this.ms[stage];
+  }
+
+  /**
+   * Percent complete when `stage` has run for `elapsedMs`: from its start toward the next
+   * stage's, in proportion to its usual duration, and never more than 90% of the way there (an
+   * estimate must not claim the stage is over).
+   */
+  during(stage: Stage, elapsedMs: number): number {
+    const start = this.startOf(stage);
+    const span = this.share[stage] * 100;
+    const f = Math.min(0.9, Math.max(0, elapsedMs / this.ms[stage]));
+    return Math.min(99, Math.max(start, Math.floor(start + span * f)));
   }
 
   /** Percent complete when `stage` starts. */
@@ -60,15 +87,26 @@ export function createRemoveBgProcessor(deps: ProcessorDeps) {
     log.info({ stage: 'started', waitedMs: job.timestamp ? Math.max(0, Date.now() - job.timestamp) : undefined, bytes: job.data.bytes }, 'job started');
     let lastPercent = -1;
     let stageStarted = started;
+    let ticker: NodeJS.Timeout | undefined;
+    const report = (progress: JobProgress) => {
+      lastPercent = progress.percent;
+      return job.updateProgress(progress);
+    };
     const beforeStage: StageHook = async (stage) => {
+      clearInterval(ticker);
       if (deps.isCanceled && (await deps.isCanceled(jobId))) throw new JobCanceledError();
       const percent = Math.max(lastPercent, weights.startOf(stage));
-      lastPercent = percent;
-      const progress: JobProgress = { stage, percent };
-      await job.updateProgress(progress);
+      await report({ stage, percent });
       const now = performance.now();
       log.debug({ stage, percent, previousStageMs: Math.round(now - stageStarted) }, 'stage');
       stageStarted = now;
+      // A long stage (inference: seconds) moves the bar while it runs, from its usual duration.
+      if (weights.expectedMs(stage) >= LONG_STAGE_MS) {
+        ticker = setInterval(() => {
+          const p = weights.during(stage, performance.now() - now);
+          if (p > lastPercent) void report({ stage, percent: p }).catch(() => undefined);
+        }, deps.progressTickMs ?? 500);
+      }
     };
 
     try {
@@ -76,7 +114,7 @@ export function createRemoveBgProcessor(deps: ProcessorDeps) {
         if (err.code === 'ENOENT') throw new InvalidImageError('The uploaded file is no longer available. Please upload it again.');
         throw err;
       });
-      const out = await deps.cutter.process(input, beforeStage);
+      const out = await deps.cutter.process(input, beforeStage).finally(() => clearInterval(ticker));
       if (deps.isCanceled && (await deps.isCanceled(jobId))) throw new JobCanceledError();
       await deps.store.putResult(jobId, out.png);
       weights.learn(out.timings);

@@ -86,4 +86,45 @@ describe('remove-bg processor', () => {
     assert.equal(w.startOf('decoding'), 0);
     assert.ok(Math.abs(w.startOf('inference') - 50) <= 1);
   });
+
+  it('estimates progress within a stage from its usual duration, never claiming it is over', () => {
+    const w = new StageWeights();
+    for (let i = 0; i < 50; i++) w.learn({ decoding: 100, inference: 800, compositing: 50, encoding: 50 });
+    assert.ok(Math.abs(w.expectedMs('inference') - 800) < 5);
+    const start = w.startOf('inference');
+    const next = w.startOf('compositing');
+    const seen = [0, 200, 400, 800, 5000].map((ms) => w.during('inference', ms));
+    assert.equal(seen[0], start);
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i]! >= seen[i - 1]!, `monotonic: ${seen.join(', ')}`);
+    assert.ok(seen[2]! > start && seen[2]! < next, `halfway is between the stage bounds: ${seen.join(', ')}`);
+    assert.ok(seen[4]! < next, `an overrun stays short of the next stage (${seen[4]} < ${next})`);
+  });
+
+  it('moves the percent forward while a long stage runs', async () => {
+    const store = memoryStore();
+    const id = randomUUID();
+    await store.putInput(id, Buffer.from('img'));
+    const cutter = {
+      modelName: 'fake',
+      async process(_input: Buffer, hook?: StageHook) {
+        await hook?.('decoding');
+        await hook?.('inference');
+        await new Promise((r) => setTimeout(r, 1200)); // the model, running in its thread
+        await hook?.('compositing');
+        await hook?.('encoding');
+        return { png: Buffer.from('png!'), width: 2, height: 1, timings: { decoding: 1, inference: 1200, compositing: 1, encoding: 1 } };
+      },
+    };
+    const { job, progress } = fakeJob(id);
+    await createRemoveBgProcessor({ cutter, store, logger, progressTickMs: 100 })(job);
+    const during = progress.filter((p) => p.stage === 'inference');
+    assert.ok(during.length >= 5, `${during.length} inference updates`);
+    const all = progress.map((p) => p.percent);
+    for (let i = 1; i < all.length; i++) assert.ok(all[i]! > all[i - 1]!, `strictly increasing: ${all.join(', ')}`);
+    const compositing = progress.find((p) => p.stage === 'compositing')!;
+    assert.ok(during.at(-1)!.percent < compositing.percent);
+    const count = progress.length;
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(progress.length, count, 'no updates after the job ended');
+  });
 });
