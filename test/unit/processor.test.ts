@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { pino } from 'pino';
-import { STAGES, type StageHook } from '../../src/cutout/pipeline.js';
+import { STAGES, type Stage, type StageHook } from '../../src/cutout/pipeline.js';
 import { InvalidImageError } from '../../src/errors.js';
 import type { JobData, JobProgress, JobResult } from '../../src/jobs/contract.js';
 import type { BlobStore } from '../../src/storage/blob-store.js';
@@ -36,20 +36,33 @@ function fakeJob(id: string) {
 
 const logger = pino({ level: 'silent' });
 
+/** A store holding one uploaded input, and its job id. */
+async function withInput() {
+  const store = memoryStore();
+  const id = randomUUID();
+  await store.putInput(id, Buffer.from('img'));
+  return { store, id };
+}
+
+/** A cutter that goes through the stages, spending `ms` in each (no image work). */
+function stagedCutter(ms: Partial<Record<Stage, number>> = {}) {
+  return {
+    modelName: 'fake',
+    async process(_input: Buffer, hook?: StageHook) {
+      for (const s of STAGES) {
+        await hook?.(s);
+        if (ms[s]) await new Promise((r) => setTimeout(r, ms[s]));
+      }
+      return { png: Buffer.from('png!'), width: 2, height: 1, timings: { decoding: 1, inference: 8, compositing: 1, encoding: 1, ...ms } };
+    },
+  };
+}
+
 describe('remove-bg processor', () => {
   it('reports each stage with increasing percent and stores the result', async () => {
-    const store = memoryStore();
-    const id = randomUUID();
-    await store.putInput(id, Buffer.from('img'));
-    const cutter = {
-      modelName: 'fake',
-      async process(_input: Buffer, hook?: StageHook) {
-        for (const s of STAGES) await hook?.(s);
-        return { png: Buffer.from('png!'), width: 2, height: 1, timings: { decoding: 1, inference: 8, compositing: 1, encoding: 1 } };
-      },
-    };
+    const { store, id } = await withInput();
     const { job, progress } = fakeJob(id);
-    const result = await createRemoveBgProcessor({ cutter, store, logger })(job);
+    const result = await createRemoveBgProcessor({ cutter: stagedCutter(), store, logger })(job);
     assert.deepEqual(progress.map((p) => p.stage), [...STAGES]);
     for (let i = 1; i < progress.length; i++) assert.ok(progress[i]!.percent >= progress[i - 1]!.percent);
     assert.equal(result.bytes, 4);
@@ -57,9 +70,7 @@ describe('remove-bg processor', () => {
   });
 
   it('fails bad images at once (not retried) with the readable message', async () => {
-    const store = memoryStore();
-    const id = randomUUID();
-    await store.putInput(id, Buffer.from('img'));
+    const { store, id } = await withInput();
     const cutter = { modelName: 'fake', process: async () => Promise.reject(new InvalidImageError('The PNG file is damaged.')) };
     await assert.rejects(createRemoveBgProcessor({ cutter, store, logger })(fakeJob(id).job), (err: Error) => {
       assert.ok(err instanceof UnrecoverableError);
@@ -69,9 +80,7 @@ describe('remove-bg processor', () => {
   });
 
   it('turns unexpected errors into a retryable failure that hides internals', async () => {
-    const store = memoryStore();
-    const id = randomUUID();
-    await store.putInput(id, Buffer.from('img'));
+    const { store, id } = await withInput();
     const cutter = { modelName: 'fake', process: async () => Promise.reject(new Error('ENOMEM at 0xdeadbeef')) };
     await assert.rejects(createRemoveBgProcessor({ cutter, store, logger })(fakeJob(id).job), (err: Error) => {
       assert.ok(!(err instanceof UnrecoverableError));
@@ -101,22 +110,10 @@ describe('remove-bg processor', () => {
   });
 
   it('moves the percent forward while a long stage runs', async () => {
-    const store = memoryStore();
-    const id = randomUUID();
-    await store.putInput(id, Buffer.from('img'));
-    const cutter = {
-      modelName: 'fake',
-      async process(_input: Buffer, hook?: StageHook) {
-        await hook?.('decoding');
-        await hook?.('inference');
-        await new Promise((r) => setTimeout(r, 1200)); // the model, running in its thread
-        await hook?.('compositing');
-        await hook?.('encoding');
-        return { png: Buffer.from('png!'), width: 2, height: 1, timings: { decoding: 1, inference: 1200, compositing: 1, encoding: 1 } };
-      },
-    };
+    const { store, id } = await withInput();
     const { job, progress } = fakeJob(id);
-    await createRemoveBgProcessor({ cutter, store, logger, progressTickMs: 100 })(job);
+    // The model takes 1.2 s (in its thread); the first job's estimate is the default 3 s.
+    await createRemoveBgProcessor({ cutter: stagedCutter({ inference: 1200 }), store, logger, progressTickMs: 100 })(job);
     const during = progress.filter((p) => p.stage === 'inference');
     assert.ok(during.length >= 5, `${during.length} inference updates`);
     const all = progress.map((p) => p.percent);
