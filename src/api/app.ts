@@ -11,6 +11,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiDeps } from './deps.js';
+import { ServiceUnavailableError } from '../errors.js';
 import { installErrorHandlers } from './errors.js';
 import { apiMetrics, createRegistry, queueGauges } from '../metrics.js';
 import { installApiKeys, loadApiKeys } from './auth.js';
@@ -61,13 +62,23 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     logController: new LogController({ disableRequestLogging: true }), // one line per request, below
     bodyLimit: 1024 * 1024,
-    return503OnClosing: true,
+    return503OnClosing: false, // answered below, with the JSON error body every other error has
     forceCloseConnections: 'idle',
+  });
+  // Once closing, requests still arriving on open connections are turned away (Fastify adds
+  // `Connection: close`), so a load balancer retries them on another replica.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
   });
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
+    if (closing) {
+      reply.header('retry-after', '1');
+      throw new ServiceUnavailableError('This server is shutting down. Please retry: the request will reach another instance.', 'shutting_down');
+    }
   });
   const registry = createRegistry('api');
   const metrics = apiMetrics(registry);

@@ -18,6 +18,10 @@ const COMMON = {
     'An API key is required: send it as "Authorization: Bearer <key>" or "X-Api-Key: <key>".',
   ]),
   403: errorResponse('The API key is not one of API_KEYS', ['api_key_invalid', 'This API key is not valid.']),
+  503: errorResponse(
+    'This api process is shutting down (Retry-After: 1); the request can be sent again, to another replica',
+    ['shutting_down', 'This server is shutting down. Please retry: the request will reach another instance.'],
+  ),
 };
 
 const REQUEST_ID_HEADER = {
@@ -39,6 +43,15 @@ function jsonMedia(r: Schema): Schema {
   const { description, headers, 'x-examples': named, examples, ...schema } = r;
   const example = named ? { examples: named } : Array.isArray(examples) ? { example: examples[0] } : {};
   return { description, headers, content: { 'application/json': { schema: singleExamples(schema), ...example } } };
+}
+
+/** One error response with the named examples of both, and both descriptions. */
+function mergeErrors(a: Schema, b: Schema): Schema {
+  return {
+    ...a,
+    description: `${String(a.description)}; or ${String(b.description)}`,
+    'x-examples': { ...(a['x-examples'] as Schema), ...(b['x-examples'] as Schema) },
+  };
 }
 
 /** OpenAPI 3.0 schemas take one `example`, not JSON Schema's `examples` list (a deep copy). */
@@ -93,7 +106,9 @@ export function openapiOptions(config: Pick<Config, 'PUBLIC_URL'>, apiKeysOn: bo
       if (!s || s.hide) return { schema, url };
       const protectedRoute = apiKeysOn && !isOpenPath(url);
       const responses: Record<string, Schema> = {};
-      const all = { ...(s.response as Record<string, Schema>), 500: COMMON[500], ...(protectedRoute ? { 401: COMMON[401], 403: COMMON[403] } : {}) };
+      const own = s.response as Record<string, Schema>;
+      const all: Record<string, Schema> = { ...own, 500: COMMON[500], ...(protectedRoute ? { 401: COMMON[401], 403: COMMON[403] } : {}) };
+      all[503] = own[503] ? mergeErrors(own[503], COMMON[503]) : COMMON[503];
       for (const [code, r] of Object.entries(all)) {
         const headers = { 'X-Request-Id': HEADERS.requestId, ...(r.headers as Schema | undefined) };
         // Errors are JSON even where the success is a PNG or a stream, so they name their media type.

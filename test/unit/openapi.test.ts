@@ -2,6 +2,7 @@
 // examples that match their schemas), and true (what the api answers is what it documents).
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -174,6 +175,52 @@ describe('OpenAPI document', () => {
       }
     }
     assert.ok(seen.size >= 15, `${seen.size} distinct answers checked`);
+  });
+
+  it('turns requests away with the documented 503 once shutting down', async () => {
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    const closingDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-closing-'));
+    const config = loadConfig({ DATA_DIR: closingDir, LOG_LEVEL: 'silent' });
+    const closingApp = await buildApp({
+      config, queue: fakeQueue(), store: new FsBlobStore(closingDir), logger: pino({ level: 'silent' }),
+      cleanup: async () => (await slow, { expiredJobs: 0, orphanFiles: 0, jobsWithoutFiles: 0, ms: 1 }),
+    });
+    await closingApp.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = closingApp.server.address() as net.AddressInfo;
+    // Two requests on one connection: the second arrives while the server closes, the first in flight.
+    const socket = net.connect(port, '127.0.0.1');
+    let raw = '';
+    socket.on('data', (d: Buffer) => (raw += d.toString()));
+    const ended = new Promise((r) => socket.on('close', r));
+    socket.write('POST /admin/cleanup HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 100));
+    const closed = closingApp.close();
+    await new Promise((r) => setTimeout(r, 50));
+    socket.write(`GET /status/${crypto.randomUUID()} HTTP/1.1\r\nHost: x\r\nX-Request-Id: late-1\r\n\r\n`);
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    await closed;
+    await ended;
+    await fs.rm(closingDir, { recursive: true, force: true });
+    const [first, second] = raw.split(/(?=HTTP\/1\.1 )/);
+    assert.match(first ?? '', /^HTTP\/1\.1 200/, 'the request in flight is served');
+    assert.ok(second, `a second answer: ${raw.slice(0, 600)}`);
+    const [head, body] = second.split('\r\n\r\n') as [string, string];
+    const late = {
+      statusCode: Number(head.split(' ')[1]),
+      headers: Object.fromEntries(head.split('\r\n').slice(1).map((l) => [l.split(':')[0]!.toLowerCase(), l.slice(l.indexOf(':') + 1).trim()])),
+      json: () => JSON.parse(body) as unknown,
+    };
+    assert.equal(late.statusCode, 503);
+    assert.equal(late.headers['retry-after'], '1');
+    assert.equal(late.headers.connection, 'close');
+    const documented = doc.paths['/status/{job_id}']!.get!.responses['503']!.content!['application/json']!;
+    assert.ok(ajv.validate(documented.schema!, late.json()), ajv.errorsText());
+    assert.deepEqual(late.json(), {
+      error: { code: 'shutting_down', message: 'This server is shutting down. Please retry: the request will reach another instance.', request_id: 'late-1' },
+    });
+    assert.ok(examplesOf(documented).some(([name]) => name === 'shutting_down'));
   });
 
   it('documents API keys where they are required when API_KEYS is set', async () => {
