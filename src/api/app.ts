@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import multipart from '@fastify/multipart';
+import websocket from '@fastify/websocket';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
@@ -16,7 +17,7 @@ import { installErrorHandlers } from './errors.js';
 import { apiMetrics, createRegistry, queueGauges } from '../metrics.js';
 import { installApiKeys, loadApiKeys } from './auth.js';
 import { adminRoutes } from './routes/admin.route.js';
-import { eventsRoute } from './routes/events.route.js';
+import { eventsRoute, OpenStreams } from './routes/events.route.js';
 import { healthRoutes } from './routes/health.route.js';
 import { jobsRoutes } from './routes/jobs.route.js';
 import { removeBgRoute } from './routes/remove-bg.route.js';
@@ -123,6 +124,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         statusCode: 429,
       }),
   });
+  const streams = new OpenStreams();
+  app.addHook('preClose', async () => streams.closeAll()); // before the WebSocket plugin's own
+  await app.register(websocket, { options: { maxPayload: 4096 } }); // clients only listen on /events
   await app.register(multipart, {
     limits: { fileSize: config.MAX_UPLOAD_BYTES, files: 1, fields: 10, parts: 12, fieldSize: 1024 },
   });
@@ -170,7 +174,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   );
   removeBgRoute(app, deps, metrics);
   jobsRoutes(app, deps, metrics);
-  if (deps.events) eventsRoute(app, deps.events);
+  if (deps.events) eventsRoute(app, deps.events, streams);
   if (deps.cleanup) adminRoutes(app, deps.cleanup);
   healthRoutes(app, deps);
   return app;

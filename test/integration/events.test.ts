@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
+import { WebSocket } from 'ws';
 import { freePort } from '../../src/redis/local-redis.js';
 import type { StatusView } from '../../src/jobs/contract.js';
 import { ROOT } from '../helpers/fixtures.js';
@@ -126,6 +127,65 @@ describe('live progress, positions and cancel', { timeout: 600_000 }, () => {
       const sse = await openSse(`${stack.baseUrl}/events/${id}`);
       await sse.collect(() => true);
       sse.close();
+    }
+    const deadline = Date.now() + 5000;
+    while (stack.events.listenerCount() !== baseline && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(stack.events.listenerCount(), baseline);
+    worker().resume();
+    await stack.waitFor(id);
+  });
+
+  /** A WebSocket on the events URL: its messages, its close code, or the HTTP status that refused it. */
+  function openWs(id: string) {
+    const ws = new WebSocket(`${stack.baseUrl.replace(/^http/, 'ws')}/events/${id}`);
+    const messages: { id: string; event: string; data: Record<string, unknown> }[] = [];
+    ws.on('message', (m) => messages.push(JSON.parse(String(m)) as (typeof messages)[number]));
+    const opened = new Promise<number>((resolve) => {
+      ws.once('open', () => resolve(101));
+      ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.once('error', () => resolve(0));
+    });
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    return { ws, messages, opened, closed };
+  }
+
+  it('a WebSocket on the same URL carries the same events, then closes with 1000', async () => {
+    await worker().pause();
+    const id = await submit();
+    const client = openWs(id);
+    assert.equal(await client.opened, 101);
+    while (client.messages.length === 0) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(client.messages[0]?.event, 'queued');
+    assert.equal(client.messages[0]?.data.position, 1);
+    worker().resume();
+    const { code, reason } = await client.closed;
+    assert.equal(code, 1000);
+    assert.equal(reason, 'final');
+    const types = client.messages.map((m) => m.event);
+    assert.deepEqual([...new Set(types)], ['queued', 'progress', 'done'], types.join(','));
+    const percents = client.messages.filter((m) => m.event === 'progress').map((m) => m.data.percent as number);
+    for (let i = 1; i < percents.length; i++) assert.ok(percents[i]! > percents[i - 1]!, `increasing: ${percents}`);
+    const done = client.messages.at(-1)!;
+    assert.equal(done.id, 'final');
+    assert.equal((await fetch(`${stack.baseUrl}${String(done.data.result_url)}`)).status, 200);
+
+    // A finished job: the terminal event at once, then the close.
+    const late = openWs(id);
+    assert.equal((await late.closed).code, 1000);
+    assert.deepEqual(late.messages.map((m) => m.event), ['done']);
+  });
+
+  it('refuses a WebSocket for an unknown job with 404, and frees listeners when clients leave', async () => {
+    const unknown = openWs(crypto.randomUUID());
+    assert.equal(await unknown.opened, 404);
+    await worker().pause();
+    const id = await submit();
+    const baseline = stack.events.listenerCount();
+    for (let i = 0; i < 50; i++) {
+      const c = openWs(id);
+      assert.equal(await c.opened, 101);
+      c.ws.terminate();
+      await c.closed;
     }
     const deadline = Date.now() + 5000;
     while (stack.events.listenerCount() !== baseline && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

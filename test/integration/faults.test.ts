@@ -1,6 +1,7 @@
 // Crashes and restarts lose nothing: real redis-server, api and worker processes, real signals.
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { WebSocket } from 'ws';
 import { after, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { freePort, startLocalRedis, type LocalRedis } from '../../src/redis/local-redis.js';
@@ -127,7 +128,7 @@ describe('faults: nothing is lost', { timeout: 900_000 }, () => {
     assert.equal(v.attempts, 1);
   });
 
-  it('SIGTERM to the api: the upload in flight is accepted, event streams end, the process exits 0', async () => {
+  it('SIGTERM to the api: the upload in flight is accepted, event streams and WebSockets end, the process exits 0', async () => {
     const { base, start, env } = await setup();
     const api = start('api', { SHUTDOWN_GRACE_SECONDS: '30' });
     await api.logged(/Server listening/);
@@ -140,6 +141,9 @@ describe('faults: nothing is lost', { timeout: 900_000 }, () => {
     const streamEnded = (async () => {
       while (!(await reader.read()).done);
     })();
+    const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/events/${queued}`);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const wsClosed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
 
     // An upload whose body is still arriving when the signal comes.
     const image = await subjectOnBackground(640, 480);
@@ -170,6 +174,7 @@ describe('faults: nothing is lost', { timeout: 900_000 }, () => {
     const res = await answer;
     assert.equal(res.status, 202, res.body);
     await streamEnded; // the server ends open streams; EventSource reconnects to another replica
+    assert.equal(await wsClosed, 1001, 'WebSocket clients are told the server is going away');
     assert.equal(await api.exited, 0);
     const tookMs = Date.now() - signalled;
     assert.ok(tookMs < 10_000, `drained and exited in ${tookMs} ms (grace 30 s)`);

@@ -1,4 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { Socket } from 'node:net';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
 import { isJobId } from '../../jobs/contract.js';
 import type { EventsHub, JobEvent } from '../events-hub.js';
 import { isTerminal } from '../events-hub.js';
@@ -57,58 +59,147 @@ export class EventSequencer {
   }
 }
 
-export function eventsRoute(app: FastifyInstance, hub: EventsHub) {
-  // Open streams never end by themselves: on shutdown they are ended first, so the server can
-  // drain the other requests and exit. Clients reconnect (to another replica) after `retry`.
-  const open = new Set<() => void>();
-  app.addHook('preClose', async () => {
-    for (const close of [...open]) close();
-  });
+/** One job followed: its current state, then each change (sequenced), until it is stopped. */
+interface Following {
+  snapshot: JobEvent;
+  /** Delivers the snapshot, the changes seen while it was read, then each change as it comes. */
+  start(send: (out: { id: string; event: JobEvent }) => void): void;
+  stop(): void;
+}
 
-  app.get<{ Params: { job_id: string } }>(
-    '/events/:job_id',
-    {
-      schema: {
-        summary: 'Live progress of a job (Server-Sent Events)',
-        description:
-          'A text/event-stream. The first event tells the current state; then one event per change: `queued` ' +
-          '(position, eta_seconds), `progress` (stage, percent), `done` (result_url), `failed` (error), `canceled`. ' +
-          'The stream ends after a terminal event, whose id is `final`; reconnecting with `Last-Event-ID: final` answers 204.',
-        operationId: 'streamEvents',
-        tags: ['jobs'],
-        params: S.jobParams,
-        produces: ['text/event-stream'],
-        response: {
-          200: response('The event stream: one event per change, until a terminal one', { type: 'string' }, SSE_EXAMPLE),
-          204: { type: 'null', description: 'The client already received the final event (Last-Event-ID: final): nothing more will come' },
-          404: JOB_ERRORS[404],
-        },
+/**
+ * Subscribes before reading the state, so no change between the two is lost. 404 when unknown.
+ * Whatever happens next, the connection going away releases the subscription.
+ */
+async function follow(hub: EventsHub, jobId: string, connection: Socket): Promise<Following> {
+  if (!isJobId(jobId)) throw unknownJob(jobId);
+  const buffered: JobEvent[] = [];
+  let deliver: (e: JobEvent) => void = (e) => buffered.push(e);
+  const unsubscribe = hub.subscribe(jobId, (e) => deliver(e));
+  let snapshot: JobEvent | null;
+  try {
+    snapshot = await hub.snapshot(jobId);
+  } catch (err) {
+    unsubscribe();
+    throw err;
+  }
+  if (!snapshot) {
+    unsubscribe();
+    throw unknownJob(jobId);
+  }
+  const seq = new EventSequencer();
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    unsubscribe();
+    connection.off('close', stop);
+  };
+  connection.once('close', stop);
+  return {
+    snapshot,
+    start(send) {
+      const push = (e: JobEvent) => {
+        if (stopped) return;
+        const out = seq.next(e);
+        if (out) send(out);
+      };
+      push(snapshot);
+      for (const e of buffered) push(e);
+      deliver = push;
+    },
+    stop,
+  };
+}
+
+/** How a followed job reaches one client: SSE frames or WebSocket messages. */
+interface Transport {
+  name: 'sse' | 'websocket';
+  write(out: { id: string; event: JobEvent }): void;
+  heartbeat(): void;
+  /** `final`: after the terminal event; otherwise the server is going away. */
+  end(reason: 'final' | 'shutdown' | 'client'): void;
+}
+
+/**
+ * The event streams open in this process. They never end by themselves: on shutdown they are
+ * ended first (WebSockets with 1001, going away), so the server can drain the other requests and
+ * exit; clients reconnect, to another replica. app.ts installs this before the WebSocket plugin,
+ * whose own shutdown would close the sockets without a code.
+ */
+export class OpenStreams {
+  private readonly closers = new Set<(reason: 'shutdown') => void>();
+  add(close: (reason: 'shutdown') => void): void {
+    this.closers.add(close);
+  }
+  delete(close: (reason: 'shutdown') => void): void {
+    this.closers.delete(close);
+  }
+  closeAll(): void {
+    for (const close of [...this.closers]) close('shutdown');
+  }
+}
+
+export function eventsRoute(app: FastifyInstance, hub: EventsHub, open: OpenStreams) {
+
+  /** Runs a followed job over a transport until the terminal event, the client leaves, or shutdown. */
+  function stream(f: Following, t: Transport, log: FastifyBaseLogger, jobId: string): (reason: 'client') => void {
+    const started = Date.now();
+    const heartbeat = setInterval(() => t.heartbeat(), HEARTBEAT_MS);
+    let closed = false;
+    const close = (reason: 'final' | 'shutdown' | 'client') => {
+      if (closed) return;
+      closed = true;
+      open.delete(close);
+      clearInterval(heartbeat);
+      f.stop();
+      t.end(reason);
+      log.info({ route: '/events/:job_id', transport: t.name, jobId, ms: Date.now() - started, reason }, 'event stream closed');
+    };
+    open.add(close);
+    f.start((out) => {
+      if (closed) return;
+      t.write(out);
+      if (isTerminal(out.event)) close('final');
+    });
+    return close;
+  }
+
+  // The job is looked up before the answer starts (or the WebSocket upgrade happens), so an
+  // unknown job is a plain 404 for both; the handler then takes the subscription over.
+  const pending = new WeakMap<FastifyRequest, Following>();
+
+  app.route<{ Params: { job_id: string } }>({
+    method: 'GET',
+    url: '/events/:job_id',
+    schema: {
+      summary: 'Live progress of a job (Server-Sent Events, or a WebSocket)',
+      description:
+        'A text/event-stream. The first event tells the current state; then one event per change: `queued` ' +
+        '(position, eta_seconds), `progress` (stage, percent), `done` (result_url), `failed` (error), `canceled`. ' +
+        'The stream ends after a terminal event, whose id is `final`; reconnecting with `Last-Event-ID: final` answers 204.\n\n' +
+        'The same URL upgrades to a WebSocket (`Upgrade: websocket`) carrying the same events, one JSON text message each: ' +
+        '`{"id": "1", "event": "queued", "data": {…}}`. After the terminal event the server closes with code 1000; ' +
+        'it closes with 1001 when it shuts down (reconnect). With API keys on, browsers pass the key as `?api_key=`.',
+      operationId: 'streamEvents',
+      tags: ['jobs'],
+      params: S.jobParams,
+      produces: ['text/event-stream'],
+      response: {
+        200: response('The event stream: one event per change, until a terminal one', { type: 'string' }, SSE_EXAMPLE),
+        204: { type: 'null', description: 'The client already received the final event (Last-Event-ID: final): nothing more will come' },
+        404: JOB_ERRORS[404],
       },
     },
-    async (req, reply) => {
-      const { job_id: jobId } = req.params;
-      if (!isJobId(jobId)) throw unknownJob(jobId);
-
-      // Subscribe before reading the state, so no change between the two is lost.
-      const buffered: JobEvent[] = [];
-      let deliver: (e: JobEvent) => void = (e) => buffered.push(e);
-      const unsubscribe = hub.subscribe(jobId, (e) => deliver(e));
-      let snapshot: JobEvent | null;
-      try {
-        snapshot = await hub.snapshot(jobId);
-      } catch (err) {
-        unsubscribe();
-        throw err;
-      }
-      if (!snapshot) {
-        unsubscribe();
-        throw unknownJob(jobId);
-      }
-      if (req.headers['last-event-id'] === FINAL_ID && isTerminal(snapshot)) {
-        unsubscribe();
+    preHandler: async (req) => {
+      pending.set(req, await follow(hub, req.params.job_id, req.raw.socket));
+    },
+    handler: async (req, reply) => {
+      const f = pending.get(req)!;
+      if (req.headers['last-event-id'] === FINAL_ID && isTerminal(f.snapshot)) {
+        f.stop();
         return reply.code(204).send();
       }
-
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -119,34 +210,38 @@ export function eventsRoute(app: FastifyInstance, hub: EventsHub) {
         'x-accel-buffering': 'no',
       });
       res.write(`retry: ${RETRY_MS}\n\n`);
-
-      const seq = new EventSequencer();
-      const started = Date.now();
-      const heartbeat = setInterval(() => res.write(`: keep-alive\n\n`), HEARTBEAT_MS);
-      let closed = false;
-      const close = () => {
-        if (closed) return;
-        closed = true;
-        open.delete(close);
-        clearInterval(heartbeat);
-        unsubscribe();
-        res.end();
-        req.log.info({ route: '/events/:job_id', jobId, ms: Date.now() - started }, 'event stream closed');
-      };
-      const send = (e: JobEvent) => {
-        if (closed) return;
-        const out = seq.next(e);
-        if (!out) return;
-        res.write(`id: ${out.id}\nevent: ${out.event.type}\ndata: ${JSON.stringify(out.event.data)}\n\n`);
-        if (isTerminal(out.event)) close();
-      };
-      open.add(close);
-      req.raw.on('close', close);
-      res.on('error', close);
-
-      send(snapshot);
-      for (const e of buffered) send(e);
-      deliver = send;
+      const close = stream(
+        f,
+        {
+          name: 'sse',
+          write: ({ id, event }) => res.write(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`),
+          heartbeat: () => res.write(`: keep-alive\n\n`),
+          end: () => res.end(),
+        },
+        req.log,
+        req.params.job_id,
+      );
+      req.raw.on('close', () => close('client'));
+      res.on('error', () => close('client'));
     },
-  );
+    wsHandler: (socket: WebSocket, req) => {
+      const f = pending.get(req)!;
+      const close = stream(
+        f,
+        {
+          name: 'websocket',
+          write: ({ id, event }) => socket.send(JSON.stringify({ id, event: event.type, data: event.data })),
+          heartbeat: () => socket.ping(),
+          end: (reason) => {
+            if (reason === 'final') socket.close(1000, 'final');
+            else if (reason === 'shutdown') socket.close(1001, 'server shutting down');
+          },
+        },
+        req.log,
+        req.params.job_id,
+      );
+      socket.on('close', () => close('client'));
+      socket.on('error', () => close('client'));
+    },
+  });
 }
