@@ -140,6 +140,7 @@ class Card {
     $<HTMLElement>(this.el, '.retry').hidden = true;
     $<HTMLElement>(this.el, '.remove').hidden = true;
     $<HTMLElement>(this.el, '.tools').hidden = true;
+    $<HTMLElement>(this.el, '.download').hidden = true;
     this.setBadge('queued', 'Uploading');
 
     if (this.file.size === 0) return this.showError('This file is empty. Choose another image.', false);
@@ -264,6 +265,7 @@ class Card {
     this.setProgress(100, 'Done');
     $<HTMLElement>(this.el, '.progress').hidden = true;
     $<HTMLElement>(this.el, '.tools').hidden = false;
+    link.hidden = false;
     $<HTMLElement>(this.el, '.cancel').hidden = true;
     $<HTMLElement>(this.el, '.remove').hidden = false;
     this.el.classList.add('done');
