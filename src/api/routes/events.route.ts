@@ -186,6 +186,7 @@ export function eventsRoute(app: FastifyInstance, hub: EventsHub, open: OpenStre
       params: S.jobParams,
       produces: ['text/event-stream'],
       response: {
+        101: { type: 'null', description: 'Switching Protocols: the WebSocket form, asked for with `Upgrade: websocket`' },
         200: response('The event stream: one event per change, until a terminal one', { type: 'string' }, SSE_EXAMPLE),
         204: { type: 'null', description: 'The client already received the final event (Last-Event-ID: final): nothing more will come' },
         404: JOB_ERRORS[404],
