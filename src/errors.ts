@@ -64,6 +64,21 @@ export class GoneError extends AppError {
   }
 }
 
+/** No job has this id: it never existed, or it expired long ago. */
+export function unknownJob(jobId: string): NotFoundError {
+  return new NotFoundError(
+    `No job with id "${jobId.slice(0, 64)}" exists. It may never have existed, or it expired and was deleted.`,
+    'job_not_found',
+  );
+}
+
+/** The job finished more than RESULT_TTL_MINUTES ago: its files were deleted. */
+export function jobExpired(ttlMinutes: number): GoneError {
+  return new GoneError(
+    `This job expired: its image and result were deleted ${ttlMinutes} minutes after it finished, as this service is configured. Please upload the image again.`,
+  );
+}
+
 /** A dependency (Redis) is down; the client may retry. */
 export class ServiceUnavailableError extends AppError {
   constructor(message: string, code = 'service_unavailable') {

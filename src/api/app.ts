@@ -12,8 +12,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiDeps } from './deps.js';
-import { ServiceUnavailableError } from '../errors.js';
-import { installErrorHandlers } from './errors.js';
+import { installErrorHandlers, shuttingDown, tooManyUploads } from './errors.js';
 import { apiMetrics, createRegistry, queueGauges } from '../metrics.js';
 import { installApiKeys, loadApiKeys } from './auth.js';
 import { adminRoutes } from './routes/admin.route.js';
@@ -66,11 +65,15 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     return503OnClosing: false, // answered below, with the JSON error body every other error has
     forceCloseConnections: 'idle',
   });
-  // Once closing, requests still arriving on open connections are turned away (Fastify adds
-  // `Connection: close`), so a load balancer retries them on another replica.
+  // On close, event streams (SSE and WebSocket) are ended first, before the WebSocket plugin's own
+  // hook (registered below) would close its sockets without a code. Requests still arriving on
+  // open connections are turned away (Fastify adds `Connection: close`), so a load balancer
+  // retries them on another replica.
+  const streams = new OpenStreams();
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
+    streams.closeAll();
   });
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
@@ -78,7 +81,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     reply.header('referrer-policy', 'no-referrer');
     if (closing) {
       reply.header('retry-after', '1');
-      throw new ServiceUnavailableError('This server is shutting down. Please retry: the request will reach another instance.', 'shutting_down');
+      throw shuttingDown();
     }
   });
   const registry = createRegistry('api');
@@ -120,12 +123,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     skipOnError: true,
     nameSpace: `cutout:${config.QUEUE_NAME}:ratelimit:`,
     errorResponseBuilder: (_req, ctx) =>
-      Object.assign(new Error(`Too many uploads: the limit is ${ctx.max} per minute. Try again in ${Math.ceil(ctx.ttl / 1000)} s.`), {
+      Object.assign(new Error(tooManyUploads(ctx.max, Math.ceil(ctx.ttl / 1000))), {
         statusCode: 429,
       }),
   });
-  const streams = new OpenStreams();
-  app.addHook('preClose', async () => streams.closeAll()); // before the WebSocket plugin's own
   await app.register(websocket, { options: { maxPayload: 4096 } }); // clients only listen on /events
   await app.register(multipart, {
     limits: { fileSize: config.MAX_UPLOAD_BYTES, files: 1, fields: 10, parts: 12, fieldSize: 1024 },

@@ -23,6 +23,10 @@ export function loadApiKeys(config: Pick<Config, 'API_KEYS' | 'API_KEYS_FILE'>):
   return keys;
 }
 
+export const apiKeyRequired = () =>
+  new AppError(401, 'api_key_required', 'An API key is required: send it as "Authorization: Bearer <key>" or "X-Api-Key: <key>".');
+export const apiKeyInvalid = () => new AppError(403, 'api_key_invalid', 'This API key is not valid.');
+
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 function presented(req: FastifyRequest): string | undefined {
@@ -42,10 +46,10 @@ export function installApiKeys(app: FastifyInstance, keys: string[]): void {
     const url = req.url.split('?')[0]!;
     if (req.method === 'OPTIONS' || isOpenPath(url)) return;
     const key = presented(req);
-    if (!key) throw new AppError(401, 'api_key_required', 'An API key is required: send it as "Authorization: Bearer <key>" or "X-Api-Key: <key>".');
+    if (!key) throw apiKeyRequired();
     const d = digest(key);
     let ok = false;
     for (const k of known) ok = timingSafeEqual(k, d) || ok;
-    if (!ok) throw new AppError(403, 'api_key_invalid', 'This API key is not valid.');
+    if (!ok) throw apiKeyInvalid();
   });
 }

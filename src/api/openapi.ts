@@ -3,24 +3,19 @@
 // its own parameters and responses in its schema; nothing here repeats them.
 import type { SwaggerOptions } from '@fastify/swagger';
 import type { Config } from '../config.js';
-import { isOpenPath } from './auth.js';
+import { apiKeyInvalid, apiKeyRequired, isOpenPath } from './auth.js';
+import { internalError, shuttingDown } from './errors.js';
 import { EXAMPLE, HEADERS, REQUEST_ID_PATTERN, errorResponse } from './schemas.js';
 
 type Schema = Record<string, unknown>;
 
 const COMMON = {
-  500: errorResponse('An unexpected error on the server; the details are in its log under the request id', [
-    'internal_error',
-    'Something went wrong on our side. Please try again; quote the request id if it keeps happening.',
-  ]),
-  401: errorResponse('API keys are on and the request carries none', [
-    'api_key_required',
-    'An API key is required: send it as "Authorization: Bearer <key>" or "X-Api-Key: <key>".',
-  ]),
-  403: errorResponse('The API key is not one of API_KEYS', ['api_key_invalid', 'This API key is not valid.']),
+  500: errorResponse('An unexpected error on the server; the details are in its log under the request id', internalError()),
+  401: errorResponse('API keys are on and the request carries none', apiKeyRequired()),
+  403: errorResponse('The API key is not one of API_KEYS', apiKeyInvalid()),
   503: errorResponse(
     'This api process is shutting down (Retry-After: 1); the request can be sent again, to another replica',
-    ['shutting_down', 'This server is shutting down. Please retry: the request will reach another instance.'],
+    shuttingDown(),
   ),
 };
 

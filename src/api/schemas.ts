@@ -2,7 +2,9 @@
 // and the helpers that give every documented response a description and examples. The OpenAPI
 // document (/openapi.json, /docs) is generated from these by @fastify/swagger.
 import { z } from 'zod';
+import { jobExpired, unknownJob } from '../errors.js';
 import { statusViewSchema, type StatusView } from '../jobs/contract.js';
+import { jobLinks } from './deps.js';
 
 /**
  * A zod schema as JSON Schema. `io: 'input'` for what clients send (a field with a default is
@@ -36,6 +38,9 @@ export const EXAMPLE = {
   requestId: 'req-7f3a9c',
 } as const;
 
+/** The links of the example job, as a deployment without PUBLIC_URL gives them. */
+export const EXAMPLE_LINKS = jobLinks({ PUBLIC_URL: '' }, EXAMPLE.jobId);
+
 export const errorBodySchema = z.object({
   error: z.object({
     code: z.string().meta({ description: 'A stable, machine-readable reason.', examples: ['unsupported_media_type'] }),
@@ -58,8 +63,6 @@ export const acceptedSchema = z.object({
   events_url: z.string().meta({ description: 'Or follow the job live with Server-Sent Events here.' }),
 });
 
-const jobLink = (kind: string, id: string = EXAMPLE.jobId) => `/${kind}/${id}`;
-
 /** Example status views, one per state: also the examples of the failed-jobs listing. */
 const created = '2026-11-23T10:15:02.118Z';
 export const STATUS_EXAMPLES: Record<'queued' | 'processing' | 'done' | 'failed' | 'canceled', StatusView> = {
@@ -75,7 +78,7 @@ export const STATUS_EXAMPLES: Record<'queued' | 'processing' | 'done' | 'failed'
   done: {
     job_id: EXAMPLE.jobId, status: 'done', filename: 'sneaker.jpg', width: 2400, height: 1600,
     created_at: created, started_at: '2026-11-23T10:15:08.402Z', finished_at: '2026-11-23T10:15:11.267Z', attempts: 1,
-    progress: { stage: 'encoding', percent: 100 }, result_url: jobLink('result'),
+    progress: { stage: 'encoding', percent: 100 }, result_url: EXAMPLE_LINKS.result,
   },
   failed: {
     job_id: EXAMPLE.jobId, status: 'failed', filename: 'scan.tif', width: 1200, height: 900,
@@ -100,10 +103,14 @@ export function response(description: string, schema: Schema, example: unknown |
   return out;
 }
 
+/** One error an endpoint can answer: the error it throws (so the example is its real text), or a code and a message. */
+type ErrorCase = { code: string; message: string } | [code: string, message: string];
+
 /** An error response: the error body, with one named example per code it can carry. */
-export function errorResponse(description: string, ...cases: [code: string, message: string][]): Schema {
+export function errorResponse(description: string, ...cases: ErrorCase[]): Schema {
   const named: Named = {};
-  for (const [code, message] of cases) {
+  for (const c of cases) {
+    const [code, message] = Array.isArray(c) ? c : [c.code, c.message];
     named[code] = { summary: code, value: { error: { code, message, request_id: EXAMPLE.requestId } } };
   }
   return response(description, S.error, { named });
@@ -124,14 +131,8 @@ export const S = {
 
 /** The errors every job route can answer for an unknown or expired job. */
 export const JOB_ERRORS = {
-  404: errorResponse('No job has this id (never existed, or deleted long ago)', [
-    'job_not_found',
-    `No job with id "${EXAMPLE.jobId}" exists. It may never have existed, or it expired and was deleted.`,
-  ]),
-  410: errorResponse('The job expired: its files were deleted after RESULT_TTL_MINUTES', [
-    'job_expired',
-    'This job expired: its image and result were deleted 60 minutes after it finished, as this service is configured. Please upload the image again.',
-  ]),
+  404: errorResponse('No job has this id (never existed, or deleted long ago)', unknownJob(EXAMPLE.jobId)),
+  410: errorResponse('The job expired: its files were deleted after RESULT_TTL_MINUTES', jobExpired(60)),
 };
 
 export const statusExamples = (...states: (keyof typeof STATUS_EXAMPLES)[]) => ({

@@ -2,6 +2,7 @@
 // compare with a slider or side by side, change the background, download. No framework.
 import type { JobEventData } from '../jobs/events.js';
 import { EVENT_TYPES } from '../jobs/events.js';
+import { formatBytes } from '../format.js';
 
 interface Limits {
   max_upload_bytes: number;
@@ -33,12 +34,6 @@ const withKey = (url: string) => (apiKey ? `${url}${url.includes('?') ? '&' : '?
 const authHeaders = (): Record<string, string> => (apiKey ? { 'x-api-key': apiKey } : {});
 
 let limits: Limits = { max_upload_bytes: 25 * 1024 * 1024, max_image_pixels: 50_000_000 };
-
-function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MB`;
-  if (n >= 1024) return `${Math.round(n / 1024)} KB`;
-  return `${n} bytes`;
-}
 
 function formatEta(s: number | undefined): string {
   if (s === undefined) return '';

@@ -1,39 +1,23 @@
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
+import { unknownJob } from '../../errors.js';
 import { isJobId } from '../../jobs/contract.js';
 import type { EventsHub, JobEvent } from '../events-hub.js';
 import { isTerminal } from '../events-hub.js';
-import { EXAMPLE, JOB_ERRORS, S, response } from '../schemas.js';
-import { unknownJob } from './jobs.route.js';
+import { EXAMPLE, EXAMPLE_LINKS, JOB_ERRORS, S, response } from '../schemas.js';
 
 const HEARTBEAT_MS = 15_000;
 const RETRY_MS = 2_000;
 /** The id of a terminal event. A client reconnecting with it has seen the end: 204, stop. */
 const FINAL_ID = 'final';
 
-/** What a client reads from /events for a job that waits, runs and finishes. */
-const SSE_EXAMPLE = [
-  `retry: ${RETRY_MS}`,
-  '',
-  'id: 1',
-  'event: queued',
-  `data: {"job_id":"${EXAMPLE.jobId}","status":"queued","position":2,"eta_seconds":6}`,
-  '',
-  'id: 2',
-  'event: progress',
-  `data: {"job_id":"${EXAMPLE.jobId}","status":"processing","stage":"inference","percent":5}`,
-  '',
-  'id: 3',
-  'event: progress',
-  `data: {"job_id":"${EXAMPLE.jobId}","status":"processing","stage":"encoding","percent":97}`,
-  '',
-  `id: ${FINAL_ID}`,
-  'event: done',
-  `data: {"job_id":"${EXAMPLE.jobId}","status":"done","result_url":"/result/${EXAMPLE.jobId}"}`,
-  '',
-  '',
-].join('\n');
+/** The first lines of every stream: how long a browser waits before it reconnects. */
+const SSE_PREAMBLE = `retry: ${RETRY_MS}\n\n`;
+
+/** One event as an SSE frame. */
+const sseFrame = ({ id, event }: { id: string; event: JobEvent }) =>
+  `id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
 
 const RANK = { queued: 0, progress: 1, done: 2, failed: 2, canceled: 2 } as const;
 
@@ -58,6 +42,19 @@ export class EventSequencer {
     return { id: isTerminal(e) ? FINAL_ID : String(++this.counter), event: e };
   }
 }
+
+/** What a client reads from /events for a job that waits, runs and finishes (made by the same code). */
+const SSE_EXAMPLE = (() => {
+  const seq = new EventSequencer();
+  const job = { job_id: EXAMPLE.jobId } as const;
+  const events: JobEvent[] = [
+    { type: 'queued', data: { ...job, status: 'queued', position: 2, eta_seconds: 6 } },
+    { type: 'progress', data: { ...job, status: 'processing', stage: 'inference', percent: 5 } },
+    { type: 'progress', data: { ...job, status: 'processing', stage: 'encoding', percent: 97 } },
+    { type: 'done', data: { ...job, status: 'done', result_url: EXAMPLE_LINKS.result } },
+  ];
+  return SSE_PREAMBLE + events.map((e) => sseFrame(seq.next(e)!)).join('');
+})();
 
 /** One job followed: its current state, then each change (sequenced), until it is stopped. */
 interface Following {
@@ -141,7 +138,6 @@ export class OpenStreams {
 }
 
 export function eventsRoute(app: FastifyInstance, hub: EventsHub, open: OpenStreams) {
-
   /** Runs a followed job over a transport until the terminal event, the client leaves, or shutdown. */
   function stream(f: Following, t: Transport, log: FastifyBaseLogger, jobId: string): (reason: 'client') => void {
     const started = Date.now();
@@ -157,8 +153,8 @@ export function eventsRoute(app: FastifyInstance, hub: EventsHub, open: OpenStre
       log.info({ route: '/events/:job_id', transport: t.name, jobId, ms: Date.now() - started, reason }, 'event stream closed');
     };
     open.add(close);
+    // f.start delivers nothing once f.stop() ran, and close() runs it first.
     f.start((out) => {
-      if (closed) return;
       t.write(out);
       if (isTerminal(out.event)) close('final');
     });
@@ -210,12 +206,12 @@ export function eventsRoute(app: FastifyInstance, hub: EventsHub, open: OpenStre
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
-      res.write(`retry: ${RETRY_MS}\n\n`);
+      res.write(SSE_PREAMBLE);
       const close = stream(
         f,
         {
           name: 'sse',
-          write: ({ id, event }) => res.write(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`),
+          write: (out) => res.write(sseFrame(out)),
           heartbeat: () => res.write(`: keep-alive\n\n`),
           end: () => res.end(),
         },

@@ -1,10 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
-import { sendError } from '../errors.js';
+import { ServiceUnavailableError } from '../../errors.js';
 import { errorResponse, response } from '../schemas.js';
 
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
+
+const ALIVE = { status: 'ok' };
+const READY = { status: 'ready', redis: 'up' };
+const notReady = () => new ServiceUnavailableError('Redis is not reachable; uploads cannot be queued right now.', 'not_ready');
 
 export function healthRoutes(app: FastifyInstance, { queue }: ApiDeps) {
   app.get(
@@ -16,12 +20,12 @@ export function healthRoutes(app: FastifyInstance, { queue }: ApiDeps) {
         operationId: 'getHealth',
         tags: ['operations'],
         response: {
-          200: response('The process is alive', { type: 'object', properties: { status: { type: 'string', const: 'ok' } } }, { status: 'ok' }),
+          200: response('The process is alive', { type: 'object', properties: { status: { type: 'string', const: 'ok' } } }, ALIVE),
         },
       },
       logLevel: 'warn',
     },
-    async () => ({ status: 'ok' }),
+    async () => ALIVE,
   );
   app.get(
     '/ready',
@@ -35,17 +39,17 @@ export function healthRoutes(app: FastifyInstance, { queue }: ApiDeps) {
           200: response(
             'Ready to accept uploads',
             { type: 'object', properties: { status: { type: 'string' }, redis: { type: 'string' } } },
-            { status: 'ready', redis: 'up' },
+            READY,
           ),
-          503: errorResponse('Not ready: Redis is unreachable', ['not_ready', 'Redis is not reachable; uploads cannot be queued right now.']),
+          503: errorResponse('Not ready: Redis is unreachable', notReady()),
         },
       },
       logLevel: 'warn',
     },
-    async (_req, reply) => {
+    async () => {
       const up = await withTimeout(queue.ping(), 2000).catch(() => false);
-      if (!up) return sendError(reply, 503, 'not_ready', 'Redis is not reachable; uploads cannot be queued right now.');
-      return { status: 'ready', redis: 'up' };
+      if (!up) throw notReady();
+      return READY;
     },
   );
 }

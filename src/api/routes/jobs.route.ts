@@ -1,18 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { isJobId, type StatusView } from '../../jobs/contract.js';
-import { ConflictError, GoneError, NotFoundError } from '../../errors.js';
-import { statusViewSchema } from '../../jobs/contract.js';
 import { z } from 'zod';
+import { isJobId, statusViewSchema, type StatusView } from '../../jobs/contract.js';
+import { ConflictError, jobExpired, NotFoundError, unknownJob } from '../../errors.js';
 import type { ApiMetrics } from '../../metrics.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
 import { EXAMPLE, JOB_ERRORS, S, STATUS_EXAMPLES, errorResponse, jsonSchema, response, statusExamples } from '../schemas.js';
-
-export function unknownJob(jobId: string): NotFoundError {
-  return new NotFoundError(
-    `No job with id "${jobId.slice(0, 64)}" exists. It may never have existed, or it expired and was deleted.`,
-    'job_not_found',
-  );
-}
 
 /**
  * Views of finished jobs (done, failed, canceled) never change until they expire, and clients
@@ -44,11 +36,7 @@ export async function loadView({ config, queue }: Pick<ApiDeps, 'config' | 'queu
   if (cached) return cached;
   const found = await queue.view(jobId);
   if (!found) throw unknownJob(jobId);
-  if ('reason' in found && found.reason === 'expired') {
-    throw new GoneError(
-      `This job expired: its image and result were deleted ${config.RESULT_TTL_MINUTES} minutes after it finished, as this service is configured. Please upload the image again.`,
-    );
-  }
+  if ('reason' in found && found.reason === 'expired') throw jobExpired(config.RESULT_TTL_MINUTES);
   const view = 'reason' in found ? found.view : found;
   if (view.status === 'done') view.result_url = jobLinks(config, jobId).result;
   rememberView(view);
@@ -148,7 +136,7 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetr
             ['result_not_ready', 'The result is not ready yet: the job is processing. Try again when its status is done.'],
             ['job_failed', 'The job failed, so there is no result: The image could not be decoded: the file is damaged or not a real image.'],
             ['job_canceled', 'The job was canceled, so there is no result.'],
-            ['job_not_found', `No job with id "${EXAMPLE.jobId}" exists. It may never have existed, or it expired and was deleted.`],
+            unknownJob(EXAMPLE.jobId),
             ['result_expired', 'The result has expired and was deleted. Please upload the image again.'],
           ),
           410: JOB_ERRORS[410],

@@ -4,8 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { FORMATS, inspectImage } from '../../cutout/image.js';
 import { BadRequestError, ServiceUnavailableError } from '../../errors.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
-import { EXAMPLE, HEADERS, S, errorResponse, response } from '../schemas.js';
-import { formatBytes } from '../errors.js';
+import { EXAMPLE, EXAMPLE_LINKS, HEADERS, S, errorResponse, response } from '../schemas.js';
+import { fastifyErrorCase, tooManyUploads } from '../errors.js';
+import { formatBytes } from '../../format.js';
 import type { ApiMetrics } from '../../metrics.js';
 
 /** A file name safe to show and to reuse in a download name. */
@@ -16,7 +17,11 @@ export function cleanFilename(name: string | undefined): string {
   return clean || 'image';
 }
 
+const queueUnavailable = () =>
+  new ServiceUnavailableError('The job queue is unavailable right now. Please try again in a moment.', 'queue_unavailable');
+
 export function removeBgRoute(app: FastifyInstance, { config, queue, store }: ApiDeps, metrics: ApiMetrics) {
+  const limits = { max_upload_bytes: config.MAX_UPLOAD_BYTES, max_image_pixels: config.MAX_IMAGE_PIXELS, formats: [...FORMATS] };
   app.get(
     '/limits',
     {
@@ -36,13 +41,13 @@ export function removeBgRoute(app: FastifyInstance, { config, queue, store }: Ap
                 formats: { type: 'array', items: { type: 'string' }, description: 'Accepted formats, recognised from the bytes.' },
               },
             },
-            { max_upload_bytes: config.MAX_UPLOAD_BYTES, max_image_pixels: config.MAX_IMAGE_PIXELS, formats: [...FORMATS] },
+            limits,
           ),
         },
       },
       logLevel: 'warn',
     },
-    async () => ({ max_upload_bytes: config.MAX_UPLOAD_BYTES, max_image_pixels: config.MAX_IMAGE_PIXELS, formats: [...FORMATS] }),
+    async () => limits,
   );
 
   app.post(
@@ -68,24 +73,24 @@ export function removeBgRoute(app: FastifyInstance, { config, queue, store }: Ap
           202: response(
             'Accepted: the job is queued',
             S.accepted,
-            { job_id: EXAMPLE.jobId, status: 'queued', status_url: `/status/${EXAMPLE.jobId}`, events_url: `/events/${EXAMPLE.jobId}` },
+            { job_id: EXAMPLE.jobId, status: 'queued', status_url: EXAMPLE_LINKS.status, events_url: EXAMPLE_LINKS.events },
             { Location: HEADERS.location },
           ),
           400: errorResponse(
             'The form is not usable: no file, the wrong field name, an empty file, several files',
             ['file_missing', 'No file was uploaded. Send the image in a multipart field named "file".'],
             ['empty_file', 'The file is empty.'],
-            ['too_many_files', 'Send one file per request.'],
+            fastifyErrorCase('FST_FILES_LIMIT', config.MAX_UPLOAD_BYTES),
           ),
           413: errorResponse(
             'The file or the image is too large',
-            ['file_too_large', `The file is larger than the ${formatBytes(config.MAX_UPLOAD_BYTES)} limit. Please upload a smaller image.`],
+            fastifyErrorCase('FST_REQ_FILE_TOO_LARGE', config.MAX_UPLOAD_BYTES),
             ['image_too_large', `The image is 12000x9000 (108.0 megapixels); the limit is ${(config.MAX_IMAGE_PIXELS / 1e6).toFixed(1)} megapixels. Please resize it and try again.`],
           ),
           415: errorResponse(
             'Not an image this service reads, or not a multipart upload',
             ['unsupported_media_type', 'This file is not a supported image. Upload a JPEG, PNG, WebP, GIF, AVIF or TIFF file.'],
-            ['multipart_expected', 'Send the image as multipart/form-data with the file in a field named "file".'],
+            fastifyErrorCase('FST_INVALID_MULTIPART_CONTENT_TYPE', config.MAX_UPLOAD_BYTES),
           ),
           422: errorResponse(
             'An image format this service reads, but the file is damaged or incomplete',
@@ -93,16 +98,10 @@ export function removeBgRoute(app: FastifyInstance, { config, queue, store }: Ap
             ['invalid_image', 'The PNG file is damaged and cannot be read.'],
           ),
           429: {
-            ...errorResponse('Too many uploads from this client (RATE_LIMIT_PER_MINUTE)', [
-              'rate_limited',
-              'Too many uploads: the limit is 30 per minute. Try again in 42 s.',
-            ]),
+            ...errorResponse('Too many uploads from this client (RATE_LIMIT_PER_MINUTE)', ['rate_limited', tooManyUploads(30, 42)]),
             headers: { 'Retry-After': HEADERS.retryAfter },
           },
-          503: errorResponse('The queue (Redis) is unreachable; nothing was stored', [
-            'queue_unavailable',
-            'The job queue is unavailable right now. Please try again in a moment.',
-          ]),
+          503: errorResponse('The queue (Redis) is unreachable; nothing was stored', queueUnavailable()),
         },
       },
       // The body is a multipart stream read by the handler (req.file()): the schema above documents
@@ -141,7 +140,7 @@ export function removeBgRoute(app: FastifyInstance, { config, queue, store }: Ap
       } catch (err) {
         req.log.error({ err }, 'enqueue failed');
         await store.deleteJob(jobId).catch(() => undefined);
-        throw new ServiceUnavailableError('The job queue is unavailable right now. Please try again in a moment.', 'queue_unavailable');
+        throw queueUnavailable();
       }
       metrics.enqueued.inc();
       req.log.info({ jobId, format: info.format, bytes: bytes.length, width: info.width, height: info.height }, 'job queued');
