@@ -4,9 +4,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import sharp from 'sharp';
-import { freePort, startLocalRedis } from '../src/redis/local-redis.js';
+import { peakRssMb, startService, upload } from '../src/bench/service.js';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -17,26 +16,15 @@ const CLIENTS = arg('clients', 50);
 const WORKERS = arg('workers', 1);
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cutout-load-'));
-const redis = await startLocalRedis({ dir: path.join(root, 'redis') });
-const port = await freePort();
-const env = {
-  ...process.env,
-  REDIS_URL: redis.url,
-  DATA_DIR: path.join(root, 'data'),
-  MODEL_DIR: path.resolve('data/models'),
-  PORT: String(port),
-  LOG_LEVEL: 'warn',
-  LOG_PRETTY: 'false',
-  RATE_LIMIT_PER_MINUTE: '0',
-  INFERENCE_THREADS: String(Math.max(1, Math.floor(os.availableParallelism() / WORKERS))),
-};
-const api = spawn(process.execPath, ['dist/api/main.js'], { env, stdio: 'inherit' });
-const workers = Array.from({ length: WORKERS }, () => spawn(process.execPath, ['dist/worker/main.js'], { env, stdio: 'inherit' }));
-const base = `http://127.0.0.1:${port}`;
-for (let i = 0; !(await fetch(`${base}/ready`).catch(() => null))?.ok; i++) {
-  if (i > 200) throw new Error('api did not start');
-  await new Promise((r) => setTimeout(r, 100));
-}
+const service = await startService(root, {
+  workers: WORKERS,
+  stdio: 'inherit',
+  env: {
+    MODEL_DIR: path.resolve('data/models'),
+    INFERENCE_THREADS: String(Math.max(1, Math.floor(os.availableParallelism() / WORKERS))),
+  },
+});
+const { base } = service;
 
 const images = await Promise.all(
   Array.from({ length: 8 }, (_, i) =>
@@ -51,9 +39,7 @@ await Promise.all(
   Array.from({ length: CLIENTS }, async () => {
     while (next < UPLOADS) {
       const i = next++;
-      const form = new FormData();
-      form.append('file', new Blob([new Uint8Array(images[i % images.length]!)]), `load-${i}.jpg`);
-      const res = await fetch(`${base}/remove-bg`, { method: 'POST', body: form });
+      const res = await upload(base, images[i % images.length]!, `load-${i}.jpg`);
       statusCounts.set(res.status, (statusCounts.get(res.status) ?? 0) + 1);
       if (res.status === 202) ids.push(((await res.json()) as { job_id: string }).job_id);
     }
@@ -72,7 +58,7 @@ for (const id of ids) {
   }
 }
 const totalSeconds = (Date.now() - t0) / 1000;
-const vmHwm = fs.readFileSync(`/proc/${api.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/)?.[1];
+const apiPeak = peakRssMb(service.api.pid!);
 console.log(
   JSON.stringify({
     uploads: UPLOADS,
@@ -83,11 +69,8 @@ console.log(
     lost: UPLOADS - [...outcome.values()].reduce((a, b) => a + b, 0),
     upload_seconds: uploadSeconds,
     total_seconds: totalSeconds,
-    api_peak_rss_mb: vmHwm ? Math.round(Number(vmHwm) / 1024) : null,
+    api_peak_rss_mb: apiPeak === null ? null : Math.round(apiPeak),
   }),
 );
-api.kill('SIGTERM');
-for (const w of workers) w.kill('SIGTERM');
-await new Promise((r) => setTimeout(r, 1500));
-await redis.stop();
+await service.stop();
 fs.rmSync(root, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 // `npm run bench [-- --quick] [--json]`: speed and memory, side by side with the peer, in one run.
 // Each part runs alone (nothing else busy): bare pipeline → peer → service one at a time →
 // burst of 50 → GET /status load. Results also go to bench-results/ (git-ignored).
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,9 +9,9 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
 import { loadConfigOrExit } from '../config.js';
-import { CutoutPipeline } from '../cutout/pipeline.js';
-import { freePort, startLocalRedis } from '../redis/local-redis.js';
+import { CutoutPipeline, pipelineOptions } from '../cutout/pipeline.js';
 import { ECSSD_DIR, haveFixtures, REMBG_DIR, REPO_DIR } from './fixtures.js';
+import { peakRssMb, startService, upload } from './service.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'boolean' } } });
 const quick = values.quick ?? false;
@@ -49,13 +49,7 @@ const threads = config.INFERENCE_THREADS;
 say(`Cutout benchmark: ${images.length} images, model ${config.MODEL}, ${threads} threads, ${os.availableParallelism()} cores${quick ? ' (quick)' : ''}`);
 
 // ---- 1. bare pipeline, in-process
-const pipeline = await CutoutPipeline.create({
-  model: config.MODEL,
-  modelDir: config.MODEL_DIR,
-  threads,
-  maxPixels: config.MAX_IMAGE_PIXELS,
-  pngCompressionLevel: config.PNG_COMPRESSION_LEVEL,
-});
+const pipeline = await CutoutPipeline.create(pipelineOptions(config));
 await pipeline.process(fs.readFileSync(images[0]!));
 const bareMs: number[] = [];
 for (let r = 0; r < REPS; r++) {
@@ -80,37 +74,12 @@ const peer = median(peerRes.ms);
 say(`peer (imgly node)     p50 ${round(peer, 0)} ms, peak RSS ${peerRes.peak_rss_mb} MB`);
 
 // ---- 3. the real service: redis + api + worker processes
-const redis = await startLocalRedis({ dir: path.join(tmp, 'redis') });
-const port = await freePort();
-const env = {
-  ...process.env,
-  REDIS_URL: redis.url,
-  DATA_DIR: path.join(tmp, 'data'),
-  MODEL_DIR: config.MODEL_DIR,
-  PORT: String(port),
-  LOG_LEVEL: 'warn',
-  LOG_PRETTY: 'false',
-  RATE_LIMIT_PER_MINUTE: '0',
-  QUEUE_NAME: 'bench',
-};
-const procs: ChildProcess[] = [];
-const run = (file: string) => {
-  const p = spawn(process.execPath, [path.join(REPO_DIR, file)], { env, stdio: 'ignore' });
-  procs.push(p);
-  return p;
-};
-run('dist/api/main.js');
-const worker = run('dist/worker/main.js');
-const base = `http://127.0.0.1:${port}`;
-for (let i = 0; !(await fetch(`${base}/ready`).catch(() => null))?.ok; i++) {
-  if (i > 300) throw new Error('the api did not start');
-  await new Promise((r) => setTimeout(r, 100));
-}
+const processes = await startService(tmp, { env: { MODEL_DIR: config.MODEL_DIR, QUEUE_NAME: 'bench' } });
+const { base } = processes;
+const worker = processes.workers[0]!;
 
 async function submit(file: string): Promise<string> {
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(fs.readFileSync(file))]), path.basename(file));
-  const res = await fetch(`${base}/remove-bg`, { method: 'POST', body: form });
+  const res = await upload(base, fs.readFileSync(file), path.basename(file));
   if (res.status !== 202) throw new Error(`upload ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { job_id: string }).job_id;
 }
@@ -144,7 +113,7 @@ const burstSeconds = (performance.now() - t0) / 1000;
 const burstRate = BURST / burstSeconds;
 const bareRate = 1000 / bare;
 say(`burst of ${BURST}           ${round(burstRate, 2)} images/s (bare: ${round(bareRate, 2)} images/s)`);
-const workerRss = Number(fs.readFileSync(`/proc/${worker.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/)?.[1] ?? 0) / 1024;
+const workerRss = peakRssMb(worker.pid!) ?? 0;
 say(`worker peak RSS       ${Math.round(workerRss)} MB`);
 
 // ---- 5. GET /status under load, worker idle
@@ -157,9 +126,7 @@ const queuedId = await submit(images[0]!);
 const queuedLoad = await autocannon({ url: `${base}/status/${queuedId}`, connections: 50, duration: STATUS_SECONDS });
 say(`GET /status (queued)  ${Math.round(queuedLoad.requests.average)} req/s, p99 ${queuedLoad.latency.p99} ms (uncached: one Redis round trip each)`);
 
-for (const p of procs) p.kill('SIGTERM');
-await new Promise((r) => setTimeout(r, 1000));
-await redis.stop();
+await processes.stop();
 fs.rmSync(tmp, { recursive: true, force: true });
 
 const result = {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config.js';
-import { CutoutPipeline } from '../cutout/pipeline.js';
+import { CutoutPipeline, pipelineOptions } from '../cutout/pipeline.js';
 import { maskIoU, maskMAE, readAlpha } from '../cutout/quality.js';
 import { ECSSD_DIR, FIXTURES_DIR, haveFixtures, REMBG_DIR } from './fixtures.js';
 
@@ -15,13 +15,7 @@ if (!haveFixtures()) {
 }
 const config = loadConfigOrExit();
 const model = values.model ?? config.MODEL;
-const pipeline = await CutoutPipeline.create({
-  model,
-  modelDir: config.MODEL_DIR,
-  threads: config.INFERENCE_THREADS,
-  maxPixels: config.MAX_IMAGE_PIXELS,
-  pngCompressionLevel: 1,
-});
+const pipeline = await CutoutPipeline.create(pipelineOptions(config, { model, pngCompressionLevel: 1 }));
 
 const parity: Record<string, number> = {};
 for (const file of fs.readdirSync(REMBG_DIR).filter((f) => /\.(jpg|png)$/.test(f)).sort()) {

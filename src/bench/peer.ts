@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { peakRssMb } from './service.js';
 
 const require = createRequire(import.meta.url);
 const { removeBackground } = require('@imgly/background-removal-node') as {
@@ -29,5 +30,5 @@ for (let r = 0; r < reps; r++) {
     ms.push(performance.now() - t);
   }
 }
-const hwm = fs.readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\s+(\d+) kB/)?.[1];
-console.log(JSON.stringify({ ms, peak_rss_mb: hwm ? Math.round(Number(hwm) / 1024) : null }));
+const peak = peakRssMb('self');
+console.log(JSON.stringify({ ms, peak_rss_mb: peak === null ? null : Math.round(peak) }));

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit, MODEL_NAMES } from '../config.js';
 import { FORMATS } from '../cutout/image.js';
-import { CutoutPipeline } from '../cutout/pipeline.js';
+import { CutoutPipeline, pipelineOptions } from '../cutout/pipeline.js';
 import { AppError } from '../errors.js';
 
 const USAGE = `Usage: cutout <image|folder>... [-o <file.png|folder>] [options]
@@ -79,14 +79,7 @@ async function main(): Promise<number> {
   const single = files.length === 1 && out?.toLowerCase().endsWith('.png');
   if (out && !single) await fs.mkdir(out, { recursive: true });
 
-  const pipeline = await CutoutPipeline.create({
-    model,
-    modelDir: config.MODEL_DIR,
-    customModel: model === 'custom' ? { path: config.MODEL_PATH, sha256: config.MODEL_SHA256 } : undefined,
-    threads,
-    maxPixels: config.MAX_IMAGE_PIXELS,
-    pngCompressionLevel: config.PNG_COMPRESSION_LEVEL,
-  });
+  const pipeline = await CutoutPipeline.create(pipelineOptions(config, { model, threads }));
   const showBar = files.length > 1 && process.stderr.isTTY;
   let failed = 0;
   for (const [i, file] of files.entries()) {

@@ -57,7 +57,6 @@ export const MODELS = {
   },
 } satisfies Record<string, { spec: ModelSpec; weights: ChunkedWeights }>;
 
-
 export type CatalogueName = keyof typeof MODELS;
 
 export interface ResolvedModel {

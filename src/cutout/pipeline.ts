@@ -1,13 +1,13 @@
 // decode + orient → model → mask → alpha → PNG. Free of queue and HTTP code: used by the worker,
 // the CLI and the benchmark.
 import sharp from 'sharp';
+import type { Config } from '../config.js';
 import { InvalidImageError } from '../errors.js';
 import { applyMask, toMask, toModelInput } from './compose.js';
 import { ensureModelFile, resolveModel, type ResolvedModel } from './models.js';
 import type { SegmentationSession } from './session.js';
-import { createThreadedSession } from './threaded-session.js';
-
 import type { Stage } from './stages.js';
+import { createThreadedSession } from './threaded-session.js';
 
 export { STAGES, type Stage } from './stages.js';
 
@@ -20,6 +20,24 @@ export interface PipelineOptions {
   pngCompressionLevel: number;
   cpuArena?: boolean;
   memPattern?: boolean;
+}
+
+type PipelineConfig = Pick<
+  Config,
+  'MODEL' | 'MODEL_DIR' | 'MODEL_PATH' | 'MODEL_SHA256' | 'INFERENCE_THREADS' | 'MAX_IMAGE_PIXELS' | 'PNG_COMPRESSION_LEVEL'
+>;
+
+/** The pipeline as the service's configuration sets it up; the CLI and the tools override a few. */
+export function pipelineOptions(config: PipelineConfig, overrides: Partial<PipelineOptions> = {}): PipelineOptions {
+  return {
+    model: config.MODEL,
+    modelDir: config.MODEL_DIR,
+    customModel: { path: config.MODEL_PATH, sha256: config.MODEL_SHA256 }, // used when the model is "custom"
+    threads: config.INFERENCE_THREADS,
+    maxPixels: config.MAX_IMAGE_PIXELS,
+    pngCompressionLevel: config.PNG_COMPRESSION_LEVEL,
+    ...overrides,
+  };
 }
 
 export interface CutoutResult {

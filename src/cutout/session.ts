@@ -50,4 +50,3 @@ export async function createSession(modelPath: string, opts: SessionOptions): Pr
     release: () => session.release(),
   };
 }
-

@@ -2,7 +2,7 @@
 import { Queue, Worker } from 'bullmq';
 import { runCleanup } from '../jobs/cleanup.js';
 import type { Config } from '../config.js';
-import { CutoutPipeline } from '../cutout/pipeline.js';
+import { CutoutPipeline, pipelineOptions } from '../cutout/pipeline.js';
 import type { JobData, JobResult } from '../jobs/contract.js';
 import { createRedis, JobQueue, queueSettings } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
@@ -33,14 +33,7 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
       return (await jobs.ping().catch(() => false)) ? state : { ok: false, reason: 'Redis is not reachable' };
     },
   }, logger);
-  const pipeline = await CutoutPipeline.create({
-    model: config.MODEL,
-    modelDir: config.MODEL_DIR,
-    customModel: config.MODEL === 'custom' ? { path: config.MODEL_PATH, sha256: config.MODEL_SHA256 } : undefined,
-    threads: config.INFERENCE_THREADS,
-    maxPixels: config.MAX_IMAGE_PIXELS,
-    pngCompressionLevel: config.PNG_COMPRESSION_LEVEL,
-  });
+  const pipeline = await CutoutPipeline.create(pipelineOptions(config));
   logger.info(
     { model: pipeline.model.spec.name, threads: config.INFERENCE_THREADS, ms: Math.round(performance.now() - t0) },
     'model loaded',

@@ -1,0 +1,65 @@
+// The real service as separate processes (a private Redis, the api and workers from dist/), for
+// the benchmark and the load script; a client's upload; the peak memory of a process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { freePort, startLocalRedis } from '../redis/local-redis.js';
+import { REPO_DIR } from './fixtures.js';
+
+export interface Service {
+  base: string;
+  api: ChildProcess;
+  workers: ChildProcess[];
+  /** SIGTERM to every process, then Redis stops. */
+  stop(): Promise<void>;
+}
+
+/** Starts Redis under `root`, the api on a free port and `workers` workers; resolves once /ready. */
+export async function startService(
+  root: string,
+  opts: { workers?: number; env?: Record<string, string>; stdio?: 'ignore' | 'inherit' } = {},
+): Promise<Service> {
+  const redis = await startLocalRedis({ dir: path.join(root, 'redis') });
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    REDIS_URL: redis.url,
+    DATA_DIR: path.join(root, 'data'),
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    LOG_PRETTY: 'false',
+    RATE_LIMIT_PER_MINUTE: '0',
+    ...opts.env,
+  };
+  const run = (file: string) => spawn(process.execPath, [path.join(REPO_DIR, file)], { env, stdio: opts.stdio ?? 'ignore' });
+  const api = run('dist/api/main.js');
+  const workers = Array.from({ length: opts.workers ?? 1 }, () => run('dist/worker/main.js'));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; !(await fetch(`${base}/ready`).catch(() => null))?.ok; i++) {
+    if (i > 300) throw new Error('the api did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base,
+    api,
+    workers,
+    async stop() {
+      for (const p of [api, ...workers]) p.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 1500));
+      await redis.stop();
+    },
+  };
+}
+
+/** POST /remove-bg with one file, as a client does. */
+export function upload(base: string, bytes: Uint8Array, name: string, headers?: Record<string, string>): Promise<Response> {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(bytes)]), name);
+  return fetch(`${base}/remove-bg`, { method: 'POST', body: form, headers });
+}
+
+/** Peak resident memory of a process so far (VmHWM), in MB; null where /proc does not say. */
+export function peakRssMb(pid: number | 'self'): number | null {
+  const kb = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/)?.[1];
+  return kb ? Number(kb) / 1024 : null;
+}
