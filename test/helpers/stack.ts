@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { EventsHub } from '../../src/api/events-hub.js';
 import { createApiServer } from '../../src/api/server.js';
+import { upload } from '../../src/bench/service.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { JobQueue } from '../../src/jobs/queue.js';
 import { createLogger, type Logger } from '../../src/logger.js';
@@ -75,11 +76,7 @@ export async function startStack(opts: { workers?: number; env?: Record<string, 
     redisUrl: redis.url,
     workers,
     addWorker,
-    upload(body, filename = 'image.jpg') {
-      const form = new FormData();
-      form.append('file', new Blob([new Uint8Array(body)]), filename);
-      return fetch(`${baseUrl}/remove-bg`, { method: 'POST', body: form });
-    },
+    upload: (body, filename = 'image.jpg') => upload(baseUrl, body, filename),
     async waitFor(jobId, until = (v) => ['done', 'failed', 'canceled'].includes(v.status), timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
+import { upload } from '../../src/bench/service.js';
 import { freePort } from '../../src/redis/local-redis.js';
 import { readDockerfile } from '../helpers/dockerfile.js';
 import { ROOT } from '../helpers/fixtures.js';
@@ -106,9 +107,7 @@ describe('compose services run as their images would', { timeout: 600_000 }, () 
       }
     }
 
-    const form = new FormData();
-    form.append('file', new Blob([new Uint8Array(await subjectOnBackground())]), 'compose.jpg');
-    const res = await fetch(`${base}/remove-bg`, { method: 'POST', body: form });
+    const res = await upload(base, await subjectOnBackground(), 'compose.jpg');
     assert.equal(res.status, 202);
     const { job_id } = (await res.json()) as { job_id: string };
     let status = '';

@@ -7,6 +7,8 @@ import sharp from 'sharp';
 import { freePort, startLocalRedis, type LocalRedis } from '../../src/redis/local-redis.js';
 import type { StatusView } from '../../src/jobs/contract.js';
 import { subjectOnBackground } from '../helpers/images.js';
+import { multipartParts } from '../helpers/multipart.js';
+import { upload } from '../../src/bench/service.js';
 import { startProcess, type Proc } from '../helpers/procs.js';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -40,10 +42,8 @@ describe('faults: nothing is lost', { timeout: 900_000 }, () => {
     return { root, redis, env, base, start };
   }
 
-  async function upload(base: string, bytes: Buffer, name = 'photo.jpg'): Promise<string> {
-    const form = new FormData();
-    form.append('file', new Blob([new Uint8Array(bytes)]), name);
-    const res = await fetch(`${base}/remove-bg`, { method: 'POST', body: form });
+  async function submit(base: string, bytes: Buffer, name = 'photo.jpg'): Promise<string> {
+    const res = await upload(base, bytes, name);
     assert.equal(res.status, 202, await res.clone().text());
     return ((await res.json()) as { job_id: string }).job_id;
   }
@@ -66,7 +66,7 @@ describe('faults: nothing is lost', { timeout: 900_000 }, () => {
     await api.logged(/Server listening/);
     const a = start('worker');
     await a.logged(/worker ready/);
-    const id = await upload(base, await subjectOnBackground(2000, 1500));
+    const id = await submit(base, await subjectOnBackground(2000, 1500));
     await waitStatus(base, id, (s) => s === 'processing');
     a.child.kill('SIGKILL');
     await a.exited;
@@ -87,7 +87,7 @@ describe('faults: nothing is lost', { timeout: 900_000 }, () => {
     for (let i = 0; i < 20; i++) {
       const w = 200 + i * 10;
       sizes.push([w, 150]);
-      ids.push(await upload(base, await subjectOnBackground(w, 150)));
+      ids.push(await submit(base, await subjectOnBackground(w, 150)));
     }
     await redis.stop('SIGKILL');
     const again = await startLocalRedis({ dir: redis.dir, port: redis.port });
@@ -119,7 +119,7 @@ describe('faults: nothing is lost', { timeout: 900_000 }, () => {
     await api.logged(/Server listening/);
     const worker = start('worker', { SHUTDOWN_GRACE_SECONDS: '60' });
     await worker.logged(/worker ready/);
-    const id = await upload(base, await subjectOnBackground(1600, 1200));
+    const id = await submit(base, await subjectOnBackground(1600, 1200));
     await waitStatus(base, id, (s) => s === 'processing');
     worker.child.kill('SIGTERM');
     assert.equal(await worker.exited, 0);
@@ -132,7 +132,7 @@ describe('faults: nothing is lost', { timeout: 900_000 }, () => {
     const { base, start, env } = await setup();
     const api = start('api', { SHUTDOWN_GRACE_SECONDS: '30' });
     await api.logged(/Server listening/);
-    const queued = await upload(base, await subjectOnBackground()); // no worker: it stays queued
+    const queued = await submit(base, await subjectOnBackground()); // no worker: it stays queued
 
     // An event stream that would stay open for as long as the job waits.
     const stream = await fetch(`${base}/events/${queued}`);
@@ -147,12 +147,10 @@ describe('faults: nothing is lost', { timeout: 900_000 }, () => {
 
     // An upload whose body is still arriving when the signal comes.
     const image = await subjectOnBackground(640, 480);
-    const boundary = '----cutoutdrain';
-    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="late.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`);
-    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+    const { head, tail, contentType } = multipartParts('late.jpg', { type: 'image/jpeg' });
     const req = http.request(`${base}/remove-bg`, {
       method: 'POST',
-      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + image.length + tail.length },
+      headers: { 'content-type': contentType, 'content-length': head.length + image.length + tail.length },
     });
     const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
       req.on('response', (res) => {

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { freePort } from '../../src/redis/local-redis.js';
 import { subjectOnBackground } from '../helpers/images.js';
 import { startStack, type Stack } from '../helpers/stack.js';
+import { upload } from '../../src/bench/service.js';
 
 /** Prometheus text → map of "name{labels}" → value. */
 function parseMetrics(text: string): Map<string, number> {
@@ -61,9 +62,7 @@ describe('observability', { timeout: 300_000 }, () => {
   });
 
   it('carries the request id from the upload to the worker log lines of that job', async () => {
-    const form = new FormData();
-    form.append('file', new Blob([new Uint8Array(await subjectOnBackground())]), 'traced.jpg');
-    const res = await fetch(`${stack.baseUrl}/remove-bg`, { method: 'POST', body: form, headers: { 'x-request-id': 'trace-abc-123' } });
+    const res = await upload(stack.baseUrl, await subjectOnBackground(), 'traced.jpg', { 'x-request-id': 'trace-abc-123' });
     assert.equal(res.headers.get('x-request-id'), 'trace-abc-123');
     const { job_id } = (await res.json()) as { job_id: string };
     assert.equal((await stack.waitFor(job_id)).status, 'done');

@@ -12,13 +12,7 @@ import type { JobData } from '../../src/jobs/contract.js';
 import { FsBlobStore } from '../../src/storage/fs-store.js';
 import { fakeQueue } from '../helpers/fake-queue.js';
 import { subjectOnBackground } from '../helpers/images.js';
-
-function multipart(filename: string, body: Buffer, field = 'file') {
-  const boundary = '----cutouttest';
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: image/png\r\n\r\n`);
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-  return { payload: Buffer.concat([head, body, tail]), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
+import { multipart } from '../helpers/multipart.js';
 
 describe('api: bad requests get a clear 4xx', () => {
   let app: FastifyInstance;
@@ -36,7 +30,7 @@ describe('api: bad requests get a clear 4xx', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  const post = (filename: string, body: Buffer, field?: string) => app.inject({ method: 'POST', url: '/remove-bg', ...multipart(filename, body, field) });
+  const post = (filename: string, body: Buffer, field?: string) => app.inject({ method: 'POST', url: '/remove-bg', ...multipart(filename, body, { field, type: 'image/png' }) });
   const expectError = (res: { statusCode: number; json(): unknown; headers: Record<string, unknown> }, status: number, code: string) => {
     assert.equal(res.statusCode, status);
     const body = res.json() as { error: { code: string; message: string; request_id: string } };
@@ -56,7 +50,7 @@ describe('api: bad requests get a clear 4xx', () => {
   });
 
   it('no file, wrong field, not multipart', async () => {
-    expectError(await app.inject({ method: 'POST', url: '/remove-bg', ...multipart('x', Buffer.from('a'), 'other') }), 400, 'file_missing');
+    expectError(await app.inject({ method: 'POST', url: '/remove-bg', ...multipart('x', Buffer.from('a'), { field: 'other', type: 'image/png' }) }), 400, 'file_missing');
     expectError(await app.inject({ method: 'POST', url: '/remove-bg', payload: { a: 1 } }), 415, 'multipart_expected');
     expectError(await app.inject({ method: 'POST', url: '/remove-bg' }), 415, 'multipart_expected');
   });

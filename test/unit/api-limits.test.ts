@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config.js';
 import { FsBlobStore } from '../../src/storage/fs-store.js';
 import { fakeQueue } from '../helpers/fake-queue.js';
 import { subjectOnBackground } from '../helpers/images.js';
+import { multipart } from '../helpers/multipart.js';
 
 
 describe('rate limit and CORS', () => {
@@ -28,15 +29,7 @@ describe('rate limit and CORS', () => {
 
   it('answers 429 with Retry-After and a JSON reason past RATE_LIMIT_PER_MINUTE uploads', async () => {
     const image = await subjectOnBackground(64, 48);
-    const upload = (ip: string) => {
-      const boundary = 'b0undary';
-      const payload = Buffer.concat([
-        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n`),
-        image,
-        Buffer.from(`\r\n--${boundary}--\r\n`),
-      ]);
-      return app.inject({ method: 'POST', url: '/remove-bg', remoteAddress: ip, payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
-    };
+    const upload = (ip: string) => app.inject({ method: 'POST', url: '/remove-bg', remoteAddress: ip, ...multipart('a.jpg', image) });
     for (let i = 0; i < 3; i++) assert.equal((await upload('10.0.0.1')).statusCode, 202);
     const limited = await upload('10.0.0.1');
     assert.equal(limited.statusCode, 429);

@@ -19,6 +19,7 @@ import { loadConfig } from '../../src/config.js';
 import { FsBlobStore } from '../../src/storage/fs-store.js';
 import { fakeQueue } from '../helpers/fake-queue.js';
 import { subjectOnBackground } from '../helpers/images.js';
+import { multipart } from '../helpers/multipart.js';
 
 type Json = Record<string, unknown>;
 interface Media { schema?: Json; example?: unknown; examples?: Record<string, { value: unknown }> }
@@ -58,12 +59,6 @@ async function appWith(dir: string, env: Record<string, string>, queue: ApiDeps[
     config, queue, store: new FsBlobStore(dir), logger: pino({ level: 'silent' }), events,
     cleanup: async () => ({ expiredJobs: 0, orphanFiles: 0, jobsWithoutFiles: 0, ms: 1 }),
   });
-}
-
-function multipart(filename: string, body: Buffer) {
-  const boundary = '----cutoutdoc';
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
-  return { payload: Buffer.concat([head, body, Buffer.from(`\r\n--${boundary}--\r\n`)]), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }
 
 describe('OpenAPI document', () => {
