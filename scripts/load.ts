@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { isTerminalStatus } from '../src/vocabulary.js';
 import { peakRssMb, startService, upload } from '../src/bench/service.js';
 
 const arg = (name: string, def: number) => {
@@ -50,7 +51,7 @@ const outcome = new Map<string, number>();
 for (const id of ids) {
   for (;;) {
     const v = (await (await fetch(`${base}/status/${id}`)).json()) as { status: string };
-    if (['done', 'failed', 'canceled'].includes(v.status)) {
+    if (isTerminalStatus(v.status)) {
       outcome.set(v.status, (outcome.get(v.status) ?? 0) + 1);
       break;
     }

@@ -2,6 +2,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_MODEL, MODEL_NAMES } from './cutout/models.js';
+import { DEFAULT_LIMITS } from './vocabulary.js';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max);
@@ -17,8 +19,6 @@ const csv = z.string().transform((s) =>
     .filter((p) => p.length > 0),
 );
 
-export const MODEL_NAMES = ['isnet-general-use', 'isnet-quint8', 'custom'] as const;
-
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -33,14 +33,14 @@ export const configSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   /** Where assembled model weights are cached; defaults to DATA_DIR/models. */
   MODEL_DIR: z.string().default(''),
-  MODEL: z.enum(MODEL_NAMES).default('isnet-general-use'),
+  MODEL: z.enum(MODEL_NAMES).default(DEFAULT_MODEL),
   /** With MODEL=custom: path to an ISNet-compatible .onnx file, and its sha256. */
   MODEL_PATH: z.string().default(''),
   MODEL_SHA256: z.union([z.literal(''), z.string().regex(/^[a-f0-9]{64}$/, '64 hex digits')]).default(''),
   INFERENCE_THREADS: int(1, 256).default(os.availableParallelism()),
   WORKER_CONCURRENCY: int(1, 64).default(1),
-  MAX_UPLOAD_BYTES: int(1024).default(25 * 1024 * 1024),
-  MAX_IMAGE_PIXELS: int(1).default(50_000_000),
+  MAX_UPLOAD_BYTES: int(1024).default(DEFAULT_LIMITS.maxUploadBytes),
+  MAX_IMAGE_PIXELS: int(1).default(DEFAULT_LIMITS.maxImagePixels),
   JOB_ATTEMPTS: int(1, 20).default(3),
   /**
    * A job whose worker stops renewing its lock (killed) is handed to another after this. The

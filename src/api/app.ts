@@ -22,6 +22,7 @@ import { jobsRoutes } from './routes/jobs.route.js';
 import { removeBgRoute } from './routes/remove-bg.route.js';
 import { METRICS_EXAMPLE, openapiOptions } from './openapi.js';
 import { REQUEST_ID_PATTERN, response } from './schemas.js';
+import { REDIS_KEY_PREFIX } from '../vocabulary.js';
 
 const PAGE_CSP = [
   "default-src 'self'",
@@ -121,7 +122,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     global: false,
     redis: deps.redis,
     skipOnError: true,
-    nameSpace: `cutout:${config.QUEUE_NAME}:ratelimit:`,
+    nameSpace: `${REDIS_KEY_PREFIX}:${config.QUEUE_NAME}:ratelimit:`,
     errorResponseBuilder: (_req, ctx) =>
       Object.assign(new Error(tooManyUploads(ctx.max, Math.ceil(ctx.ttl / 1000))), {
         statusCode: 429,

@@ -5,6 +5,7 @@ import { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { StatusView } from '../jobs/contract.js';
 import type { JobEventData, JobEventType } from '../jobs/events.js';
+import { isTerminalEvent } from '../vocabulary.js';
 import type { Tombstone } from '../jobs/queue.js';
 
 export interface JobEvent {
@@ -12,7 +13,7 @@ export interface JobEvent {
   data: JobEventData;
 }
 
-export const isTerminal = (e: JobEvent) => e.type === 'done' || e.type === 'failed' || e.type === 'canceled';
+export const isTerminal = (e: JobEvent) => isTerminalEvent(e.type);
 
 type Listener = (event: JobEvent) => void;
 

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { jobExpired, unknownJob } from '../errors.js';
 import { statusViewSchema, type StatusView } from '../jobs/contract.js';
 import { jobLinks } from './deps.js';
+import { UNSUPPORTED_IMAGE_TEXT } from '../vocabulary.js';
 
 /**
  * A zod schema as JSON Schema. `io: 'input'` for what clients send (a field with a default is
@@ -46,7 +47,7 @@ export const errorBodySchema = z.object({
     code: z.string().meta({ description: 'A stable, machine-readable reason.', examples: ['unsupported_media_type'] }),
     message: z.string().meta({
       description: 'What went wrong and what to do, in words a person can act on.',
-      examples: ['This file is not a supported image. Upload a JPEG, PNG, WebP, GIF, AVIF or TIFF file.'],
+      examples: [UNSUPPORTED_IMAGE_TEXT],
     }),
     request_id: z.string().optional().meta({ description: 'The X-Request-Id of the request; quote it when reporting a problem.' }),
   }),

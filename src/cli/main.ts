@@ -4,8 +4,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfigOrExit, MODEL_NAMES } from '../config.js';
-import { FORMATS } from '../cutout/image.js';
+import { loadConfigOrExit } from '../config.js';
+import { MODEL_NAMES } from '../cutout/models.js';
+import { INPUT_FORMATS, RESULT_SUFFIX, resultName } from '../vocabulary.js';
 import { CutoutPipeline, pipelineOptions } from '../cutout/pipeline.js';
 import { AppError } from '../errors.js';
 
@@ -25,7 +26,7 @@ async function expand(inputs: string[]): Promise<string[]> {
   for (const input of inputs) {
     const stat = await fs.stat(input).catch(() => null);
     if (stat?.isDirectory()) {
-      for (const name of (await fs.readdir(input)).sort()) if (IMAGE_EXT.test(name) && !name.endsWith('-cutout.png')) files.push(path.join(input, name));
+      for (const name of (await fs.readdir(input)).sort()) if (IMAGE_EXT.test(name) && !name.endsWith(`${RESULT_SUFFIX}.png`)) files.push(path.join(input, name));
     } else {
       files.push(input); // a missing file is reported when it is read
     }
@@ -72,7 +73,7 @@ async function main(): Promise<number> {
   }
   const files = await expand(args.positionals);
   if (files.length === 0) {
-    process.stderr.write(`No images found (${FORMATS.join(', ')}).\n`);
+    process.stderr.write(`No images found (${INPUT_FORMATS.join(', ')}).\n`);
     return 1;
   }
   const out = args.values.output;
@@ -84,7 +85,7 @@ async function main(): Promise<number> {
   let failed = 0;
   for (const [i, file] of files.entries()) {
     if (showBar) process.stderr.write(bar(i, files.length, path.basename(file)));
-    const target = single ? out! : path.join(out ?? path.dirname(file), `${path.basename(file).replace(/\.[^.]+$/, '')}-cutout.png`);
+    const target = single ? out! : path.join(out ?? path.dirname(file), resultName(path.basename(file)));
     try {
       const input = await fs.readFile(file);
       const result = await pipeline.process(input);

@@ -2,18 +2,9 @@
 // header only. Full decoding happens in the worker.
 import sharp from 'sharp';
 import { ImageTooLargeError, InvalidImageError, UnsupportedMediaError } from '../errors.js';
+import { UNSUPPORTED_IMAGE_TEXT, type InputFormat } from '../vocabulary.js';
 
-export const FORMATS = ['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'] as const;
-export type ImageFormat = (typeof FORMATS)[number];
-
-export const FORMAT_MIME: Record<ImageFormat, string> = {
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  webp: 'image/webp',
-  gif: 'image/gif',
-  avif: 'image/avif',
-  tiff: 'image/tiff',
-};
+type ImageFormat = InputFormat;
 
 const ascii = (buf: Buffer, start: number, end: number) => buf.toString('latin1', start, end);
 
@@ -62,9 +53,7 @@ export async function inspectImage(buf: Buffer, maxPixels: number): Promise<Imag
   if (buf.length === 0) throw new InvalidImageError('The file is empty.', 'empty_file');
   const format = sniffFormat(buf);
   if (!format) {
-    throw new UnsupportedMediaError(
-      'This file is not a supported image. Upload a JPEG, PNG, WebP, GIF, AVIF or TIFF file.',
-    );
+    throw new UnsupportedMediaError(UNSUPPORTED_IMAGE_TEXT);
   }
   checkComplete(buf, format);
   let meta: sharp.Metadata;

@@ -59,6 +59,10 @@ export const MODELS = {
 
 export type CatalogueName = keyof typeof MODELS;
 
+/** Every model name MODEL accepts: the catalogue's, and `custom` (MODEL_PATH + MODEL_SHA256). */
+export const MODEL_NAMES = [...(Object.keys(MODELS) as CatalogueName[]), 'custom'] as const;
+export const DEFAULT_MODEL: CatalogueName = 'isnet-general-use';
+
 export interface ResolvedModel {
   spec: ModelSpec;
   weights: ChunkedWeights | FileWeights;

@@ -6,10 +6,9 @@ import { InvalidImageError } from '../errors.js';
 import { applyMask, toMask, toModelInput } from './compose.js';
 import { ensureModelFile, resolveModel, type ResolvedModel } from './models.js';
 import type { SegmentationSession } from './session.js';
-import type { Stage } from './stages.js';
+import { UNSUPPORTED_IMAGE_TEXT, type Stage } from '../vocabulary.js';
 import { createThreadedSession } from './threaded-session.js';
 
-export { STAGES, type Stage } from './stages.js';
 
 export interface PipelineOptions {
   model: string;
@@ -148,7 +147,7 @@ async function decode(input: Buffer, maxPixels: number): Promise<Decoded> {
 function describeDecodeError(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   if (/pixel limit/i.test(text)) return 'The image has more pixels than this service accepts. Please resize it and try again.';
-  if (/unsupported image format/i.test(text)) return 'This file is not a supported image. Upload a JPEG, PNG, WebP, GIF, AVIF or TIFF file.';
+  if (/unsupported image format/i.test(text)) return UNSUPPORTED_IMAGE_TEXT;
   if (/premature|truncat|end of (file|stream|data)|unexpected end/i.test(text))
     return 'The image file is incomplete (it looks truncated). Please upload the whole file.';
   if (/crc|checksum/i.test(text)) return 'The PNG file is damaged (a checksum does not match). Please export it again.';

@@ -1,8 +1,7 @@
 // The contract between the api (producer) and the worker (processor): names, payload, progress,
 // result, and the public status view. Types are derived from these schemas only.
 import { z } from 'zod';
-import { FORMATS } from '../cutout/image.js';
-import { STAGES } from '../cutout/stages.js';
+import { INPUT_FORMATS, JOB_STATUSES, STAGES, type JobStatus } from '../vocabulary.js';
 
 export const JOB_NAME = 'remove-bg';
 
@@ -12,7 +11,7 @@ export const isJobId = (s: string): boolean => UUID_V4.test(s);
 export const jobDataSchema = z.object({
   requestId: z.string(),
   filename: z.string(),
-  format: z.enum(FORMATS),
+  format: z.enum(INPUT_FORMATS),
   bytes: z.number().int().nonnegative(),
   width: z.number().int().positive(),
   height: z.number().int().positive(),
@@ -35,8 +34,6 @@ export const jobResultSchema = z.object({
 });
 export type JobResult = z.infer<typeof jobResultSchema>;
 
-export const JOB_STATUSES = ['queued', 'processing', 'done', 'failed', 'canceled'] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** BullMQ's states, as the public status. Null: the queue does not know the job. */
 export function statusFromState(state: string): JobStatus | null {

@@ -1,11 +1,13 @@
 // The payload of a job event, as the api streams it (SSE) and the page reads it. No imports:
 // the browser bundle uses it too.
-export const EVENT_TYPES = ['queued', 'progress', 'done', 'failed', 'canceled'] as const;
-export type JobEventType = (typeof EVENT_TYPES)[number];
+import type { JobEventType, JobStatus } from '../vocabulary.js';
+
+export type { JobEventType };
 
 export interface JobEventData {
   job_id: string;
-  status: 'queued' | 'processing' | 'done' | 'failed' | 'canceled';
+  /** The job's status; an expired job's last one. */
+  status: JobStatus;
   /** queued: place in line (1 = next) and estimated seconds until done. */
   position?: number;
   eta_seconds?: number;
@@ -14,6 +16,6 @@ export interface JobEventData {
   percent?: number;
   /** done */
   result_url?: string;
-  /** failed */
+  /** failed, expired */
   error?: string;
 }

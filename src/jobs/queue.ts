@@ -2,6 +2,7 @@
 import { Job, Queue, type JobsOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config.js';
+import { REDIS_KEY_PREFIX } from '../vocabulary.js';
 import {
   CANCELED_REASON,
   JOB_NAME,
@@ -111,7 +112,7 @@ export class JobQueue {
       defaultJobOptions: defaultJobOptions(settings),
     });
     this.queue.on('error', () => undefined);
-    this.prefix = `cutout:${settings.name}`;
+    this.prefix = `${REDIS_KEY_PREFIX}:${settings.name}`;
     // ioredis sends it by EVALSHA and falls back to EVAL when Redis does not have it yet.
     connection.defineCommand('cutoutStatus', { numberOfKeys: 10, lua: STATUS_LUA });
   }

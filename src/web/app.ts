@@ -1,7 +1,7 @@
 // The demo page: upload (choose, drop, paste), live progress over SSE (polling as a fallback),
 // compare with a slider or side by side, change the background, download. No framework.
 import type { JobEventData } from '../jobs/events.js';
-import { EVENT_TYPES } from '../jobs/events.js';
+import { DEFAULT_LIMITS, EVENT_TYPES, INPUT_FORMATS_TEXT, resultName } from '../vocabulary.js';
 import { formatBytes } from '../format.js';
 
 interface Limits {
@@ -33,7 +33,7 @@ const apiKey = localStorage.getItem('cutout-api-key') ?? '';
 const withKey = (url: string) => (apiKey ? `${url}${url.includes('?') ? '&' : '?'}api_key=${encodeURIComponent(apiKey)}` : url);
 const authHeaders = (): Record<string, string> => (apiKey ? { 'x-api-key': apiKey } : {});
 
-let limits: Limits = { max_upload_bytes: 25 * 1024 * 1024, max_image_pixels: 50_000_000 };
+let limits: Limits = { max_upload_bytes: DEFAULT_LIMITS.maxUploadBytes, max_image_pixels: DEFAULT_LIMITS.maxImagePixels };
 
 function formatEta(s: number | undefined): string {
   if (s === undefined) return '';
@@ -248,14 +248,13 @@ class Card {
     this.finished = true;
     this.stopListening();
     const src = withKey(url);
-    const base = (this.file.name || 'image').replace(/\.[A-Za-z0-9]{1,5}$/, '');
     for (const img of $$<HTMLImageElement>(this.el, 'img.result')) {
       img.src = src;
       img.alt = `Cutout of ${this.file.name || 'the image'} with the background removed`;
     }
     const link = $<HTMLAnchorElement>(this.el, 'a.download');
     link.href = src;
-    link.download = `${base}-cutout.png`;
+    link.download = resultName(this.file.name || 'image');
     $(this.el, '.progress').classList.remove('working');
     this.setProgress(100, 'Done');
     $<HTMLElement>(this.el, '.progress').hidden = true;
@@ -357,7 +356,7 @@ function init(): void {
       if (!l) return;
       limits = l;
       document.getElementById('drop-hint')!.textContent =
-        `JPEG, PNG, WebP, GIF, AVIF or TIFF · up to ${formatBytes(l.max_upload_bytes)} and ${Math.round(l.max_image_pixels / 1e6)} megapixels`;
+        `${INPUT_FORMATS_TEXT} · up to ${formatBytes(l.max_upload_bytes)} and ${Math.round(l.max_image_pixels / 1e6)} megapixels`;
     })
     .catch(() => banner(UNREACHABLE));
 }

@@ -1,7 +1,8 @@
 // One job: input blob → cutout pipeline → result blob, reporting progress as data.
 import { UnrecoverableError, type Job } from 'bullmq';
-import type { CutoutResult, Stage, StageHook } from '../cutout/pipeline.js';
-import { STAGES } from '../cutout/pipeline.js';
+import type { CutoutResult, StageHook } from '../cutout/pipeline.js';
+import type { Stage } from '../vocabulary.js';
+import { STAGES } from '../vocabulary.js';
 import { InvalidImageError, JobCanceledError } from '../errors.js';
 import { CANCELED_REASON, type JobData, type JobProgress, type JobResult } from '../jobs/contract.js';
 import type { Logger } from '../logger.js';

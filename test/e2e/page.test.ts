@@ -9,6 +9,7 @@ import { fixturesSkip, REMBG } from '../helpers/fixtures.js';
 import { subjectOnBackground } from '../helpers/images.js';
 import { browserSkip, launchChromium, SCREENSHOTS } from '../helpers/browser.js';
 import { startStack, type Stack } from '../helpers/stack.js';
+import { resultName } from '../../src/vocabulary.js';
 
 describe('demo page in Chromium', { skip: browserSkip, timeout: 600_000 }, () => {
   let stack: Stack;
@@ -58,7 +59,7 @@ describe('demo page in Chromium', { skip: browserSkip, timeout: 600_000 }, () =>
 
     const link = page.locator('a[download]').first();
     const href = await link.getAttribute('href');
-    assert.equal(await link.getAttribute('download'), `${name.replace(/\.\w+$/, '')}-cutout.png`);
+    assert.equal(await link.getAttribute('download'), resultName(name));
     assert.ok(href?.startsWith('/result/'), String(href));
     const res = await page.request.get(`${stack.baseUrl}${href}`);
     assert.equal(res.headers()['content-type'], 'image/png');

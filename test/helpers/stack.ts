@@ -15,6 +15,7 @@ import type { FsBlobStore } from '../../src/storage/fs-store.js';
 import { startWorker, type RunningWorker } from '../../src/worker/worker.js';
 import type { StatusView } from '../../src/jobs/contract.js';
 import { startTestRedis } from './redis.js';
+import { isTerminalStatus } from '../../src/vocabulary.js';
 
 /** Assembled model weights are cached across test runs here. */
 export const TEST_MODEL_DIR = path.join(os.tmpdir(), 'cutout-test-models');
@@ -77,7 +78,7 @@ export async function startStack(opts: { workers?: number; env?: Record<string, 
     workers,
     addWorker,
     upload: (body, filename = 'image.jpg') => upload(baseUrl, body, filename),
-    async waitFor(jobId, until = (v) => ['done', 'failed', 'canceled'].includes(v.status), timeoutMs = 120_000) {
+    async waitFor(jobId, until = (v) => isTerminalStatus(v.status), timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const res = await fetch(`${baseUrl}/status/${jobId}`);

@@ -18,6 +18,7 @@ import { STATUS_EXAMPLES } from '../../src/api/schemas.js';
 import { loadConfig } from '../../src/config.js';
 import { FsBlobStore } from '../../src/storage/fs-store.js';
 import { fakeQueue } from '../helpers/fake-queue.js';
+import { JOB_STATUSES } from '../../src/vocabulary.js';
 import { subjectOnBackground } from '../helpers/images.js';
 import { multipart } from '../helpers/multipart.js';
 
@@ -132,7 +133,7 @@ describe('OpenAPI document', () => {
       { name: 'json body', op: ['post', '/remove-bg'], inject: { method: 'POST', url: '/remove-bg', payload: { file: 'x' } } },
       { name: 'limits', op: ['get', '/limits'], inject: { url: '/limits' } },
       { name: 'unknown status', op: ['get', '/status/{job_id}'], inject: { url: '/status/nope' } },
-      ...(['queued', 'processing', 'done', 'failed', 'canceled'] as const).map((view) => ({
+      ...JOB_STATUSES.map((view) => ({
         name: `status ${view}`, op: ['get', '/status/{job_id}'] as [string, string], inject: { url: '/status/JOB' }, view,
       })),
       ...(['queued', 'failed', 'done'] as const).map((view) => ({

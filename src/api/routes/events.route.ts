@@ -19,7 +19,7 @@ const SSE_PREAMBLE = `retry: ${RETRY_MS}\n\n`;
 const sseFrame = ({ id, event }: { id: string; event: JobEvent }) =>
   `id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
 
-const RANK = { queued: 0, progress: 1, done: 2, failed: 2, canceled: 2 } as const;
+const RANK: Record<JobEvent['type'], number> = { queued: 0, progress: 1, done: 2, failed: 2, canceled: 2, expired: 2 };
 
 /**
  * Per-connection filter: never goes back (a progress percent or state lower than one sent is

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isJobId, statusViewSchema, type StatusView } from '../../jobs/contract.js';
 import { ConflictError, jobExpired, NotFoundError, unknownJob } from '../../errors.js';
 import type { ApiMetrics } from '../../metrics.js';
+import { JOB_STATUSES, resultName } from '../../vocabulary.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
 import { EXAMPLE, JOB_ERRORS, S, STATUS_EXAMPLES, errorResponse, jsonSchema, response, statusExamples } from '../schemas.js';
 
@@ -56,7 +57,7 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetr
         tags: ['jobs'],
         params: S.jobParams,
         response: {
-          200: response('The job and its state', S.status, statusExamples('queued', 'processing', 'done', 'failed', 'canceled')),
+          200: response('The job and its state', S.status, statusExamples(...JOB_STATUSES)),
           ...JOB_ERRORS,
         },
       },
@@ -158,7 +159,7 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetr
       }
       const blob = await deps.store.openResult(view.job_id);
       if (!blob) throw new NotFoundError('The result has expired and was deleted. Please upload the image again.', 'result_expired');
-      const name = view.filename.replace(/\.[A-Za-z0-9]{1,5}$/, '') + '-cutout.png';
+      const name = resultName(view.filename);
       return reply
         .header('content-type', 'image/png')
         .header('content-length', blob.size)

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { FORMATS, inspectImage } from '../../cutout/image.js';
+import { inspectImage } from '../../cutout/image.js';
+import { INPUT_FORMATS, INPUT_FORMATS_TEXT, UNSUPPORTED_IMAGE_TEXT } from '../../vocabulary.js';
 import { BadRequestError, ServiceUnavailableError } from '../../errors.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
 import { EXAMPLE, EXAMPLE_LINKS, HEADERS, S, errorResponse, response } from '../schemas.js';
@@ -21,7 +22,7 @@ const queueUnavailable = () =>
   new ServiceUnavailableError('The job queue is unavailable right now. Please try again in a moment.', 'queue_unavailable');
 
 export function removeBgRoute(app: FastifyInstance, { config, queue, store }: ApiDeps, metrics: ApiMetrics) {
-  const limits = { max_upload_bytes: config.MAX_UPLOAD_BYTES, max_image_pixels: config.MAX_IMAGE_PIXELS, formats: [...FORMATS] };
+  const limits = { max_upload_bytes: config.MAX_UPLOAD_BYTES, max_image_pixels: config.MAX_IMAGE_PIXELS, formats: [...INPUT_FORMATS] };
   app.get(
     '/limits',
     {
@@ -56,7 +57,7 @@ export function removeBgRoute(app: FastifyInstance, { config, queue, store }: Ap
       schema: {
         summary: 'Upload an image; its background is removed asynchronously',
         description:
-          'Send the image as multipart/form-data in a field named `file` (JPEG, PNG, WebP, GIF, AVIF or TIFF; the format is ' +
+          `Send the image as multipart/form-data in a field named \`file\` (${INPUT_FORMATS_TEXT}; the format is ` +
           `recognised from the bytes). At most ${formatBytes(config.MAX_UPLOAD_BYTES)} and ${config.MAX_IMAGE_PIXELS / 1e6} megapixels. ` +
           'Answers 202 with the job id; follow `Location` (the status URL) or the events URL.',
         operationId: 'removeBackground',
@@ -89,7 +90,7 @@ export function removeBgRoute(app: FastifyInstance, { config, queue, store }: Ap
           ),
           415: errorResponse(
             'Not an image this service reads, or not a multipart upload',
-            ['unsupported_media_type', 'This file is not a supported image. Upload a JPEG, PNG, WebP, GIF, AVIF or TIFF file.'],
+            ['unsupported_media_type', UNSUPPORTED_IMAGE_TEXT],
             fastifyErrorCase('FST_INVALID_MULTIPART_CONTENT_TYPE', config.MAX_UPLOAD_BYTES),
           ),
           422: errorResponse(
