@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_MODEL, MODEL_NAMES } from './cutout/models.js';
 import { DEFAULT_LIMITS } from './vocabulary.js';
+import type { PipelineOptions } from './cutout/pipeline.js';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max);
@@ -114,4 +115,17 @@ export function loadConfigOrExit(): Config {
     }
     throw err;
   }
+}
+
+/** The cutout pipeline as the service's configuration sets it up; the CLI and the tools override a few. */
+export function pipelineOptions(config: Config, overrides: Partial<PipelineOptions> = {}): PipelineOptions {
+  return {
+    model: config.MODEL,
+    modelDir: config.MODEL_DIR,
+    customModel: { path: config.MODEL_PATH, sha256: config.MODEL_SHA256 }, // used when the model is "custom"
+    threads: config.INFERENCE_THREADS,
+    maxPixels: config.MAX_IMAGE_PIXELS,
+    pngCompressionLevel: config.PNG_COMPRESSION_LEVEL,
+    ...overrides,
+  };
 }

@@ -1,9 +1,9 @@
-// Errors that carry meaning. Client mistakes map to 4xx with a code and a sentence a person can
-// act on; anything else is a 5xx whose text is never shown to the client.
+// Errors that carry meaning, not transport: a stable code and a sentence a person can act on.
+// The api maps them to HTTP statuses in one place (api/http-errors.ts); the worker maps them to
+// BullMQ's UnrecoverableError (a bad image is never worth retrying); the CLI prints the sentence.
 
-export class AppError extends Error {
+export class CutoutError extends Error {
   constructor(
-    readonly statusCode: number,
     readonly code: string,
     message: string,
   ) {
@@ -12,42 +12,32 @@ export class AppError extends Error {
   }
 }
 
-/** The bytes are not an image we can process. Never worth retrying. */
-export class InvalidImageError extends AppError {
-  constructor(message: string, code = 'invalid_image') {
-    super(code === 'empty_file' ? 400 : 422, code, message);
+/** The bytes are an image format we read, but not an image we can process. Never worth retrying. */
+export class InvalidImageError extends CutoutError {
+  constructor(message: string, code: 'invalid_image' | 'truncated_image' | 'empty_file' = 'invalid_image') {
+    super(code, message);
   }
 }
 
-export class UnsupportedMediaError extends AppError {
+/** The bytes are not an image format this service reads. */
+export class UnsupportedImageError extends CutoutError {
   constructor(message: string) {
-    super(415, 'unsupported_media_type', message);
+    super('unsupported_media_type', message);
   }
 }
 
-export class ImageTooLargeError extends AppError {
+/** The image has more pixels than the service accepts. */
+export class ImageTooLargeError extends CutoutError {
   constructor(message: string) {
-    super(413, 'image_too_large', message);
+    super('image_too_large', message);
   }
 }
 
-export class BadRequestError extends AppError {
-  constructor(message: string, code = 'bad_request') {
-    super(400, code, message);
-  }
-}
+/** No job has this id: it never existed, or it expired long ago. */
+export class JobNotFoundError extends CutoutError {}
 
-export class NotFoundError extends AppError {
-  constructor(message: string, code = 'not_found') {
-    super(404, code, message);
-  }
-}
-
-export class ConflictError extends AppError {
-  constructor(message: string, code = 'conflict') {
-    super(409, code, message);
-  }
-}
+/** The job existed but expired: its files were deleted. */
+export class JobExpiredError extends CutoutError {}
 
 /** The job was canceled by a client while it was in hand; the worker stops at a stage boundary. */
 export class JobCanceledError extends Error {
@@ -57,31 +47,18 @@ export class JobCanceledError extends Error {
   }
 }
 
-/** The job existed but expired and was deleted. */
-export class GoneError extends AppError {
-  constructor(message: string, code = 'job_expired') {
-    super(410, code, message);
-  }
-}
-
 /** No job has this id: it never existed, or it expired long ago. */
-export function unknownJob(jobId: string): NotFoundError {
-  return new NotFoundError(
-    `No job with id "${jobId.slice(0, 64)}" exists. It may never have existed, or it expired and was deleted.`,
+export function unknownJob(jobId: string): JobNotFoundError {
+  return new JobNotFoundError(
     'job_not_found',
+    `No job with id "${jobId.slice(0, 64)}" exists. It may never have existed, or it expired and was deleted.`,
   );
 }
 
 /** The job finished more than RESULT_TTL_MINUTES ago: its files were deleted. */
-export function jobExpired(ttlMinutes: number): GoneError {
-  return new GoneError(
+export function jobExpired(ttlMinutes: number): JobExpiredError {
+  return new JobExpiredError(
+    'job_expired',
     `This job expired: its image and result were deleted ${ttlMinutes} minutes after it finished, as this service is configured. Please upload the image again.`,
   );
-}
-
-/** A dependency (Redis) is down; the client may retry. */
-export class ServiceUnavailableError extends AppError {
-  constructor(message: string, code = 'service_unavailable') {
-    super(503, code, message);
-  }
 }

@@ -5,7 +5,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
-import { AppError } from '../errors.js';
+import { HttpError } from './http-errors.js';
 
 const OPEN = [/^\/$/, /^\/(index\.html|app\.js|styles\.css)$/, /^\/health$/, /^\/ready$/, /^\/limits$/, /^\/docs(\/|$)/, /^\/openapi\.json$/];
 
@@ -24,8 +24,8 @@ export function loadApiKeys(config: Pick<Config, 'API_KEYS' | 'API_KEYS_FILE'>):
 }
 
 export const apiKeyRequired = () =>
-  new AppError(401, 'api_key_required', 'An API key is required: send it as "Authorization: Bearer <key>" or "X-Api-Key: <key>".');
-export const apiKeyInvalid = () => new AppError(403, 'api_key_invalid', 'This API key is not valid.');
+  new HttpError(401, 'api_key_required', 'An API key is required: send it as "Authorization: Bearer <key>" or "X-Api-Key: <key>".');
+export const apiKeyInvalid = () => new HttpError(403, 'api_key_invalid', 'This API key is not valid.');
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 

@@ -1,6 +1,6 @@
 // One place that turns any error into the JSON error body. 4xx carry the reason; 5xx hide it.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ServiceUnavailableError } from '../errors.js';
+import { HttpError, serviceUnavailable, toHttpError } from './http-errors.js';
 import { formatBytes } from '../format.js';
 
 export function sendError(reply: FastifyReply, status: number, code: string, message: string) {
@@ -45,15 +45,16 @@ export const tooManyUploads = (max: number, retryInSeconds: number) =>
 
 /** Any server fault: the text never says what went wrong inside. */
 export const internalError = () =>
-  new AppError(500, 'internal_error', 'Something went wrong on our side. Please try again; quote the request id if it keeps happening.');
+  new HttpError(500, 'internal_error', 'Something went wrong on our side. Please try again; quote the request id if it keeps happening.');
 
 /** A request that reaches an api process while it shuts down: retry it elsewhere. */
 export const shuttingDown = () =>
-  new ServiceUnavailableError('This server is shutting down. Please retry: the request will reach another instance.', 'shutting_down');
+  serviceUnavailable('This server is shutting down. Please retry: the request will reach another instance.', 'shutting_down');
 
 export function installErrorHandlers(app: FastifyInstance, maxUploadBytes: number): void {
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
-    if (err instanceof AppError) return sendError(reply, err.statusCode, err.code, err.message);
+    const named = toHttpError(err);
+    if (named) return sendError(reply, named.statusCode, named.code, named.message);
     const known = err.code ? FASTIFY_CODES[err.code] : undefined;
     if (known) return sendError(reply, known.status, known.code, known.message(maxUploadBytes));
     if (err.validation) return sendError(reply, 400, 'invalid_request', `Invalid request: ${err.message}`);

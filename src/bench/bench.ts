@@ -8,8 +8,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
-import { loadConfigOrExit } from '../config.js';
-import { CutoutPipeline, pipelineOptions } from '../cutout/pipeline.js';
+import { loadConfigOrExit, pipelineOptions } from '../config.js';
+import { CutoutPipeline } from '../cutout/pipeline.js';
 import { ECSSD_DIR, haveFixtures, REMBG_DIR, REPO_DIR } from './fixtures.js';
 import { peakRssMb, startService, upload } from './service.js';
 

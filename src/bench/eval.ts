@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfigOrExit } from '../config.js';
-import { CutoutPipeline, pipelineOptions } from '../cutout/pipeline.js';
+import { loadConfigOrExit, pipelineOptions } from '../config.js';
+import { CutoutPipeline } from '../cutout/pipeline.js';
 import { maskIoU, maskMAE, readAlpha } from '../cutout/quality.js';
 import { ECSSD_DIR, FIXTURES_DIR, haveFixtures, REMBG_DIR } from './fixtures.js';
 

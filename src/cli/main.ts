@@ -4,11 +4,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfigOrExit } from '../config.js';
+import { loadConfigOrExit, pipelineOptions } from '../config.js';
 import { MODEL_NAMES } from '../cutout/models.js';
 import { INPUT_FORMATS, RESULT_SUFFIX, resultName } from '../vocabulary.js';
-import { CutoutPipeline, pipelineOptions } from '../cutout/pipeline.js';
-import { AppError } from '../errors.js';
+import { CutoutPipeline } from '../cutout/pipeline.js';
+import { CutoutError } from '../errors.js';
 
 const USAGE = `Usage: cutout <image|folder>... [-o <file.png|folder>] [options]
 
@@ -94,7 +94,7 @@ async function main(): Promise<number> {
     } catch (err) {
       failed++;
       const e = err as NodeJS.ErrnoException;
-      const why = err instanceof AppError ? err.message : e.code === 'ENOENT' ? 'no such file.' : e.code === 'EISDIR' ? 'is a folder.' : e.message;
+      const why = err instanceof CutoutError ? err.message : e.code === 'ENOENT' ? 'no such file.' : e.code === 'EISDIR' ? 'is a folder.' : e.message;
       process.stderr.write(`${showBar ? '\n' : ''}${file}: ${why}\n`);
     }
   }

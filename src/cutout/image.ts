@@ -1,7 +1,7 @@
 // Recognising and checking uploaded images by their content, cheaply: magic bytes, structure and
 // header only. Full decoding happens in the worker.
 import sharp from 'sharp';
-import { ImageTooLargeError, InvalidImageError, UnsupportedMediaError } from '../errors.js';
+import { ImageTooLargeError, InvalidImageError, UnsupportedImageError } from '../errors.js';
 import { UNSUPPORTED_IMAGE_TEXT, type InputFormat } from '../vocabulary.js';
 
 type ImageFormat = InputFormat;
@@ -53,7 +53,7 @@ export async function inspectImage(buf: Buffer, maxPixels: number): Promise<Imag
   if (buf.length === 0) throw new InvalidImageError('The file is empty.', 'empty_file');
   const format = sniffFormat(buf);
   if (!format) {
-    throw new UnsupportedMediaError(UNSUPPORTED_IMAGE_TEXT);
+    throw new UnsupportedImageError(UNSUPPORTED_IMAGE_TEXT);
   }
   checkComplete(buf, format);
   let meta: sharp.Metadata;

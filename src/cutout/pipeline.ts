@@ -1,7 +1,6 @@
 // decode + orient → model → mask → alpha → PNG. Free of queue and HTTP code: used by the worker,
 // the CLI and the benchmark.
 import sharp from 'sharp';
-import type { Config } from '../config.js';
 import { InvalidImageError } from '../errors.js';
 import { applyMask, toMask, toModelInput } from './compose.js';
 import { ensureModelFile, resolveModel, type ResolvedModel } from './models.js';
@@ -21,24 +20,6 @@ export interface PipelineOptions {
   memPattern?: boolean;
 }
 
-type PipelineConfig = Pick<
-  Config,
-  'MODEL' | 'MODEL_DIR' | 'MODEL_PATH' | 'MODEL_SHA256' | 'INFERENCE_THREADS' | 'MAX_IMAGE_PIXELS' | 'PNG_COMPRESSION_LEVEL'
->;
-
-/** The pipeline as the service's configuration sets it up; the CLI and the tools override a few. */
-export function pipelineOptions(config: PipelineConfig, overrides: Partial<PipelineOptions> = {}): PipelineOptions {
-  return {
-    model: config.MODEL,
-    modelDir: config.MODEL_DIR,
-    customModel: { path: config.MODEL_PATH, sha256: config.MODEL_SHA256 }, // used when the model is "custom"
-    threads: config.INFERENCE_THREADS,
-    maxPixels: config.MAX_IMAGE_PIXELS,
-    pngCompressionLevel: config.PNG_COMPRESSION_LEVEL,
-    ...overrides,
-  };
-}
-
 export interface CutoutResult {
   png: Buffer;
   width: number;
@@ -50,9 +31,6 @@ export interface CutoutResult {
 /** Called before each stage starts; it may throw to stop the work at that boundary. */
 export type StageHook = (stage: Stage) => void | Promise<void>;
 
-// sharp keeps its own thread pool; one libvips thread per core is plenty next to onnxruntime.
-sharp.concurrency(Math.max(1, Math.min(4, sharp.concurrency())));
-
 export class CutoutPipeline {
   private constructor(
     readonly model: ResolvedModel,
@@ -61,6 +39,8 @@ export class CutoutPipeline {
   ) {}
 
   static async create(opts: PipelineOptions): Promise<CutoutPipeline> {
+    // sharp keeps its own thread pool; one libvips thread per core is plenty next to onnxruntime.
+    sharp.concurrency(Math.max(1, Math.min(4, sharp.concurrency())));
     const model = resolveModel(opts.model, opts.customModel);
     const file = await ensureModelFile(model, opts.modelDir);
     const session = await createThreadedSession(file, {

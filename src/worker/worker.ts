@@ -2,7 +2,8 @@
 import { Queue, Worker } from 'bullmq';
 import { runCleanup } from '../jobs/cleanup.js';
 import type { Config } from '../config.js';
-import { CutoutPipeline, pipelineOptions } from '../cutout/pipeline.js';
+import { pipelineOptions } from '../config.js';
+import { CutoutPipeline } from '../cutout/pipeline.js';
 import type { JobData, JobResult } from '../jobs/contract.js';
 import { createRedis, JobQueue, queueSettings } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';

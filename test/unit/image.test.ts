@@ -3,13 +3,14 @@ import { describe, it } from 'node:test';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { inspectImage, sniffFormat } from '../../src/cutout/image.js';
-import { AppError } from '../../src/errors.js';
+import { toHttpError } from '../../src/api/http-errors.js';
+import { CutoutError } from '../../src/errors.js';
 import { subjectOnBackground } from '../helpers/images.js';
 
 const rejects = (p: Promise<unknown>, status: number, code: RegExp) =>
   assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof AppError, String(err));
-    assert.equal(err.statusCode, status);
+    assert.ok(err instanceof CutoutError, String(err));
+    assert.equal(toHttpError(err)?.statusCode, status);
     assert.match(err.code, code);
     assert.ok(err.message.length > 10 && /[.]$/.test(err.message), `a sentence: ${err.message}`);
     return true;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
-import { ServiceUnavailableError } from '../../errors.js';
+import { serviceUnavailable } from '../http-errors.js';
 import { errorResponse, response } from '../schemas.js';
 
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
@@ -8,7 +8,7 @@ const withTimeout = <T>(p: Promise<T>, ms: number) =>
 
 const ALIVE = { status: 'ok' };
 const READY = { status: 'ready', redis: 'up' };
-const notReady = () => new ServiceUnavailableError('Redis is not reachable; uploads cannot be queued right now.', 'not_ready');
+const notReady = () => serviceUnavailable('Redis is not reachable; uploads cannot be queued right now.', 'not_ready');
 
 export function healthRoutes(app: FastifyInstance, { queue }: ApiDeps) {
   app.get(

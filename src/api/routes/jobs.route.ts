@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { isJobId, statusViewSchema, type StatusView } from '../../jobs/contract.js';
-import { ConflictError, jobExpired, NotFoundError, unknownJob } from '../../errors.js';
+import { jobExpired, unknownJob } from '../../errors.js';
+import { conflict, notFound } from '../http-errors.js';
 import type { ApiMetrics } from '../../metrics.js';
 import { JOB_STATUSES, resultName } from '../../vocabulary.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
@@ -149,16 +150,16 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetr
       switch (view.status) {
         case 'queued':
         case 'processing':
-          throw new NotFoundError(`The result is not ready yet: the job is ${view.status}. Try again when its status is done.`, 'result_not_ready');
+          throw notFound(`The result is not ready yet: the job is ${view.status}. Try again when its status is done.`, 'result_not_ready');
         case 'failed':
-          throw new NotFoundError(`The job failed, so there is no result: ${view.error ?? 'unknown reason'}`, 'job_failed');
+          throw notFound(`The job failed, so there is no result: ${view.error ?? 'unknown reason'}`, 'job_failed');
         case 'canceled':
-          throw new NotFoundError('The job was canceled, so there is no result.', 'job_canceled');
+          throw notFound('The job was canceled, so there is no result.', 'job_canceled');
         case 'done':
           break;
       }
       const blob = await deps.store.openResult(view.job_id);
-      if (!blob) throw new NotFoundError('The result has expired and was deleted. Please upload the image again.', 'result_expired');
+      if (!blob) throw notFound('The result has expired and was deleted. Please upload the image again.', 'result_expired');
       const name = resultName(view.filename);
       return reply
         .header('content-type', 'image/png')
@@ -195,7 +196,7 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetr
       if (outcome === null) throw unknownJob(jobId);
       if (outcome === 'finished') {
         const view = await loadView(deps, jobId);
-        throw new ConflictError(`The job is already ${view.status}; there is nothing to cancel.`, 'job_finished');
+        throw conflict(`The job is already ${view.status}; there is nothing to cancel.`, 'job_finished');
       }
       if (outcome === 'canceled') await deps.store.deleteJob(jobId);
       if (outcome === 'canceled' || outcome === 'canceling') metrics.canceled.inc();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { inspectImage } from '../../cutout/image.js';
 import { INPUT_FORMATS, INPUT_FORMATS_TEXT, UNSUPPORTED_IMAGE_TEXT } from '../../vocabulary.js';
-import { BadRequestError, ServiceUnavailableError } from '../../errors.js';
+import { badRequest, serviceUnavailable } from '../http-errors.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
 import { EXAMPLE, EXAMPLE_LINKS, HEADERS, S, errorResponse, response } from '../schemas.js';
 import { fastifyErrorCase, tooManyUploads } from '../errors.js';
@@ -19,7 +19,7 @@ export function cleanFilename(name: string | undefined): string {
 }
 
 const queueUnavailable = () =>
-  new ServiceUnavailableError('The job queue is unavailable right now. Please try again in a moment.', 'queue_unavailable');
+  serviceUnavailable('The job queue is unavailable right now. Please try again in a moment.', 'queue_unavailable');
 
 export function removeBgRoute(app: FastifyInstance, { config, queue, store }: ApiDeps, metrics: ApiMetrics) {
   const limits = { max_upload_bytes: config.MAX_UPLOAD_BYTES, max_image_pixels: config.MAX_IMAGE_PIXELS, formats: [...INPUT_FORMATS] };
@@ -119,10 +119,10 @@ export function removeBgRoute(app: FastifyInstance, { config, queue, store }: Ap
     },
     async (req, reply) => {
       const part = await req.file();
-      if (!part) throw new BadRequestError('No file was uploaded. Send the image in a multipart field named "file".', 'file_missing');
+      if (!part) throw badRequest('No file was uploaded. Send the image in a multipart field named "file".', 'file_missing');
       if (part.fieldname !== 'file') {
         part.file.resume();
-        throw new BadRequestError(`The image must be in a field named "file" (got "${part.fieldname}").`, 'file_missing');
+        throw badRequest(`The image must be in a field named "file" (got "${part.fieldname}").`, 'file_missing');
       }
       const bytes = await part.toBuffer();
       const info = await inspectImage(bytes, config.MAX_IMAGE_PIXELS);
