@@ -1,0 +1,89 @@
+// What POST /remove-bg and GET /limits accept and answer, with their OpenAPI texts and examples.
+import type { Config } from '../../config.js';
+import { formatBytes } from '../../format.js';
+import { INPUT_FORMATS, INPUT_FORMATS_TEXT, UNSUPPORTED_IMAGE_TEXT } from '../../vocabulary.js';
+import { fastifyErrorCase, tooManyUploads } from '../errors.js';
+import { EXAMPLE, EXAMPLE_LINKS, HEADERS, S, errorResponse, response } from '../schemas.js';
+import { queueUnavailable } from '../services/upload.js';
+
+type Limits = Pick<Config, 'MAX_UPLOAD_BYTES' | 'MAX_IMAGE_PIXELS'>;
+
+/** The body of GET /limits. */
+export const limitsBody = (config: Limits) => ({
+  max_upload_bytes: config.MAX_UPLOAD_BYTES,
+  max_image_pixels: config.MAX_IMAGE_PIXELS,
+  formats: [...INPUT_FORMATS],
+});
+
+export const limitsSchema = (config: Limits) => ({
+  summary: 'What uploads are accepted',
+  description: 'The size and pixel limits and the formats POST /remove-bg accepts, so a client can check a file before sending it.',
+  operationId: 'getLimits',
+  tags: ['uploads'],
+  response: {
+    200: response(
+      'The limits of this deployment',
+      {
+        type: 'object',
+        properties: {
+          max_upload_bytes: { type: 'integer', description: 'Largest accepted file, in bytes (MAX_UPLOAD_BYTES).' },
+          max_image_pixels: { type: 'integer', description: 'Largest accepted width × height (MAX_IMAGE_PIXELS).' },
+          formats: { type: 'array', items: { type: 'string' }, description: 'Accepted formats, recognised from the bytes.' },
+        },
+      },
+      limitsBody(config),
+    ),
+  },
+});
+
+export const uploadSchema = (config: Limits) => ({
+  summary: 'Upload an image; its background is removed asynchronously',
+  description:
+    `Send the image as multipart/form-data in a field named \`file\` (${INPUT_FORMATS_TEXT}; the format is ` +
+    `recognised from the bytes). At most ${formatBytes(config.MAX_UPLOAD_BYTES)} and ${config.MAX_IMAGE_PIXELS / 1e6} megapixels. ` +
+    'Answers 202 with the job id; follow `Location` (the status URL) or the events URL.',
+  operationId: 'removeBackground',
+  tags: ['jobs'],
+  consumes: ['multipart/form-data'],
+  body: {
+    type: 'object',
+    required: ['file'],
+    properties: {
+      file: { type: 'string', format: 'binary', description: 'The image. Its file name is kept for the download name.' },
+    },
+  },
+  response: {
+    202: response(
+      'Accepted: the job is queued',
+      S.accepted,
+      { job_id: EXAMPLE.jobId, status: 'queued', status_url: EXAMPLE_LINKS.status, events_url: EXAMPLE_LINKS.events },
+      { Location: HEADERS.location },
+    ),
+    400: errorResponse(
+      'The form is not usable: no file, the wrong field name, an empty file, several files',
+      ['file_missing', 'No file was uploaded. Send the image in a multipart field named "file".'],
+      ['empty_file', 'The file is empty.'],
+      fastifyErrorCase('FST_FILES_LIMIT', config.MAX_UPLOAD_BYTES),
+    ),
+    413: errorResponse(
+      'The file or the image is too large',
+      fastifyErrorCase('FST_REQ_FILE_TOO_LARGE', config.MAX_UPLOAD_BYTES),
+      ['image_too_large', `The image is 12000x9000 (108.0 megapixels); the limit is ${(config.MAX_IMAGE_PIXELS / 1e6).toFixed(1)} megapixels. Please resize it and try again.`],
+    ),
+    415: errorResponse(
+      'Not an image this service reads, or not a multipart upload',
+      ['unsupported_media_type', UNSUPPORTED_IMAGE_TEXT],
+      fastifyErrorCase('FST_INVALID_MULTIPART_CONTENT_TYPE', config.MAX_UPLOAD_BYTES),
+    ),
+    422: errorResponse(
+      'An image format this service reads, but the file is damaged or incomplete',
+      ['truncated_image', 'The JPEG file is incomplete (it looks truncated). Please upload the whole file.'],
+      ['invalid_image', 'The PNG file is damaged and cannot be read.'],
+    ),
+    429: {
+      ...errorResponse('Too many uploads from this client (RATE_LIMIT_PER_MINUTE)', ['rate_limited', tooManyUploads(30, 42)]),
+      headers: { 'Retry-After': HEADERS.retryAfter },
+    },
+    503: errorResponse('The queue (Redis) is unreachable; nothing was stored', queueUnavailable()),
+  },
+});
