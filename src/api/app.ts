@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { loadApiKeys } from './auth.js';
 import type { ApiDeps } from './deps.js';
+import { clientError, frameworkError, MAX_PARAM_LENGTH } from './edge-errors.js';
+import { BODY_LIMIT_BYTES } from './errors.js';
 import apiKeys from './plugins/api-keys.js';
 import cors from './plugins/cors.js';
 import docs from './plugins/docs.js';
@@ -26,7 +28,7 @@ export { findWebDir } from './plugins/page.js';
 
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const { config } = deps;
-  const app = Fastify({
+  const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Accept the caller's X-Request-Id when it is sane, so one id follows a request end to end.
     genReqId: (req) => {
@@ -35,7 +37,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     },
     requestIdHeader: false,
     logController: new LogController({ disableRequestLogging: true }), // one line per request: request-log
-    bodyLimit: 1024 * 1024,
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: (err, req, reply) => frameworkError(() => app, err, req, reply),
+    clientErrorHandler: clientError,
     return503OnClosing: false, // answered by the security plugin, with the JSON error body
     forceCloseConnections: 'idle',
   });

@@ -1,15 +1,21 @@
 // The OpenAPI document's frame: info, tags, security schemes, and what every operation shares
-// (the X-Request-Id header, the 500 body, 401/403 when API keys are on). Each route describes
+// (the X-Request-Id header, the 405, 431 and 500 bodies, 401/403 when API keys are on). Each route describes
 // its own parameters and responses in its schema; nothing here repeats them.
 import type { SwaggerOptions } from '@fastify/swagger';
 import type { Config } from '../config.js';
 import { apiKeyInvalid, apiKeyRequired, isOpenPath } from './auth.js';
-import { internalError, shuttingDown } from './errors.js';
+import { CLIENT_ERRORS } from './edge-errors.js';
+import { internalError, methodNotAllowed, shuttingDown } from './errors.js';
 import { EXAMPLE, HEADERS, REQUEST_ID_PATTERN, errorResponse } from './schemas.js';
 
 type Schema = Record<string, unknown>;
 
 const COMMON = {
+  405: {
+    ...errorResponse('This path exists, but not with this method; `Allow` lists the methods it takes', methodNotAllowed('PUT', ['GET', 'HEAD'])),
+    headers: { Allow: { type: 'string', description: 'The methods this path takes.' } },
+  },
+  431: errorResponse('The request headers are larger than the server reads (16 KB)', CLIENT_ERRORS.HPE_HEADER_OVERFLOW!),
   500: errorResponse('An unexpected error on the server; the details are in its log under the request id', internalError()),
   401: errorResponse('API keys are on and the request carries none', apiKeyRequired()),
   403: errorResponse('The API key is not one of API_KEYS', apiKeyInvalid()),
@@ -102,7 +108,7 @@ export function openapiOptions(config: Pick<Config, 'PUBLIC_URL'>, apiKeysOn: bo
       const protectedRoute = apiKeysOn && !isOpenPath(url);
       const responses: Record<string, Schema> = {};
       const own = s.response as Record<string, Schema>;
-      const all: Record<string, Schema> = { ...own, 500: COMMON[500], ...(protectedRoute ? { 401: COMMON[401], 403: COMMON[403] } : {}) };
+      const all: Record<string, Schema> = { ...own, 405: COMMON[405], 431: COMMON[431], 500: COMMON[500], ...(protectedRoute ? { 401: COMMON[401], 403: COMMON[403] } : {}) };
       all[503] = own[503] ? mergeErrors(own[503], COMMON[503]) : COMMON[503];
       for (const [code, r] of Object.entries(all)) {
         const headers = { 'X-Request-Id': HEADERS.requestId, ...(r.headers as Schema | undefined) };

@@ -54,7 +54,7 @@ export const errorBodySchema = z.object({
 });
 
 export const jobIdParamsSchema = z.object({
-  job_id: z.string().max(64).meta({ description: 'The job id returned by POST /remove-bg (a UUID).', examples: [EXAMPLE.jobId] }),
+  job_id: z.string().meta({ description: 'The job id returned by POST /remove-bg (a UUID). Anything else answers 404.', examples: [EXAMPLE.jobId] }),
 });
 
 export const acceptedSchema = z.object({

@@ -4,6 +4,7 @@
 // WebSocket plugin's own, which would close the sockets without a code.
 import fp from 'fastify-plugin';
 import { OpenStreams } from '../routes/events.route.js';
+import { SECURITY_HEADERS } from '../edge-errors.js';
 import { shuttingDown } from '../errors.js';
 
 declare module 'fastify' {
@@ -21,9 +22,7 @@ export default fp(async (app) => {
     app.openStreams.closeAll();
   });
   app.addHook('onRequest', async (req, reply) => {
-    reply.header('x-request-id', req.id);
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
+    reply.headers({ ...SECURITY_HEADERS, 'x-request-id': req.id });
     if (closing) {
       reply.header('retry-after', '1');
       throw shuttingDown();

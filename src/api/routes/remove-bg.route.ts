@@ -2,18 +2,29 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { badRequest } from '../http-errors.js';
-import { acceptUpload } from '../services/upload.js';
+import { acceptUpload, unknownField } from '../services/upload.js';
 import { limitsBody, limitsSchema, uploadSchema } from './remove-bg.schema.js';
 
-/** The file part of the form: it must be the first part, named "file". */
+/**
+ * The form's one file, in the field "file". Any other field, or a second file, is refused with a
+ * sentence saying what is accepted; every part is read to its end, so the connection stays usable.
+ */
 async function readFilePart(req: FastifyRequest): Promise<{ bytes: Buffer; filename: string }> {
-  const part = await req.file();
-  if (!part) throw badRequest('No file was uploaded. Send the image in a multipart field named "file".', 'file_missing');
-  if (part.fieldname !== 'file') {
-    part.file.resume();
-    throw badRequest(`The image must be in a field named "file" (got "${part.fieldname}").`, 'file_missing');
+  let file: { bytes: Buffer; filename: string } | undefined;
+  for await (const part of req.parts()) {
+    if (part.type === 'field') throw unknownField(part.fieldname);
+    if (part.fieldname !== 'file') {
+      part.file.resume();
+      throw badRequest(`The image must be in a field named "file" (got "${part.fieldname.slice(0, 64)}").`, 'file_missing');
+    }
+    if (file) {
+      part.file.resume();
+      throw badRequest('The form carries more than one file. Send one image per request, in the field "file".', 'too_many_files');
+    }
+    file = { bytes: await part.toBuffer(), filename: part.filename };
   }
-  return { bytes: await part.toBuffer(), filename: part.filename };
+  if (!file) throw badRequest('No file was uploaded. Send the image in a multipart field named "file".', 'file_missing');
+  return file;
 }
 
 export function removeBgRoute(app: FastifyInstance, deps: ApiDeps) {

@@ -4,7 +4,7 @@ import { formatBytes } from '../../format.js';
 import { INPUT_FORMATS, INPUT_FORMATS_TEXT, UNSUPPORTED_IMAGE_TEXT } from '../../vocabulary.js';
 import { fastifyErrorCase, tooManyUploads } from '../errors.js';
 import { EXAMPLE, EXAMPLE_LINKS, HEADERS, S, errorResponse, response } from '../schemas.js';
-import { queueUnavailable } from '../services/upload.js';
+import { queueUnavailable, unknownField } from '../services/upload.js';
 
 type Limits = Pick<Config, 'MAX_UPLOAD_BYTES' | 'MAX_IMAGE_PIXELS'>;
 
@@ -48,6 +48,7 @@ export const uploadSchema = (config: Limits) => ({
   body: {
     type: 'object',
     required: ['file'],
+    additionalProperties: false,
     properties: {
       file: { type: 'string', format: 'binary', description: 'The image. Its file name is kept for the download name.' },
     },
@@ -60,14 +61,19 @@ export const uploadSchema = (config: Limits) => ({
       { Location: HEADERS.location },
     ),
     400: errorResponse(
-      'The form is not usable: no file, the wrong field name, an empty file, several files',
+      'The form is not usable: no file, the wrong field name, another field, an empty file, several files',
       ['file_missing', 'No file was uploaded. Send the image in a multipart field named "file".'],
       ['empty_file', 'The file is empty.'],
+      unknownField('size'),
       fastifyErrorCase('FST_FILES_LIMIT', config.MAX_UPLOAD_BYTES),
+      fastifyErrorCase('FST_PROTO_VIOLATION', config.MAX_UPLOAD_BYTES),
     ),
     413: errorResponse(
-      'The file or the image is too large',
+      'The file, the image or the form is too large',
       fastifyErrorCase('FST_REQ_FILE_TOO_LARGE', config.MAX_UPLOAD_BYTES),
+      fastifyErrorCase('FST_FIELDS_LIMIT', config.MAX_UPLOAD_BYTES),
+      fastifyErrorCase('FST_PARTS_LIMIT', config.MAX_UPLOAD_BYTES),
+      fastifyErrorCase('FST_ERR_CTP_BODY_TOO_LARGE', config.MAX_UPLOAD_BYTES),
       ['image_too_large', `The image is 12000x9000 (108.0 megapixels); the limit is ${(config.MAX_IMAGE_PIXELS / 1e6).toFixed(1)} megapixels. Please resize it and try again.`],
     ),
     415: errorResponse(

@@ -6,7 +6,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { inspectImage } from '../../cutout/image.js';
 import type { ApiMetrics } from '../../metrics.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
-import { serviceUnavailable } from '../http-errors.js';
+import { badRequest, serviceUnavailable } from '../http-errors.js';
 
 /** A file name safe to show and to reuse in a download name. */
 export function cleanFilename(name: string | undefined): string {
@@ -18,6 +18,10 @@ export function cleanFilename(name: string | undefined): string {
 
 export const queueUnavailable = () =>
   serviceUnavailable('The job queue is unavailable right now. Please try again in a moment.', 'queue_unavailable');
+
+/** A form field other than "file": refused, so that nothing a client sends is silently ignored. */
+export const unknownField = (name: string) =>
+  badRequest(`The form field "${name.slice(0, 64)}" is not accepted: send only the image, in the field "file".`, 'unknown_field');
 
 export interface Upload {
   bytes: Buffer;
