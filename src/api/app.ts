@@ -7,6 +7,7 @@ import type { ApiDeps } from './deps.js';
 import { clientError, frameworkError, MAX_PARAM_LENGTH } from './edge-errors.js';
 import { BODY_LIMIT_BYTES } from './errors.js';
 import apiKeys from './plugins/api-keys.js';
+import bodies from './plugins/bodies.js';
 import cors from './plugins/cors.js';
 import docs from './plugins/docs.js';
 import errors from './plugins/errors.js';
@@ -56,6 +57,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(cors, { origins: config.CORS_ORIGINS });
   await app.register(rateLimit, { redis: deps.redis, queueName: config.QUEUE_NAME });
   await app.register(websocket);
+  await app.register(bodies);
   await app.register(multipart, { maxUploadBytes: config.MAX_UPLOAD_BYTES });
   await app.register(page);
 

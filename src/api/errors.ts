@@ -92,6 +92,8 @@ function unnamedClientError(status: number): HttpError {
 export function installErrorHandlers(app: FastifyInstance, maxUploadBytes: number): void {
   const limits = FORM_LIMITS(maxUploadBytes);
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    // A body the framework refused on its way to no route at all: the answer is about the route.
+    if (req.is404) return noRoute(app, req, reply);
     const named = toHttpError(err);
     if (named) return sendError(reply, named.statusCode, named.code, named.message);
     const known = err.code ? FASTIFY_CODES[err.code] : undefined;
@@ -108,13 +110,16 @@ export function installErrorHandlers(app: FastifyInstance, maxUploadBytes: numbe
     const internal = internalError();
     return sendError(reply, internal.statusCode, internal.code, internal.message);
   });
-  app.setNotFoundHandler((req, reply) => {
-    const path = req.url.split('?')[0]!;
-    const allowed = allowedMethods(app.routeList, path);
-    if (allowed.length > 0) {
-      const err = methodNotAllowed(req.method, allowed);
-      return sendError(reply.header('allow', allowed.join(', ')), err.statusCode, err.code, err.message);
-    }
-    return sendError(reply, 404, 'not_found', `There is no ${req.method.slice(0, 16)} ${path.slice(0, 200)} endpoint. See /docs for the API.`);
-  });
+  app.setNotFoundHandler((req, reply) => noRoute(app, req, reply));
+}
+
+/** No route takes this method and path: 405 with Allow when the path exists, else 404. */
+function noRoute(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply) {
+  const path = req.url.split('?')[0]!;
+  const allowed = allowedMethods(app.routeList, path);
+  if (allowed.length > 0) {
+    const err = methodNotAllowed(req.method, allowed);
+    return sendError(reply.header('allow', allowed.join(', ')), err.statusCode, err.code, err.message);
+  }
+  return sendError(reply, 404, 'not_found', `There is no ${req.method.slice(0, 16)} ${path.slice(0, 200)} endpoint. See /docs for the API.`);
 }

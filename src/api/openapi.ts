@@ -5,7 +5,7 @@ import type { SwaggerOptions } from '@fastify/swagger';
 import type { Config } from '../config.js';
 import { apiKeyInvalid, apiKeyRequired, isOpenPath } from './auth.js';
 import { CLIENT_ERRORS } from './edge-errors.js';
-import { internalError, methodNotAllowed, shuttingDown } from './errors.js';
+import { fastifyErrorCase, internalError, methodNotAllowed, shuttingDown } from './errors.js';
 import { EXAMPLE, HEADERS, REQUEST_ID_PATTERN, errorResponse } from './schemas.js';
 
 type Schema = Record<string, unknown>;
@@ -15,6 +15,7 @@ const COMMON = {
     ...errorResponse('This path exists, but not with this method; `Allow` lists the methods it takes', methodNotAllowed('PUT', ['GET', 'HEAD'])),
     headers: { Allow: { type: 'string', description: 'The methods this path takes.' } },
   },
+  413: errorResponse('The request body is larger than the limit for requests that are not uploads (1 MB)', fastifyErrorCase('FST_ERR_CTP_BODY_TOO_LARGE', 0)),
   431: errorResponse('The request headers are larger than the server reads (16 KB)', CLIENT_ERRORS.HPE_HEADER_OVERFLOW!),
   500: errorResponse('An unexpected error on the server; the details are in its log under the request id', internalError()),
   401: errorResponse('API keys are on and the request carries none', apiKeyRequired()),
@@ -102,7 +103,7 @@ export function openapiOptions(config: Pick<Config, 'PUBLIC_URL'>, apiKeysOn: bo
         : {},
     },
     // What every operation shares is added here, to the document only (validation is untouched).
-    transform: ({ schema, url }) => {
+    transform: ({ schema, url, route }) => {
       const s = schema as Schema | undefined;
       if (!s || s.hide) return { schema, url };
       const protectedRoute = apiKeysOn && !isOpenPath(url);
@@ -110,6 +111,10 @@ export function openapiOptions(config: Pick<Config, 'PUBLIC_URL'>, apiKeysOn: bo
       const own = s.response as Record<string, Schema>;
       const all: Record<string, Schema> = { ...own, 405: COMMON[405], 431: COMMON[431], 500: COMMON[500], ...(protectedRoute ? { 401: COMMON[401], 403: COMMON[403] } : {}) };
       all[503] = own[503] ? mergeErrors(own[503], COMMON[503]) : COMMON[503];
+      // Methods that carry a body: a stray one past the 1 MB limit is refused (plugins/bodies.ts).
+      if ([route.method].flat().some((m) => m === 'POST' || m === 'DELETE')) {
+        all[413] = own[413] ? mergeErrors(own[413], COMMON[413]) : COMMON[413];
+      }
       for (const [code, r] of Object.entries(all)) {
         const headers = { 'X-Request-Id': HEADERS.requestId, ...(r.headers as Schema | undefined) };
         // Errors are JSON even where the success is a PNG or a stream, so they name their media type.

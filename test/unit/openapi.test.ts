@@ -7,8 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from '../../src/api/app.js';
@@ -21,25 +19,8 @@ import { fakeQueue } from '../helpers/fake-queue.js';
 import { JOB_STATUSES } from '../../src/vocabulary.js';
 import { subjectOnBackground } from '../helpers/images.js';
 import { multipart } from '../helpers/multipart.js';
+import { ajv, examplesOf, type Doc } from '../helpers/contract.js';
 
-type Json = Record<string, unknown>;
-interface Media { schema?: Json; example?: unknown; examples?: Record<string, { value: unknown }> }
-interface Response { description: string; headers?: Record<string, unknown>; content?: Record<string, Media> }
-interface Operation {
-  operationId?: string; summary?: string; description?: string; tags?: string[]; security?: unknown[];
-  parameters?: { name: string; in: string; description?: string; example?: unknown; schema: Json }[];
-  requestBody?: { content: Record<string, Media> };
-  responses: Record<string, Response>;
-}
-interface Doc { paths: Record<string, Record<string, Operation>>; components?: { securitySchemes?: Json } }
-
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
-ajv.addFormat('binary', true);
-
-/** Every example of a media type, by name. */
-const examplesOf = (m: Media): [string, unknown][] =>
-  m.examples ? Object.entries(m.examples).map(([k, v]) => [k, v.value]) : 'example' in m ? [['example', m.example]] : [];
 
 /**
  * A queue where every job is in the state a test sets (each case uses a new job id: the api

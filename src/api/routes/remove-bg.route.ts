@@ -10,6 +10,18 @@ import { limitsBody, limitsSchema, uploadSchema } from './remove-bg.schema.js';
  * sentence saying what is accepted; every part is read to its end, so the connection stays usable.
  */
 async function readFilePart(req: FastifyRequest): Promise<{ bytes: Buffer; filename: string }> {
+  try {
+    return await readParts(req);
+  } catch (err) {
+    // The form parser's own complaints (no boundary, a form cut short) are plain Errors.
+    if (err instanceof Error && !('code' in err) && /^(Multipart|Unexpected end|Malformed)/i.test(err.message)) {
+      throw badRequest('The form data is malformed (its boundary is missing or it ends early). Send a complete multipart/form-data body.', 'malformed_form');
+    }
+    throw err;
+  }
+}
+
+async function readParts(req: FastifyRequest): Promise<{ bytes: Buffer; filename: string }> {
   let file: { bytes: Buffer; filename: string } | undefined;
   for await (const part of req.parts()) {
     if (part.type === 'field') throw unknownField(part.fieldname);

@@ -73,7 +73,6 @@ export const uploadSchema = (config: Limits) => ({
       fastifyErrorCase('FST_REQ_FILE_TOO_LARGE', config.MAX_UPLOAD_BYTES),
       fastifyErrorCase('FST_FIELDS_LIMIT', config.MAX_UPLOAD_BYTES),
       fastifyErrorCase('FST_PARTS_LIMIT', config.MAX_UPLOAD_BYTES),
-      fastifyErrorCase('FST_ERR_CTP_BODY_TOO_LARGE', config.MAX_UPLOAD_BYTES),
       ['image_too_large', `The image is 12000x9000 (108.0 megapixels); the limit is ${(config.MAX_IMAGE_PIXELS / 1e6).toFixed(1)} megapixels. Please resize it and try again.`],
     ),
     415: errorResponse(
