@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'data/**', 'node_modules/**', 'test-output/**', '.scratch/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'dist-tools/**', 'data/**', 'node_modules/**', 'test-output/**', '.scratch/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

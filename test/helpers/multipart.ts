@@ -1,6 +1,6 @@
-// A multipart/form-data upload by hand: whole for inject(), or in parts for a raw request that
-// sends the file in pieces. `type` is the part's Content-Type as a client claims it (the api
-// recognises the format from the bytes).
+// Uploads in tests: over HTTP as a client does (upload), or a multipart/form-data body by hand,
+// whole for inject() or in parts for a raw request that sends the file in pieces. `type` is the
+// part's Content-Type as a client claims it (the api recognises the format from the bytes).
 const BOUNDARY = '----cutouttest';
 
 export function multipartParts(filename: string, opts: { field?: string; type?: string } = {}) {
@@ -15,4 +15,11 @@ export function multipartParts(filename: string, opts: { field?: string; type?: 
 export function multipart(filename: string, body: Buffer, opts: { field?: string; type?: string } = {}) {
   const { head, tail, contentType } = multipartParts(filename, opts);
   return { payload: Buffer.concat([head, body, tail]), headers: { 'content-type': contentType } };
+}
+
+/** POST /remove-bg with one file over HTTP, as a client does (fetch builds the multipart body). */
+export function upload(base: string, bytes: Uint8Array, name: string, headers?: Record<string, string>): Promise<Response> {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(bytes)]), name);
+  return fetch(`${base}/remove-bg`, { method: 'POST', body: form, headers });
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startLocalRedis, type LocalRedis } from '../../src/redis/local-redis.js';
+import { startLocalRedis, type LocalRedis } from '../../tools/local-redis.js';
 
 /** A private redis-server on a free port in a temp dir; never the developer's Redis. */
 export async function startTestRedis(): Promise<LocalRedis & { cleanup(): Promise<void> }> {

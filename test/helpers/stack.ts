@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { EventsHub } from '../../src/api/events-hub.js';
 import { createApiServer } from '../../src/api/server.js';
-import { upload } from '../../src/bench/service.js';
+import { upload } from './multipart.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { JobQueue } from '../../src/jobs/queue.js';
 import { createLogger, type Logger } from '../../src/logger.js';

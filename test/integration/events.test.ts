@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { WebSocket } from 'ws';
-import { freePort } from '../../src/redis/local-redis.js';
+import { freePort } from '../../tools/local-redis.js';
 import type { StatusView } from '../../src/jobs/contract.js';
 import { ROOT } from '../helpers/fixtures.js';
 import { subjectOnBackground } from '../helpers/images.js';

@@ -4,10 +4,10 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { pino } from 'pino';
-import { freePort } from '../../src/redis/local-redis.js';
+import { freePort } from '../../tools/local-redis.js';
 import { subjectOnBackground } from '../helpers/images.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { upload } from '../../src/bench/service.js';
+import { upload } from '../helpers/multipart.js';
 
 /** Prometheus text → map of "name{labels}" → value. */
 function parseMetrics(text: string): Map<string, number> {

@@ -111,9 +111,19 @@ describe('Dockerfile', () => {
     assert.ok(fs.existsSync(path.join(ROOT, 'dist/worker/prepare-model.js')));
   });
 
-  it('.dockerignore keeps node_modules, data, test output and git out', () => {
+  it('.dockerignore keeps node_modules, data, test output, git and the dev tools out', () => {
     const ignore = fs.readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n');
-    for (const p of ['node_modules', 'data', 'test-output', '.git', 'dist']) assert.ok(ignore.includes(p), p);
+    for (const p of ['node_modules', 'data', 'test-output', '.git', 'dist', 'tools', 'dist-tools']) assert.ok(ignore.includes(p), p);
+  });
+
+  it('copies no dev tool: tools/ is neither in the context nor in dist/', () => {
+    for (const s of stages.values()) {
+      for (const c of s.copies) {
+        if (c.from) continue;
+        for (const src of c.sources) assert.ok(!/^(\.\/)?(dist-)?tools\b/.test(src), `${s.name}: COPY ${src}`);
+      }
+    }
+    for (const gone of ['bench', 'demo', 'redis']) assert.ok(!fs.existsSync(path.join(ROOT, 'dist', gone)), `dist/${gone} (now in tools/)`);
   });
 });
 

@@ -1,13 +1,20 @@
-// `npm start`: the whole demo on one machine. Starts redis-server (persistent, under DATA_DIR)
-// when REDIS_URL is not set and nothing answers on the default port, then the api and a worker.
+// `npm start` (`npm run demo` builds first): the whole demo on one machine. Starts redis-server
+// (persistent, under DATA_DIR) when REDIS_URL is not set and nothing answers on the default port,
+// then the api and a worker from the built dist/. A development tool, run from source with tsx.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { loadConfigOrExit } from '../config.js';
-import { startLocalRedis, redisAnswers, REDIS_INSTALL_HINT, type LocalRedis } from '../redis/local-redis.js';
+import { loadConfigOrExit } from '../src/config.js';
+import { startLocalRedis, redisAnswers, REDIS_INSTALL_HINT, type LocalRedis } from './local-redis.js';
+import { builtScript } from './repo.js';
 
 const config = loadConfigOrExit();
-const here = path.dirname(fileURLToPath(import.meta.url));
+let scripts: { api: string; worker: string };
+try {
+  scripts = { api: builtScript('api/main.js'), worker: builtScript('worker/main.js') };
+} catch (err) {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)} (npm run demo builds and starts)\n`);
+  process.exit(1);
+}
 const env: NodeJS.ProcessEnv = { ...process.env };
 let redis: LocalRedis | undefined;
 
@@ -31,7 +38,7 @@ env.REDIS_URL = redis?.url ?? config.REDIS_URL;
 const children: ChildProcess[] = [];
 let stopping = false;
 function run(name: string, file: string) {
-  const child = spawn(process.execPath, [path.join(here, '..', file)], { env, stdio: 'inherit' });
+  const child = spawn(process.execPath, [file], { env, stdio: 'inherit' });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       process.stderr.write(`${name} exited (${signal ?? code}); stopping the demo.\n`);
@@ -52,8 +59,8 @@ async function stop(code = 0) {
   process.exit(code);
 }
 
-run('worker', 'worker/main.js');
-run('api', 'api/main.js');
+run('worker', scripts.worker);
+run('api', scripts.api);
 const host = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
 process.stdout.write(`\nCutout demo: open http://${host}:${config.PORT}/  (API docs at /docs; Ctrl+C stops everything)\n\n`);
 process.once('SIGINT', () => void stop());

@@ -3,8 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, startLocalRedis } from '../redis/local-redis.js';
-import { REPO_DIR } from './fixtures.js';
+import { freePort, startLocalRedis } from './local-redis.js';
+import { builtScript } from './repo.js';
 
 export interface Service {
   base: string;
@@ -31,9 +31,9 @@ export async function startService(
     RATE_LIMIT_PER_MINUTE: '0',
     ...opts.env,
   };
-  const run = (file: string) => spawn(process.execPath, [path.join(REPO_DIR, file)], { env, stdio: opts.stdio ?? 'ignore' });
-  const api = run('dist/api/main.js');
-  const workers = Array.from({ length: opts.workers ?? 1 }, () => run('dist/worker/main.js'));
+  const run = (file: string) => spawn(process.execPath, [file], { env, stdio: opts.stdio ?? 'ignore' });
+  const api = run(builtScript('api/main.js'));
+  const workers = Array.from({ length: opts.workers ?? 1 }, () => run(builtScript('worker/main.js')));
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; !(await fetch(`${base}/ready`).catch(() => null))?.ok; i++) {
     if (i > 300) throw new Error('the api did not start');

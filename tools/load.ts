@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { isTerminalStatus } from '../src/vocabulary.js';
-import { peakRssMb, startService, upload } from '../src/bench/service.js';
+import { peakRssMb, startService, upload } from './service.js';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);

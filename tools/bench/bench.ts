@@ -1,17 +1,20 @@
 // `npm run bench [-- --quick] [--json]`: speed and memory, side by side with the peer, in one run.
+// Runs compiled (dist-tools/, see tools/tsconfig.json), against the service built in dist/.
 // Each part runs alone (nothing else busy): bare pipeline → peer → service one at a time →
 // burst of 50 → GET /status load. Results also go to bench-results/ (git-ignored).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
-import { loadConfigOrExit, pipelineOptions } from '../config.js';
-import { CutoutPipeline } from '../cutout/pipeline.js';
-import { ECSSD_DIR, haveFixtures, REMBG_DIR, REPO_DIR } from './fixtures.js';
-import { peakRssMb, startService, upload } from './service.js';
+import { loadConfigOrExit, pipelineOptions } from '../../src/config.js';
+import { CutoutPipeline } from '../../src/cutout/pipeline.js';
+import { REPO_DIR } from '../repo.js';
+import { peakRssMb, startService, upload } from '../service.js';
+import { ECSSD_DIR, haveFixtures, REMBG_DIR } from './fixtures.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'boolean' } } });
 const quick = values.quick ?? false;
@@ -63,8 +66,8 @@ await pipeline.release();
 const bare = median(bareMs);
 say(`bare pipeline         p50 ${round(bare, 0)} ms`);
 
-// ---- 2. the peer, in its own process
-const peerOut = execFileSync(process.execPath, [path.join(REPO_DIR, 'dist/bench/peer.js'), '--reps', String(REPS), ...images], {
+// ---- 2. the peer, in its own process (plain node, compiled like the worker: no loader in its memory)
+const peerOut = execFileSync(process.execPath, [fileURLToPath(new URL('./peer.js', import.meta.url)), '--reps', String(REPS), ...images], {
   encoding: 'utf8',
   maxBuffer: 1 << 20,
   stdio: ['ignore', 'pipe', 'ignore'],

@@ -1,11 +1,11 @@
 // The peer, measured in its own process: removeBackground from @imgly/background-removal-node
 // (same ISNet weights, PNG output) on the given images. Prints one JSON line.
-// Usage: node dist/bench/peer.js [--reps N] image...
+// Usage: node dist-tools/tools/bench/peer.js [--reps N] image... (bench.ts runs it)
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { peakRssMb } from './service.js';
+import { peakRssMb } from '../service.js';
 
 const require = createRequire(import.meta.url);
 const { removeBackground } = require('@imgly/background-removal-node') as {

@@ -3,9 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfigOrExit, pipelineOptions } from '../config.js';
-import { CutoutPipeline } from '../cutout/pipeline.js';
-import { maskIoU, maskMAE, readAlpha } from '../cutout/quality.js';
+import { loadConfigOrExit, pipelineOptions } from '../../src/config.js';
+import { CutoutPipeline } from '../../src/cutout/pipeline.js';
+import { maskIoU, maskMAE, readAlpha } from '../../src/cutout/quality.js';
 import { ECSSD_DIR, FIXTURES_DIR, haveFixtures, REMBG_DIR } from './fixtures.js';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean' }, model: { type: 'string' } } });
