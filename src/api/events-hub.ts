@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type { StatusView } from '../jobs/contract.js';
 import type { JobEventData, JobEventType } from '../jobs/events.js';
 import { isTerminalEvent } from '../vocabulary.js';
-import type { Tombstone } from '../jobs/queue.js';
+import type { Tombstone } from '../jobs/status-rules.js';
 
 export interface JobEvent {
   type: JobEventType;
