@@ -50,10 +50,21 @@ export interface CutoutResult {
 /** Called before each stage starts; it may throw to stop the work at that boundary. */
 export type StageHook = (stage: Stage) => void | Promise<void>;
 
+/**
+ * What cuts the subject out of an image: the real pipeline, or a stand-in in tests (no model).
+ * It calls `beforeStage` before each stage, in STAGES order.
+ */
+export interface Cutter {
+  readonly modelName: string;
+  process(input: Buffer, beforeStage?: StageHook): Promise<CutoutResult>;
+  /** Frees what it holds (the model's session); absent when it holds nothing. */
+  release?(): Promise<void>;
+}
+
 // sharp keeps its own thread pool; one libvips thread per core is plenty next to onnxruntime.
 sharp.concurrency(Math.max(1, Math.min(4, sharp.concurrency())));
 
-export class CutoutPipeline {
+export class CutoutPipeline implements Cutter {
   private constructor(
     readonly model: ResolvedModel,
     private readonly session: SegmentationSession,
@@ -69,6 +80,10 @@ export class CutoutPipeline {
       memPattern: opts.memPattern,
     });
     return new CutoutPipeline(model, session, opts);
+  }
+
+  get modelName(): string {
+    return this.model.spec.name;
   }
 
   async process(input: Buffer, beforeStage?: StageHook): Promise<CutoutResult> {
