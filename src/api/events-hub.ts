@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { StatusView } from '../jobs/contract.js';
 import type { JobEventData, JobEventType } from '../jobs/events.js';
 import { isTerminalEvent } from '../vocabulary.js';
+import { jobExpired } from '../errors.js';
 import type { Tombstone } from '../jobs/status-rules.js';
 
 export interface JobEvent {
@@ -21,6 +22,8 @@ export interface HubDeps {
   /** The job's current state; null when unknown. */
   view(jobId: string): Promise<StatusView | Tombstone | null>;
   resultUrl(jobId: string): string;
+  /** RESULT_TTL_MINUTES, for the message of an `expired` event. */
+  ttlMinutes: number;
 }
 
 /** The one event that tells a job's current state. */
@@ -38,6 +41,18 @@ export function eventFromView(v: StatusView, resultUrl: string): JobEvent {
     case 'canceled':
       return { type: 'canceled', data: base };
   }
+}
+
+/** The terminal event of a job whose record and files were deleted at the TTL: its last status, and why. */
+export function expiredEvent(last: StatusView, ttlMinutes: number): JobEvent {
+  return { type: 'expired', data: { job_id: last.job_id, status: last.status, error: jobExpired(ttlMinutes).message } };
+}
+
+/** The event that tells the state of a job as the queue found it: a view, or a tombstone. */
+export function eventFromFound(found: StatusView | Tombstone, resultUrl: string, ttlMinutes: number): JobEvent {
+  if (!('reason' in found)) return eventFromView(found, resultUrl);
+  if (found.reason === 'expired') return expiredEvent(found.view, ttlMinutes);
+  return eventFromView(found.view, resultUrl);
 }
 
 export class EventsHub {
@@ -74,10 +89,9 @@ export class EventsHub {
 
   /** The job's current state as an event, or null for an unknown job. */
   async snapshot(jobId: string): Promise<JobEvent | null> {
-    const v = await this.deps.view(jobId);
-    if (!v) return null;
-    const view = 'reason' in v ? v.view : v;
-    return eventFromView(view, this.deps.resultUrl(jobId));
+    const found = await this.deps.view(jobId);
+    if (!found) return null;
+    return eventFromFound(found, this.deps.resultUrl(jobId), this.deps.ttlMinutes);
   }
 
   subscribe(jobId: string, listener: Listener): () => void {

@@ -5,7 +5,7 @@ import { unknownJob } from '../../errors.js';
 import { isJobId } from '../../jobs/contract.js';
 import type { EventsHub, JobEvent } from '../events-hub.js';
 import { isTerminal } from '../events-hub.js';
-import { EXAMPLE, EXAMPLE_LINKS, JOB_ERRORS, S, response } from '../schemas.js';
+import { EXAMPLE, EXAMPLE_LINKS, JOB_ERRORS, ROUTE_SCHEMAS, response } from '../schemas.js';
 
 const HEARTBEAT_MS = 15_000;
 const RETRY_MS = 2_000;
@@ -19,7 +19,7 @@ const SSE_PREAMBLE = `retry: ${RETRY_MS}\n\n`;
 const sseFrame = ({ id, event }: { id: string; event: JobEvent }) =>
   `id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
 
-const RANK: Record<JobEvent['type'], number> = { queued: 0, progress: 1, done: 2, failed: 2, canceled: 2, expired: 2 };
+const EVENT_ORDER: Record<JobEvent['type'], number> = { queued: 0, progress: 1, done: 2, failed: 2, canceled: 2, expired: 2 };
 
 /**
  * Per-connection filter: never goes back (a progress percent or state lower than one sent is
@@ -33,7 +33,7 @@ export class EventSequencer {
     const last = this.last;
     if (last) {
       if (isTerminal(last)) return null;
-      if (RANK[e.type] < RANK[last.type]) return null;
+      if (EVENT_ORDER[e.type] < EVENT_ORDER[last.type]) return null;
       if (e.type === 'progress' && last.type === 'progress' && (e.data.percent ?? 0) <= (last.data.percent ?? 0)) return null;
       if (e.type === 'queued' && last.type === 'queued' && e.data.position === last.data.position && e.data.eta_seconds === last.data.eta_seconds)
         return null;
@@ -172,14 +172,16 @@ export function eventsRoute(app: FastifyInstance, hub: EventsHub, open: OpenStre
       summary: 'Live progress of a job (Server-Sent Events, or a WebSocket)',
       description:
         'A text/event-stream. The first event tells the current state; then one event per change: `queued` ' +
-        '(position, eta_seconds), `progress` (stage, percent), `done` (result_url), `failed` (error), `canceled`. ' +
+        '(position, eta_seconds), `progress` (stage, percent), `done` (result_url), `failed` (error), `canceled`, ' +
+        '`expired` (the job finished longer ago than the retention time and its files were deleted: status is its last ' +
+        'status, error says so; GET /status answers 410). ' +
         'The stream ends after a terminal event, whose id is `final`; reconnecting with `Last-Event-ID: final` answers 204.\n\n' +
         'The same URL upgrades to a WebSocket (`Upgrade: websocket`) carrying the same events, one JSON text message each: ' +
         '`{"id": "1", "event": "queued", "data": {…}}`. After the terminal event the server closes with code 1000; ' +
         'it closes with 1001 when it shuts down (reconnect). With API keys on, browsers pass the key as `?api_key=`.',
       operationId: 'streamEvents',
       tags: ['jobs'],
-      params: S.jobParams,
+      params: ROUTE_SCHEMAS.jobParams,
       produces: ['text/event-stream'],
       response: {
         101: { type: 'null', description: 'Switching Protocols: the WebSocket form, asked for with `Upgrade: websocket`' },

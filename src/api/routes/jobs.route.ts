@@ -5,7 +5,7 @@ import { ConflictError, jobExpired, NotFoundError, unknownJob } from '../../erro
 import type { ApiMetrics } from '../../metrics.js';
 import { JOB_STATUSES, resultName } from '../../vocabulary.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
-import { EXAMPLE, JOB_ERRORS, S, STATUS_EXAMPLES, errorResponse, jsonSchema, response, statusExamples } from '../schemas.js';
+import { EXAMPLE, JOB_ERRORS, ROUTE_SCHEMAS, STATUS_EXAMPLES, errorResponse, jsonSchema, response, statusExamples } from '../schemas.js';
 
 /**
  * Views of finished jobs (done, failed, canceled) never change until they expire, and clients
@@ -55,9 +55,9 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetr
           '`eta_seconds`; a processing one its `progress`; a done one its `result_url`; a failed one an `error` a person can act on.',
         operationId: 'getStatus',
         tags: ['jobs'],
-        params: S.jobParams,
+        params: ROUTE_SCHEMAS.jobParams,
         response: {
-          200: response('The job and its state', S.status, statusExamples(...JOB_STATUSES)),
+          200: response('The job and its state', ROUTE_SCHEMAS.status, statusExamples(...JOB_STATUSES)),
           ...JOB_ERRORS,
         },
       },
@@ -118,7 +118,7 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetr
           'Answers 404 with a JSON reason until the job is done, and for failed, canceled or unknown jobs.',
         operationId: 'getResult',
         tags: ['jobs'],
-        params: S.jobParams,
+        params: ROUTE_SCHEMAS.jobParams,
         produces: ['image/png'],
         response: {
           200: {
@@ -179,10 +179,10 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetr
           'its next stage boundary (202, status processing; it then becomes canceled). A finished job answers 409.',
         operationId: 'cancelJob',
         tags: ['jobs'],
-        params: S.jobParams,
+        params: ROUTE_SCHEMAS.jobParams,
         response: {
-          200: response('Canceled: the job was queued, it is removed and its files deleted', S.status, statusExamples('canceled')),
-          202: response('Canceling: the job is being processed and stops at its next stage boundary', S.status, statusExamples('processing')),
+          200: response('Canceled: the job was queued, it is removed and its files deleted', ROUTE_SCHEMAS.status, statusExamples('canceled')),
+          202: response('Canceling: the job is being processed and stops at its next stage boundary', ROUTE_SCHEMAS.status, statusExamples('processing')),
           404: JOB_ERRORS[404],
           409: errorResponse('The job already finished', ['job_finished', 'The job is already done; there is nothing to cancel.']),
         },

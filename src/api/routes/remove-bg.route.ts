@@ -5,7 +5,7 @@ import { inspectImage } from '../../cutout/image.js';
 import { INPUT_FORMATS, INPUT_FORMATS_TEXT, UNSUPPORTED_IMAGE_TEXT } from '../../vocabulary.js';
 import { BadRequestError, ServiceUnavailableError } from '../../errors.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
-import { EXAMPLE, EXAMPLE_LINKS, HEADERS, S, errorResponse, response } from '../schemas.js';
+import { EXAMPLE, EXAMPLE_LINKS, HEADERS, ROUTE_SCHEMAS, errorResponse, response } from '../schemas.js';
 import { fastifyErrorCase, tooManyUploads } from '../errors.js';
 import { formatBytes } from '../../format.js';
 import type { ApiMetrics } from '../../metrics.js';
@@ -73,7 +73,7 @@ export function removeBgRoute(app: FastifyInstance, { config, queue, store }: Ap
         response: {
           202: response(
             'Accepted: the job is queued',
-            S.accepted,
+            ROUTE_SCHEMAS.accepted,
             { job_id: EXAMPLE.jobId, status: 'queued', status_url: EXAMPLE_LINKS.status, events_url: EXAMPLE_LINKS.events },
             { Location: HEADERS.location },
           ),
