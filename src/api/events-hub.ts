@@ -27,17 +27,17 @@ export interface HubDeps {
 }
 
 /** The one event that tells a job's current state. */
-export function eventFromView(v: StatusView, resultUrl: string): JobEvent {
-  const base = { job_id: v.job_id, status: v.status };
-  switch (v.status) {
+export function eventFromView(view: StatusView, resultUrl: string): JobEvent {
+  const base = { job_id: view.job_id, status: view.status };
+  switch (view.status) {
     case 'queued':
-      return { type: 'queued', data: { ...base, position: v.position, eta_seconds: v.eta_seconds } };
+      return { type: 'queued', data: { ...base, position: view.position, eta_seconds: view.eta_seconds } };
     case 'processing':
-      return { type: 'progress', data: { ...base, stage: v.progress?.stage ?? 'decoding', percent: v.progress?.percent ?? 0 } };
+      return { type: 'progress', data: { ...base, stage: view.progress?.stage ?? 'decoding', percent: view.progress?.percent ?? 0 } };
     case 'done':
       return { type: 'done', data: { ...base, result_url: resultUrl } };
     case 'failed':
-      return { type: 'failed', data: { ...base, error: v.error } };
+      return { type: 'failed', data: { ...base, error: view.error } };
     case 'canceled':
       return { type: 'canceled', data: base };
   }
@@ -70,9 +70,9 @@ export class EventsHub {
     this.events = new QueueEvents(queueName, { connection, autorun: true });
     this.events.on('error', (err) => this.onError(err));
     this.events.on('progress', ({ jobId, data }) => {
-      const p = data as { stage?: string; percent?: number } | undefined;
-      if (p && typeof p.percent === 'number') {
-        this.emit(jobId, { type: 'progress', data: { job_id: jobId, status: 'processing', stage: p.stage, percent: p.percent } });
+      const progress = data as { stage?: string; percent?: number } | undefined;
+      if (progress && typeof progress.percent === 'number') {
+        this.emit(jobId, { type: 'progress', data: { job_id: jobId, status: 'processing', stage: progress.stage, percent: progress.percent } });
       }
     });
     // For state changes, the event is rebuilt from the job itself: the truth, whatever the order.

@@ -49,13 +49,13 @@ export function queueSettings(config: Pick<Config, 'QUEUE_NAME' | 'JOB_ATTEMPTS'
   return { name: config.QUEUE_NAME, attempts: config.JOB_ATTEMPTS, ttlSeconds: Math.round(config.RESULT_TTL_MINUTES * 60) };
 }
 
-export function defaultJobOptions(s: QueueSettings): JobsOptions {
+export function defaultJobOptions(settings: QueueSettings): JobsOptions {
   return {
-    attempts: s.attempts,
+    attempts: settings.attempts,
     backoff: { type: 'exponential', delay: 1000 },
     // The cleanup job expires records at the TTL and leaves a tombstone; these are a backstop.
-    removeOnComplete: { age: s.ttlSeconds + 3600 },
-    removeOnFail: { age: s.ttlSeconds + 3600 },
+    removeOnComplete: { age: settings.ttlSeconds + 3600 },
+    removeOnFail: { age: settings.ttlSeconds + 3600 },
   };
 }
 
@@ -206,7 +206,7 @@ export class JobQueue {
       this.bull.getJobCountByTypes('failed'),
       this.bull.getJobs(['failed'], start, start + perPage - 1, false),
     ]);
-    return { total, jobs: jobs.map((j) => toView(j, 'failed')).filter((v): v is StatusView => v !== null) };
+    return { total, jobs: jobs.map((job) => toView(job, 'failed')).filter((view): view is StatusView => view !== null) };
   }
 
   /**
