@@ -8,7 +8,7 @@ import { STAGES, type Stage } from '../vocabulary.js';
  * rather than by stage count. Before the first job: about 3.5 s, 85% of it inference.
  */
 export class StageWeights {
-  private ms: Record<Stage, number> = { decoding: 176, inference: 3000, compositing: 176, encoding: 176 };
+  private ms = Object.fromEntries(STAGES.map((stage) => [stage, stage === 'inference' ? 3000 : 176])) as Record<Stage, number>;
 
   learn(timings: Record<Stage, number>): void {
     const total = STAGES.reduce((sum, stage) => sum + timings[stage], 0);
