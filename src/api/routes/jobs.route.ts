@@ -45,6 +45,13 @@ export async function loadView({ config, queue }: Pick<ApiDeps, 'config' | 'queu
 }
 
 export function jobsRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetrics) {
+  statusRoute(app, deps);
+  failedJobsRoute(app, deps);
+  resultRoute(app, deps);
+  cancelRoute(app, deps, metrics);
+}
+
+function statusRoute(app: FastifyInstance, deps: ApiDeps) {
   app.get<{ Params: { job_id: string } }>(
     '/status/:job_id',
     {
@@ -64,7 +71,9 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetr
     },
     async (req) => loadView(deps, req.params.job_id),
   );
+}
 
+function failedJobsRoute(app: FastifyInstance, deps: ApiDeps) {
   app.get<{ Querystring: { page: number; per_page: number } }>(
     '/jobs/failed',
     {
@@ -107,43 +116,45 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetr
       return { page, per_page, total, jobs };
     },
   );
+}
 
-  app.get<{ Params: { job_id: string } }>(
-    '/result/:job_id',
-    {
-      schema: {
-        summary: 'The cutout: a PNG with a transparent background',
-        description:
-          'The subject on a transparent background, at the size of the upload (after EXIF rotation). ' +
-          'Answers 404 with a JSON reason until the job is done, and for failed, canceled or unknown jobs.',
-        operationId: 'getResult',
-        tags: ['jobs'],
-        params: ROUTE_SCHEMAS.jobParams,
-        produces: ['image/png'],
-        response: {
-          200: {
-            type: 'string',
-            format: 'binary',
-            description: 'The cutout, an RGBA PNG',
-            headers: {
-              'Content-Disposition': {
-                type: 'string',
-                description: 'inline, with a download name made from the upload\'s: `sneaker-cutout.png`.',
-              },
-            },
-          },
-          404: errorResponse(
-            'No result (yet): the job is not done, failed, was canceled, or does not exist',
-            ['result_not_ready', 'The result is not ready yet: the job is processing. Try again when its status is done.'],
-            ['job_failed', 'The job failed, so there is no result: The image could not be decoded: the file is damaged or not a real image.'],
-            ['job_canceled', 'The job was canceled, so there is no result.'],
-            unknownJob(EXAMPLE.jobId),
-            ['result_expired', 'The result has expired and was deleted. Please upload the image again.'],
-          ),
-          410: JOB_ERRORS[410],
+const RESULT_SCHEMA = {
+  summary: 'The cutout: a PNG with a transparent background',
+  description:
+    'The subject on a transparent background, at the size of the upload (after EXIF rotation). ' +
+    'Answers 404 with a JSON reason until the job is done, and for failed, canceled or unknown jobs.',
+  operationId: 'getResult',
+  tags: ['jobs'],
+  params: ROUTE_SCHEMAS.jobParams,
+  produces: ['image/png'],
+  response: {
+    200: {
+      type: 'string',
+      format: 'binary',
+      description: 'The cutout, an RGBA PNG',
+      headers: {
+        'Content-Disposition': {
+          type: 'string',
+          description: 'inline, with a download name made from the upload\'s: `sneaker-cutout.png`.',
         },
       },
     },
+    404: errorResponse(
+      'No result (yet): the job is not done, failed, was canceled, or does not exist',
+      ['result_not_ready', 'The result is not ready yet: the job is processing. Try again when its status is done.'],
+      ['job_failed', 'The job failed, so there is no result: The image could not be decoded: the file is damaged or not a real image.'],
+      ['job_canceled', 'The job was canceled, so there is no result.'],
+      unknownJob(EXAMPLE.jobId),
+      ['result_expired', 'The result has expired and was deleted. Please upload the image again.'],
+    ),
+    410: JOB_ERRORS[410],
+  },
+};
+
+function resultRoute(app: FastifyInstance, deps: ApiDeps) {
+  app.get<{ Params: { job_id: string } }>(
+    '/result/:job_id',
+    { schema: RESULT_SCHEMA },
     async (req, reply) => {
       const view = await loadView(deps, req.params.job_id);
       switch (view.status) {
@@ -168,7 +179,9 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetr
         .send(blob.stream);
     },
   );
+}
 
+function cancelRoute(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetrics) {
   app.delete<{ Params: { job_id: string } }>(
     '/jobs/:job_id',
     {
