@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { UnrecoverableError, Worker } from 'bullmq';
+import { WebSocket } from 'ws';
 import { createApiServer } from '../../src/api/server.js';
 import { loadView } from '../../src/api/routes/jobs.route.js';
 import { jobExpired } from '../../src/errors.js';
@@ -100,7 +101,7 @@ describe('the queue without the model', { timeout: 120_000 }, () => {
     assert.equal(h.cutter.calls, 2);
   });
 
-  it('expires a done job at the TTL: tombstone keeps its view, status and result answer 410, /events ends with expired', async () => {
+  it('expires a done job at the TTL: tombstone keeps its view, status and result answer 410, /events (SSE, WebSocket) ends with expired', async () => {
     const h = (harness = await startQueueHarness(redis.url));
     const id = await h.submit('kept.png');
     const done = viewOf(await h.waitFor(id, statusIs('done')))!;
@@ -131,6 +132,12 @@ describe('the queue without the model', { timeout: 120_000 }, () => {
         { id: 'final', event: 'expired', data: { job_id: id, status: 'done', error: jobExpired(h.config.RESULT_TTL_MINUTES).message } },
       ]);
       assert.equal((await openSse(`${base}/events/${id}`, { 'last-event-id': 'final' })).status, 204);
+      const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/events/${id}`);
+      const messages: unknown[] = [];
+      ws.on('message', (message) => messages.push(JSON.parse(String(message))));
+      const code = await new Promise<number>((resolve) => ws.once('close', resolve));
+      assert.equal(code, 1000);
+      assert.deepEqual(messages, [{ id: 'final', event: 'expired', data: events[0]!.data }]);
     } finally {
       await api.close();
     }
