@@ -62,7 +62,9 @@ type Verdict = 'stop' | 'removed' | 'kept';
 /**
  * Visits every finished job of `type`, oldest first, CLEANUP_BATCH at a time, until `visit` says
  * stop. A job removed while walking shifts the ones after it down by one, so the next page
- * starts that many places earlier. Returns how many jobs were removed.
+ * starts that many places earlier (a job another process removes meanwhile may shift one past
+ * this walk: the next run sees it). Returns how
+ * many jobs were removed.
  */
 async function walkFinished(
   queue: CleanupQueue,
@@ -73,6 +75,8 @@ async function walkFinished(
   let start = 0;
   for (;;) {
     const page = await queue.finishedJobsPage(type, start, start + CLEANUP_BATCH - 1);
+    // Only an empty page ends the walk: a page may come back short when a job vanished meanwhile.
+    if (page.length === 0) return removed;
     let removedHere = 0;
     for (const job of page) {
       const verdict = await visit(job);
@@ -80,7 +84,6 @@ async function walkFinished(
       if (verdict === 'removed') removedHere++;
     }
     removed += removedHere;
-    if (page.length < CLEANUP_BATCH) return removed;
     start += page.length - removedHere;
   }
 }
