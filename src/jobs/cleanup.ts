@@ -63,8 +63,7 @@ type Verdict = 'stop' | 'removed' | 'kept';
  * Visits every finished job of `type`, oldest first, CLEANUP_BATCH at a time, until `visit` says
  * stop. A job removed while walking shifts the ones after it down by one, so the next page
  * starts that many places earlier (a job another process removes meanwhile may shift one past
- * this walk: the next run sees it). Returns how
- * many jobs were removed.
+ * this walk: the next run sees it). Returns how many jobs were removed.
  */
 async function walkFinished(
   queue: CleanupQueue,
