@@ -6,7 +6,8 @@ import type { Redis } from 'ioredis';
 import type { StatusView } from '../jobs/contract.js';
 import type { JobEventData, JobEventType } from '../jobs/events.js';
 import { isTerminalEvent } from '../vocabulary.js';
-import type { Tombstone } from '../jobs/queue.js';
+import { jobExpired } from '../errors.js';
+import type { Tombstone } from '../jobs/status-rules.js';
 
 export interface JobEvent {
   type: JobEventType;
@@ -21,23 +22,37 @@ export interface HubDeps {
   /** The job's current state; null when unknown. */
   view(jobId: string): Promise<StatusView | Tombstone | null>;
   resultUrl(jobId: string): string;
+  /** RESULT_TTL_MINUTES, for the message of an `expired` event. */
+  ttlMinutes: number;
 }
 
 /** The one event that tells a job's current state. */
-export function eventFromView(v: StatusView, resultUrl: string): JobEvent {
-  const base = { job_id: v.job_id, status: v.status };
-  switch (v.status) {
+export function eventFromView(view: StatusView, resultUrl: string): JobEvent {
+  const base = { job_id: view.job_id, status: view.status };
+  switch (view.status) {
     case 'queued':
-      return { type: 'queued', data: { ...base, position: v.position, eta_seconds: v.eta_seconds } };
+      return { type: 'queued', data: { ...base, position: view.position, eta_seconds: view.eta_seconds } };
     case 'processing':
-      return { type: 'progress', data: { ...base, stage: v.progress?.stage ?? 'decoding', percent: v.progress?.percent ?? 0 } };
+      return { type: 'progress', data: { ...base, stage: view.progress?.stage ?? 'decoding', percent: view.progress?.percent ?? 0 } };
     case 'done':
       return { type: 'done', data: { ...base, result_url: resultUrl } };
     case 'failed':
-      return { type: 'failed', data: { ...base, error: v.error } };
+      return { type: 'failed', data: { ...base, error: view.error } };
     case 'canceled':
       return { type: 'canceled', data: base };
   }
+}
+
+/** The terminal event of a job whose record and files were deleted at the TTL: its last status, and why. */
+export function expiredEvent(last: StatusView, ttlMinutes: number): JobEvent {
+  return { type: 'expired', data: { job_id: last.job_id, status: last.status, error: jobExpired(ttlMinutes).message } };
+}
+
+/** The event that tells the state of a job as the queue found it: a view, or a tombstone. */
+export function eventFromFound(found: StatusView | Tombstone, resultUrl: string, ttlMinutes: number): JobEvent {
+  if (!('reason' in found)) return eventFromView(found, resultUrl);
+  if (found.reason === 'expired') return expiredEvent(found.view, ttlMinutes);
+  return eventFromView(found.view, resultUrl);
 }
 
 export class EventsHub {
@@ -55,9 +70,9 @@ export class EventsHub {
     this.events = new QueueEvents(queueName, { connection, autorun: true });
     this.events.on('error', (err) => this.onError(err));
     this.events.on('progress', ({ jobId, data }) => {
-      const p = data as { stage?: string; percent?: number } | undefined;
-      if (p && typeof p.percent === 'number') {
-        this.emit(jobId, { type: 'progress', data: { job_id: jobId, status: 'processing', stage: p.stage, percent: p.percent } });
+      const progress = data as { stage?: string; percent?: number } | undefined;
+      if (progress && typeof progress.percent === 'number') {
+        this.emit(jobId, { type: 'progress', data: { job_id: jobId, status: 'processing', stage: progress.stage, percent: progress.percent } });
       }
     });
     // For state changes, the event is rebuilt from the job itself: the truth, whatever the order.
@@ -74,10 +89,9 @@ export class EventsHub {
 
   /** The job's current state as an event, or null for an unknown job. */
   async snapshot(jobId: string): Promise<JobEvent | null> {
-    const v = await this.deps.view(jobId);
-    if (!v) return null;
-    const view = 'reason' in v ? v.view : v;
-    return eventFromView(view, this.deps.resultUrl(jobId));
+    const found = await this.deps.view(jobId);
+    if (!found) return null;
+    return eventFromFound(found, this.deps.resultUrl(jobId), this.deps.ttlMinutes);
   }
 
   subscribe(jobId: string, listener: Listener): () => void {

@@ -114,7 +114,7 @@ export function errorResponse(description: string, ...cases: ErrorCase[]): Schem
     const [code, message] = Array.isArray(c) ? c : [c.code, c.message];
     named[code] = { summary: code, value: { error: { code, message, request_id: EXAMPLE.requestId } } };
   }
-  return response(description, S.error, { named });
+  return response(description, ROUTE_SCHEMAS.error, { named });
 }
 
 export const HEADERS = {
@@ -123,7 +123,7 @@ export const HEADERS = {
   retryAfter: { type: 'integer', description: 'Seconds to wait before trying again.' },
 };
 
-export const S = {
+export const ROUTE_SCHEMAS = {
   error: jsonSchema(errorBodySchema),
   status: jsonSchema(statusViewSchema),
   jobParams: jsonSchema(jobIdParamsSchema),

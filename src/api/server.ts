@@ -25,7 +25,7 @@ export async function createApiServer(config: Config, logger: Logger): Promise<A
   const events = new EventsHub(
     config.QUEUE_NAME,
     createRedis(config.REDIS_URL, 'events'),
-    { view: (id) => queue.view(id), resultUrl: (id) => jobLinks(config, id).result },
+    { view: (id) => queue.view(id), resultUrl: (id) => jobLinks(config, id).result, ttlMinutes: config.RESULT_TTL_MINUTES },
     (err) => logger.warn({ err }, 'queue events error'),
   );
   const store = new FsBlobStore(config.DATA_DIR);

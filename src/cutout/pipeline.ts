@@ -31,7 +31,18 @@ export interface CutoutResult {
 /** Called before each stage starts; it may throw to stop the work at that boundary. */
 export type StageHook = (stage: Stage) => void | Promise<void>;
 
-export class CutoutPipeline {
+/**
+ * What cuts the subject out of an image: the real pipeline, or a stand-in in tests (no model).
+ * It calls `beforeStage` before each stage, in STAGES order.
+ */
+export interface Cutter {
+  readonly modelName: string;
+  process(input: Buffer, beforeStage?: StageHook): Promise<CutoutResult>;
+  /** Frees what it holds (the model's session); absent when it holds nothing. */
+  release?(): Promise<void>;
+}
+
+export class CutoutPipeline implements Cutter {
   private constructor(
     readonly model: ResolvedModel,
     private readonly session: SegmentationSession,
@@ -49,6 +60,10 @@ export class CutoutPipeline {
       memPattern: opts.memPattern,
     });
     return new CutoutPipeline(model, session, opts);
+  }
+
+  get modelName(): string {
+    return this.model.spec.name;
   }
 
   async process(input: Buffer, beforeStage?: StageHook): Promise<CutoutResult> {

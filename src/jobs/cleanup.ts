@@ -3,15 +3,16 @@
 // to run from several processes at once (every step tolerates a file or job already gone).
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import type { StatusView } from './contract.js';
-import type { JobQueue } from './queue.js';
+import type { FinishedJob, JobQueue } from './queue.js';
+import { expiredTombstone } from './status-rules.js';
 
 /**
  * Files younger than this are never orphans: an upload writes its file just before enqueueing.
  * A file older than the TTL with no job is an orphan whatever this says.
  */
 const ORPHAN_GRACE_MS = 10 * 60_000;
-const BATCH = 1000;
+/** Finished jobs are read this many at a time, however many there are. */
+export const CLEANUP_BATCH = 500;
 
 export interface CleanupReport {
   expiredJobs: number;
@@ -20,22 +21,18 @@ export interface CleanupReport {
   ms: number;
 }
 
-export async function runCleanup(queue: JobQueue, store: BlobStore, ttlMs: number, logger?: Logger): Promise<CleanupReport> {
+type CleanupQueue = Pick<JobQueue, 'finishedJobsPage' | 'removeJob' | 'getJob' | 'writeTombstone'>;
+
+export async function runCleanup(queue: CleanupQueue, store: BlobStore, ttlMs: number, logger?: Logger): Promise<CleanupReport> {
   const started = Date.now();
   const cutoff = started - ttlMs;
   const report: CleanupReport = { expiredJobs: 0, orphanFiles: 0, jobsWithoutFiles: 0, ms: 0 };
+  const expireOne = (job: FinishedJob) => expire(queue, store, job);
 
   // 1. Finished jobs past their time: record, files, and a tombstone that says they expired.
+  //    Oldest first, so the first job still in time ends the walk.
   for (const type of ['completed', 'failed'] as const) {
-    for (;;) {
-      const stale = await queue.queue.getJobs([type], 0, BATCH - 1, true);
-      const old = stale.filter((j) => (j.finishedOn ?? j.timestamp) < cutoff);
-      for (const job of old) {
-        await expire(queue, store, job.id!, job.data.filename);
-        report.expiredJobs++;
-      }
-      if (old.length < BATCH) break;
-    }
+    report.expiredJobs += await walkFinished(queue, type, (job) => (job.finishedAt < cutoff ? expireOne(job) : 'stop'));
   }
 
   // 2. Files: an orphan has no job (and is past the grace period); an old file of a finished job
@@ -43,8 +40,7 @@ export async function runCleanup(queue: JobQueue, store: BlobStore, ttlMs: numbe
   for await (const files of store.listJobs()) {
     const age = started - files.modifiedAt;
     if (age < Math.min(ORPHAN_GRACE_MS, ttlMs)) continue;
-    const job = await queue.getJob(files.jobId);
-    if (!job) {
+    if (!(await queue.getJob(files.jobId))) {
       await store.deleteJob(files.jobId);
       report.orphanFiles++;
     }
@@ -52,31 +48,49 @@ export async function runCleanup(queue: JobQueue, store: BlobStore, ttlMs: numbe
 
   // 3. Finished jobs whose result file is gone (deleted by hand, a lost volume): expire them too,
   //    rather than answering "done" with nothing to download.
-  const done = await queue.queue.getJobs(['completed'], 0, BATCH - 1, true);
-  for (const job of done) {
-    if (!(await store.hasResult(job.id!))) {
-      await expire(queue, store, job.id!, job.data.filename);
-      report.jobsWithoutFiles++;
-    }
-  }
+  report.jobsWithoutFiles = await walkFinished(queue, 'completed', async (job) =>
+    (await store.hasResult(job.id)) ? 'kept' : expireOne(job),
+  );
 
   report.ms = Date.now() - started;
   if (report.expiredJobs || report.orphanFiles || report.jobsWithoutFiles) logger?.info(report, 'cleanup');
   return report;
 }
 
-async function expire(queue: JobQueue, store: BlobStore, jobId: string, filename: string): Promise<void> {
-  const view: StatusView = {
-    job_id: jobId,
-    status: 'failed',
-    filename,
-    width: 0,
-    height: 0,
-    created_at: new Date().toISOString(),
-    attempts: 0,
-    error: 'This job expired and its files were deleted.',
-  };
-  await queue.writeTombstone({ reason: 'expired', view });
-  await queue.queue.remove(jobId).catch(() => 0);
-  await store.deleteJob(jobId);
+type Verdict = 'stop' | 'removed' | 'kept';
+
+/**
+ * Visits every finished job of `type`, oldest first, CLEANUP_BATCH at a time, until `visit` says
+ * stop. A job removed while walking shifts the ones after it down by one, so the next page
+ * starts that many places earlier (a job another process removes meanwhile may shift one past
+ * this walk: the next run sees it). Returns how many jobs were removed.
+ */
+async function walkFinished(
+  queue: CleanupQueue,
+  type: 'completed' | 'failed',
+  visit: (job: FinishedJob) => Promise<Verdict> | Verdict,
+): Promise<number> {
+  let removed = 0;
+  let start = 0;
+  for (;;) {
+    const page = await queue.finishedJobsPage(type, start, start + CLEANUP_BATCH - 1);
+    // Only an empty page ends the walk: a page may come back short when a job vanished meanwhile.
+    if (page.length === 0) return removed;
+    let removedHere = 0;
+    for (const job of page) {
+      const verdict = await visit(job);
+      if (verdict === 'stop') return removed;
+      if (verdict === 'removed') removedHere++;
+    }
+    removed += removedHere;
+    start += page.length - removedHere;
+  }
+}
+
+/** Deletes a finished job and its files, leaving a tombstone with its last view. */
+async function expire(queue: CleanupQueue, store: BlobStore, job: FinishedJob): Promise<'removed' | 'kept'> {
+  await queue.writeTombstone(expiredTombstone(job.view));
+  const removed = await queue.removeJob(job.id);
+  await store.deleteJob(job.id);
+  return removed ? 'removed' : 'kept';
 }

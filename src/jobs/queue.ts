@@ -1,17 +1,23 @@
-// The BullMQ side of the contract: connections, queue options, and reading a job as a StatusView.
+// The queue adapter: every read and write of the job queue in Redis (BullMQ and Cutout's own keys
+// beside it), and nothing else. The rules (what a status is, an estimate, a tombstone, what a
+// cancel does) are in status-rules.ts; the status script in status-script.ts.
 import { Job, Queue, type JobsOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config.js';
 import { REDIS_KEY_PREFIX } from '../vocabulary.js';
+import { JOB_NAME, jobDataSchema, type JobData, type StatusView } from './contract.js';
+import { STATUS_LUA, STATUS_SCRIPT_KEYS, type StatusScriptReply } from './status-script.js';
 import {
-  CANCELED_REASON,
-  JOB_NAME,
-  jobDataSchema,
-  progressSchema,
-  statusFromState,
-  type JobData,
-  type StatusView,
-} from './contract.js';
+  canceledTombstone,
+  cancelPlan,
+  estimateWait,
+  toView,
+  tombstoneTtlSeconds,
+  type CancelOutcome,
+  type Tombstone,
+} from './status-rules.js';
+
+export type { Tombstone } from './status-rules.js';
 
 export type RedisRole = 'producer' | 'worker' | 'events';
 
@@ -43,63 +49,32 @@ export function queueSettings(config: Pick<Config, 'QUEUE_NAME' | 'JOB_ATTEMPTS'
   return { name: config.QUEUE_NAME, attempts: config.JOB_ATTEMPTS, ttlSeconds: Math.round(config.RESULT_TTL_MINUTES * 60) };
 }
 
-export function defaultJobOptions(s: QueueSettings): JobsOptions {
+export function defaultJobOptions(settings: QueueSettings): JobsOptions {
   return {
-    attempts: s.attempts,
+    attempts: settings.attempts,
     backoff: { type: 'exponential', delay: 1000 },
     // The cleanup job expires records at the TTL and leaves a tombstone; these are a backstop.
-    removeOnComplete: { age: s.ttlSeconds + 3600 },
-    removeOnFail: { age: s.ttlSeconds + 3600 },
+    removeOnComplete: { age: settings.ttlSeconds + 3600 },
+    removeOnFail: { age: settings.ttlSeconds + 3600 },
   };
 }
-
-// Everything GET /status needs, in one round trip: the job's hash, its state (as BullMQ's own
-// getState script decides it), its place in line when waiting, and the recent processing times
-// for the estimate; or the tombstone of a job that is gone.
-// Position: BullMQ LPUSHes new jobs and workers RPOPLPUSH from the right, so the head of the line
-// is the right end. LPOS with RANK -1 scans from that end and stops at the job: O(p) inside Redis
-// for a job at position p, nothing transferred, whatever the length of the line (10,000 waiting
-// jobs cost the jobs near the front nothing). Every other step is O(1) or O(log n).
-const STATUS_LUA = `
-local id = ARGV[1]
-local h = redis.call('HGETALL', KEYS[1])
-if #h == 0 then
-  local t = redis.call('GET', KEYS[10])
-  if t then return {'gone', t} end
-  return false
-end
-local state = 'unknown'
-local position = false
-if redis.call('ZSCORE', KEYS[2], id) then state = 'completed'
-elseif redis.call('ZSCORE', KEYS[3], id) then state = 'failed'
-elseif redis.call('ZSCORE', KEYS[4], id) then state = 'delayed'
-elseif redis.call('ZSCORE', KEYS[5], id) then state = 'prioritized'
-elseif redis.call('LPOS', KEYS[6], id) then state = 'active'
-else
-  for _, key in ipairs({KEYS[7], KEYS[8]}) do
-    local i = redis.call('LPOS', key, id, 'RANK', -1)
-    if i then
-      state = 'waiting'
-      position = redis.call('LLEN', key) - i
-      break
-    end
-  end
-end
-local durations = {}
-if state == 'waiting' then durations = redis.call('LRANGE', KEYS[9], 0, -1) end
-return {state, h, position, durations}`;
 
 /** How many recent processing times the ETA is computed from. */
 const DURATION_SAMPLES = 20;
 
-export interface Tombstone {
+/** A finished job as cleanup sees it. */
+export interface FinishedJob {
+  id: string;
+  /** When it finished (or was created, if BullMQ did not record the end), ms since the epoch. */
+  finishedAt: number;
   view: StatusView;
-  /** Why the record is gone. */
-  reason: 'canceled' | 'expired';
 }
 
+type StatusCommand = (...args: string[]) => Promise<StatusScriptReply>;
+
 export class JobQueue {
-  readonly queue: Queue<JobData>;
+  /** The BullMQ queue; only this adapter touches it. */
+  private readonly bull: Queue<JobData>;
   private readonly prefix: string;
   private workersCache = { at: 0, count: 1 };
 
@@ -107,14 +82,11 @@ export class JobQueue {
     private readonly connection: Redis,
     readonly settings: QueueSettings,
   ) {
-    this.queue = new Queue<JobData>(settings.name, {
-      connection,
-      defaultJobOptions: defaultJobOptions(settings),
-    });
-    this.queue.on('error', () => undefined);
+    this.bull = new Queue<JobData>(settings.name, { connection, defaultJobOptions: defaultJobOptions(settings) });
+    this.bull.on('error', () => undefined);
     this.prefix = `${REDIS_KEY_PREFIX}:${settings.name}`;
     // ioredis sends it by EVALSHA and falls back to EVAL when Redis does not have it yet.
-    connection.defineCommand('cutoutStatus', { numberOfKeys: 10, lua: STATUS_LUA });
+    connection.defineCommand('cutoutStatus', { numberOfKeys: STATUS_SCRIPT_KEYS.length, lua: STATUS_LUA });
   }
 
   private key(kind: string, jobId?: string): string {
@@ -133,23 +105,10 @@ export class JobQueue {
   /** Workers connected to the queue, cached for 5 s (it asks Redis for its client list). */
   async workerCount(): Promise<number> {
     if (Date.now() - this.workersCache.at > 5000) {
-      const count = await this.queue.getWorkersCount().catch(() => this.workersCache.count);
+      const count = await this.bull.getWorkersCount().catch(() => this.workersCache.count);
       this.workersCache = { at: Date.now(), count };
     }
     return this.workersCache.count;
-  }
-
-  /**
-   * Seconds until a job at `position` is likely done, from the median of recent processing
-   * times: the jobs ahead spread over the workers, half a job for the one in hand on average,
-   * then its own processing.
-   */
-  estimate(position: number, recentMs: number[], workers: number): number | undefined {
-    if (recentMs.length === 0) return undefined;
-    const sorted = [...recentMs].sort((a, b) => a - b);
-    const typical = sorted[sorted.length >> 1]!;
-    const ahead = (position - 1) / Math.max(1, workers);
-    return Math.round(((ahead + 0.5 + 1) * typical) / 100) / 10;
   }
 
   /** Asks for a job to stop; a worker honours it at the next stage boundary. */
@@ -162,9 +121,9 @@ export class JobQueue {
   }
 
   /** Keeps a small record of a job whose queue entry is gone, so status can still explain it. */
-  async writeTombstone(t: Tombstone): Promise<void> {
-    const ttl = t.reason === 'expired' ? 24 * 3600 : Math.max(1, Math.ceil(this.settings.ttlSeconds));
-    await this.connection.set(this.key('gone', t.view.job_id), JSON.stringify(t), 'EX', ttl);
+  async writeTombstone(tombstone: Tombstone): Promise<void> {
+    const ttl = tombstoneTtlSeconds(tombstone, this.settings.ttlSeconds);
+    await this.connection.set(this.key('gone', tombstone.view.job_id), JSON.stringify(tombstone), 'EX', ttl);
   }
 
   async readTombstone(jobId: string): Promise<Tombstone | null> {
@@ -173,11 +132,27 @@ export class JobQueue {
   }
 
   async enqueue(jobId: string, data: JobData): Promise<void> {
-    await this.queue.add(JOB_NAME, jobDataSchema.parse(data), { jobId });
+    await this.bull.add(JOB_NAME, jobDataSchema.parse(data), { jobId });
   }
 
   async getJob(jobId: string): Promise<Job<JobData> | undefined> {
-    return Job.fromId<JobData>(this.queue, jobId);
+    return Job.fromId<JobData>(this.bull, jobId);
+  }
+
+  /** Removes a job's record; false when it was not removed (gone already, or locked by a worker). */
+  async removeJob(jobId: string): Promise<boolean> {
+    return (await this.bull.remove(jobId).catch(() => 0)) === 1;
+  }
+
+  /** Finished jobs of one kind, oldest first, from index `start` to `end` (inclusive). */
+  async finishedJobsPage(type: 'completed' | 'failed', start: number, end: number): Promise<FinishedJob[]> {
+    const jobs = await this.bull.getJobs([type], start, end, true);
+    const page: FinishedJob[] = [];
+    for (const job of jobs) {
+      const view = job?.id ? toView(job, type) : null;
+      if (view) page.push({ id: view.job_id, finishedAt: job.finishedOn ?? job.timestamp, view });
+    }
+    return page;
   }
 
   /**
@@ -185,64 +160,74 @@ export class JobQueue {
    * record is gone, or null when the queue never knew it. One Redis round trip (STATUS_LUA).
    */
   async view(jobId: string): Promise<StatusView | Tombstone | null> {
-    const k = this.queue.keys;
-    const status = (this.connection as Redis & { cutoutStatus: (...args: string[]) => Promise<unknown> }).cutoutStatus;
-    const reply = (await status.call(this.connection, this.queue.toKey(jobId), k.completed!, k.failed!, k.delayed!,
-      k.prioritized!, k.active!, k.wait!, k.paused!, this.key('durations'), this.key('gone', jobId), jobId)) as
-      | null
-      | ['gone', string]
-      | [string, string[], number | null, string[]];
+    const reply = await this.runStatusScript(jobId);
     if (!reply) return null;
     if (reply[0] === 'gone') return JSON.parse(reply[1] as string) as Tombstone;
-    const [state, flat, position, durations] = reply as [string, string[], number | null, string[]];
-    const raw: Record<string, string> = {};
-    for (let i = 0; i < flat.length; i += 2) raw[flat[i]!] = flat[i + 1]!;
-    const job = Job.fromJSON<JobData>(this.queue, raw as never, jobId);
-    const view = toView(job, state);
+    const [state, flat, position, durations] = reply as Exclude<StatusScriptReply, null | ['gone', string]>;
+    const fields: Record<string, string> = {};
+    for (let i = 0; i < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+    const view = toView(Job.fromJSON<JobData>(this.bull, fields as never, jobId), state);
     if (view?.status === 'queued' && typeof position === 'number') {
       view.position = position;
-      view.eta_seconds = this.estimate(position, durations.map(Number), await this.workerCount());
+      view.eta_seconds = estimateWait(position, durations.map(Number), await this.workerCount());
     }
     return view;
   }
 
+  /** Runs STATUS_LUA with its keys in the order its header names them. */
+  private runStatusScript(jobId: string): Promise<StatusScriptReply> {
+    const bullKeys = this.bull.keys;
+    const command = (this.connection as Redis & { cutoutStatus: StatusCommand }).cutoutStatus;
+    return command.call(
+      this.connection,
+      this.bull.toKey(jobId),
+      bullKeys.completed!,
+      bullKeys.failed!,
+      bullKeys.delayed!,
+      bullKeys.prioritized!,
+      bullKeys.active!,
+      bullKeys.wait!,
+      bullKeys.paused!,
+      this.key('durations'),
+      this.key('gone', jobId),
+      jobId,
+    );
+  }
+
   /** Jobs per state, for metrics. */
   async counts(): Promise<Record<string, number>> {
-    return this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused', 'completed', 'failed');
+    return this.bull.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused', 'completed', 'failed');
   }
 
   /** Failed (and canceled) jobs, newest first, with their reasons. */
   async failed(page: number, perPage: number): Promise<{ total: number; jobs: StatusView[] }> {
     const start = (page - 1) * perPage;
     const [total, jobs] = await Promise.all([
-      this.queue.getJobCountByTypes('failed'),
-      this.queue.getJobs(['failed'], start, start + perPage - 1, false),
+      this.bull.getJobCountByTypes('failed'),
+      this.bull.getJobs(['failed'], start, start + perPage - 1, false),
     ]);
-    return { total, jobs: jobs.map((j) => toView(j, 'failed')).filter((v): v is StatusView => v !== null) };
+    return { total, jobs: jobs.map((job) => toView(job, 'failed')).filter((view): view is StatusView => view !== null) };
   }
 
   /**
    * Cancels a job. A waiting job is removed at once ('canceled'); a job in hand is asked to stop
    * at its next stage boundary ('canceling'); a finished one is left alone ('finished').
    */
-  async cancel(jobId: string): Promise<'canceled' | 'canceling' | 'finished' | null> {
+  async cancel(jobId: string): Promise<CancelOutcome | null> {
     const job = await this.getJob(jobId);
     if (!job) return (await this.readTombstone(jobId)) ? 'finished' : null;
     const view = toView(job, await job.getState());
     if (!view) return null;
-    if (view.status !== 'queued' && view.status !== 'processing') return 'finished';
+    const plan = cancelPlan(view);
+    if (plan === 'leave') return 'finished';
     await this.requestCancel(jobId);
-    if (view.status === 'processing') return 'canceling';
+    if (plan === 'ask') return 'canceling';
     try {
       await job.remove();
     } catch {
       return 'canceling'; // a worker took it meanwhile; it stops at the next stage boundary
     }
-    const finished = new Date().toISOString();
-    await this.writeTombstone({
-      reason: 'canceled',
-      view: { ...view, status: 'canceled', finished_at: finished, position: undefined, eta_seconds: undefined },
-    });
+    await this.writeTombstone(canceledTombstone(view));
     return 'canceled';
   }
 
@@ -251,30 +236,6 @@ export class JobQueue {
   }
 
   close(): Promise<void> {
-    return this.queue.close();
+    return this.bull.close();
   }
-}
-
-const isoTime = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : undefined);
-
-export function toView(job: Job<JobData>, state: string): StatusView | null {
-  let status = statusFromState(state);
-  if (!status || !job.id) return null;
-  if (status === 'failed' && job.failedReason === CANCELED_REASON) status = 'canceled';
-  const progress = progressSchema.safeParse(job.progress);
-  const view: StatusView = {
-    job_id: job.id,
-    status,
-    filename: job.data.filename,
-    width: job.data.width,
-    height: job.data.height,
-    created_at: new Date(job.timestamp).toISOString(),
-    started_at: isoTime(job.processedOn),
-    finished_at: status === 'done' || status === 'failed' || status === 'canceled' ? isoTime(job.finishedOn) : undefined,
-    attempts: job.attemptsStarted ?? job.attemptsMade,
-  };
-  if (status === 'processing' && progress.success) view.progress = progress.data;
-  if (status === 'done') view.progress = { stage: 'encoding', percent: 100 };
-  if (status === 'failed') view.error = job.failedReason || 'Processing failed.';
-  return view;
 }

@@ -1,53 +1,67 @@
-// Builds a running worker from its parts, so tests and main.ts start it the same way.
+// Builds a running worker from its parts, so tests and main.ts start it the same way: the probes
+// (health server), the cutter (the model, or a stand-in), the remove-bg worker, and maintenance
+// (scheduled cleanup). Each part returns its closer; shutdown runs them in order.
 import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { runCleanup } from '../jobs/cleanup.js';
 import type { Config } from '../config.js';
 import { pipelineOptions } from '../config.js';
-import { CutoutPipeline } from '../cutout/pipeline.js';
+import { CutoutPipeline, type Cutter } from '../cutout/pipeline.js';
 import type { JobData, JobResult } from '../jobs/contract.js';
 import { createRedis, JobQueue, queueSettings } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { createRegistry, workerMetrics } from '../metrics.js';
-import { startHealthServer } from './health-server.js';
+import { createRegistry, workerMetrics, type WorkerMetrics } from '../metrics.js';
+import { startHealthServer, type WorkerProbe } from './health-server.js';
 import { createRemoveBgProcessor } from './remove-bg.processor.js';
 
 export interface RunningWorker {
   worker: Worker<JobData, JobResult>;
-  pipeline: CutoutPipeline;
+  cutter: Cutter;
   /** Stops taking jobs, waits up to the grace period for jobs in hand, then closes. */
   shutdown(): Promise<void>;
 }
 
-export async function startWorker(config: Config, store: BlobStore, logger: Logger): Promise<RunningWorker> {
-  const t0 = performance.now();
-  // Cancel requests and processing times live beside the queue; a separate connection, so these
-  // small commands never wait behind the worker's own.
-  const side = createRedis(config.REDIS_URL, 'worker');
-  const jobs = new JobQueue(side, queueSettings(config));
-  const registry = createRegistry('worker');
-  const metrics = workerMetrics(registry);
-  let state: { ok: boolean; reason?: string } = { ok: false, reason: 'loading the model' };
-  const health = startHealthServer(config.WORKER_METRICS_PORT, registry, {
-    async ready() {
-      if (!state.ok) return state;
-      return (await jobs.ping().catch(() => false)) ? state : { ok: false, reason: 'Redis is not reachable' };
-    },
-  }, logger);
-  const pipeline = await CutoutPipeline.create(pipelineOptions(config));
-  logger.info(
-    { model: pipeline.model.spec.name, threads: config.INFERENCE_THREADS, ms: Math.round(performance.now() - t0) },
-    'model loaded',
-  );
+export interface WorkerOptions {
+  /** A stand-in for the model (tests): when given, no model is loaded. */
+  cutter?: Cutter;
+}
 
+/** Stops one part; closers run one after the other, in the order the parts are listed. */
+export type Closer = () => Promise<void> | void;
+
+type Readiness = { ok: boolean; reason?: string };
+
+/** The worker's /metrics, /health and /ready server. */
+export function startProbes(config: Config, metricsRegistry: ReturnType<typeof createRegistry>, probe: WorkerProbe, logger: Logger): Closer {
+  const server = startHealthServer(config.WORKER_METRICS_PORT, metricsRegistry, probe, logger);
+  return () => void server?.close();
+}
+
+/** The real model, as the configuration sets it up. */
+export async function loadModelCutter(config: Config, logger: Logger): Promise<Cutter> {
+  const started = performance.now();
+  const pipeline = await CutoutPipeline.create(pipelineOptions(config));
+  logger.info({ model: pipeline.modelName, threads: config.INFERENCE_THREADS, ms: Math.round(performance.now() - started) }, 'model loaded');
+  return pipeline;
+}
+
+interface RemoveBgDeps {
+  cutter: Cutter;
+  jobs: JobQueue;
+  store: BlobStore;
+  logger: Logger;
+  metrics?: WorkerMetrics;
+}
+
+/**
+ * The worker that takes remove-bg jobs. Its closer stops taking jobs and waits up to
+ * SHUTDOWN_GRACE_SECONDS for the jobs in hand, then hands them back to the queue.
+ */
+export async function startRemoveBgWorker(config: Config, deps: RemoveBgDeps): Promise<{ worker: Worker<JobData, JobResult>; close: Closer }> {
+  const { jobs, logger } = deps;
   const connection = createRedis(config.REDIS_URL, 'worker');
-  const processor = createRemoveBgProcessor({
-    cutter: { modelName: pipeline.model.spec.name, process: (input, hook) => pipeline.process(input, hook) },
-    store,
-    logger,
-    isCanceled: (id) => jobs.isCancelRequested(id),
-    metrics,
-  });
+  const processor = createRemoveBgProcessor({ ...deps, isCanceled: (id) => jobs.isCancelRequested(id) });
   const worker = new Worker<JobData, JobResult>(config.QUEUE_NAME, processor, {
     connection,
     concurrency: config.WORKER_CONCURRENCY,
@@ -59,16 +73,36 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
   });
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
   worker.on('completed', (job) => {
-    const t = job.returnvalue?.timings;
-    if (t) void jobs.recordDuration(Object.values(t).reduce((a, b) => a + b, 0)).catch(() => undefined);
+    const timings = job.returnvalue?.timings;
+    if (timings) void jobs.recordDuration(Object.values(timings).reduce((a, b) => a + b, 0)).catch(() => undefined);
   });
   worker.on('failed', (job, err) => {
     if (job) logger.info({ jobId: job.id, attempt: job.attemptsMade, reason: err.message }, 'job attempt ended in failure');
   });
-  // Cleanup runs on the workers through a BullMQ job scheduler: one job per interval across all
-  // workers, whichever takes it.
+  await worker.waitUntilReady();
+  const close = async () => {
+    logger.info({ graceSeconds: config.SHUTDOWN_GRACE_SECONDS }, 'worker shutting down: finishing jobs in hand');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), config.SHUTDOWN_GRACE_SECONDS * 1000);
+    });
+    if (await Promise.race([worker.close().then(() => false), timedOut])) {
+      logger.warn('grace period over: handing the jobs in hand back to the queue');
+      await worker.close(true);
+    }
+    clearTimeout(timer);
+    connection.disconnect();
+  };
+  return { worker, close };
+}
+
+/**
+ * Cleanup, run on the workers through a BullMQ job scheduler: one job per interval across all
+ * workers, whichever takes it.
+ */
+export async function startMaintenance(config: Config, jobs: JobQueue, store: BlobStore, logger: Logger, connection: Redis): Promise<Closer> {
   const maintenanceName = `${config.QUEUE_NAME}-maintenance`;
-  const maintenance = new Queue(maintenanceName, { connection: side });
+  const maintenance = new Queue(maintenanceName, { connection });
   await maintenance.upsertJobScheduler(
     'cleanup',
     { every: config.CLEANUP_INTERVAL_SECONDS * 1000 },
@@ -80,33 +114,47 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
     concurrency: 1,
   });
   cleaner.on('error', (err) => logger.error({ err }, 'cleanup worker error'));
-  await worker.waitUntilReady();
-  state = { ok: true };
+  return async () => {
+    await cleaner.close();
+    await maintenance.close();
+    cleanerConnection.disconnect();
+  };
+}
+
+export async function startWorker(config: Config, store: BlobStore, logger: Logger, opts: WorkerOptions = {}): Promise<RunningWorker> {
+  // Cancel requests, processing times and the maintenance queue live beside the queue; a
+  // connection of their own, so these small commands never wait behind the worker's.
+  const queueConnection = createRedis(config.REDIS_URL, 'worker');
+  const jobs = new JobQueue(queueConnection, queueSettings(config));
+  const metricsRegistry = createRegistry('worker');
+  let readiness: Readiness = { ok: false, reason: 'loading the model' };
+  const closeProbes = startProbes(config, metricsRegistry, {
+    async ready() {
+      if (!readiness.ok) return readiness;
+      return (await jobs.ping().catch(() => false)) ? readiness : { ok: false, reason: 'Redis is not reachable' };
+    },
+  }, logger);
+  const cutter = opts.cutter ?? (await loadModelCutter(config, logger));
+  const removeBg = await startRemoveBgWorker(config, { cutter, jobs, store, logger, metrics: workerMetrics(metricsRegistry) });
+  const closeMaintenance = await startMaintenance(config, jobs, store, logger, queueConnection);
+  readiness = { ok: true };
   logger.info({ queue: config.QUEUE_NAME, concurrency: config.WORKER_CONCURRENCY }, 'worker ready');
 
+  const closers: Closer[] = [
+    removeBg.close,
+    () => void (readiness = { ok: false, reason: 'shutting down' }),
+    closeProbes,
+    closeMaintenance,
+    () => cutter.release?.(),
+    async () => {
+      await jobs.close();
+      queueConnection.disconnect();
+    },
+  ];
   let closing: Promise<void> | undefined;
   const shutdown = () =>
     (closing ??= (async () => {
-      logger.info({ graceSeconds: config.SHUTDOWN_GRACE_SECONDS }, 'worker shutting down: finishing jobs in hand');
-      let timer: NodeJS.Timeout | undefined;
-      const graceful = worker.close();
-      const timedOut = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), config.SHUTDOWN_GRACE_SECONDS * 1000);
-      });
-      if (await Promise.race([graceful.then(() => false), timedOut])) {
-        logger.warn('grace period over: handing the jobs in hand back to the queue');
-        await worker.close(true);
-      }
-      clearTimeout(timer);
-      state = { ok: false, reason: 'shutting down' };
-      health?.close();
-      await cleaner.close();
-      await maintenance.close();
-      cleanerConnection.disconnect();
-      await pipeline.release();
-      await jobs.close();
-      connection.disconnect();
-      side.disconnect();
+      for (const close of closers) await close();
     })());
-  return { worker, pipeline, shutdown };
+  return { worker: removeBg.worker, cutter, shutdown };
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { eventFromView, type JobEvent } from '../../src/api/events-hub.js';
+import { eventFromFound, eventFromView, type JobEvent } from '../../src/api/events-hub.js';
+import { jobExpired } from '../../src/errors.js';
+import { expiredTombstone } from '../../src/jobs/status-rules.js';
 import { EventSequencer } from '../../src/api/routes/events.route.js';
 
 const id = '3f0c8f0e-6a4e-4b8e-9a57-2a9c1f3b6d21';
@@ -27,5 +29,14 @@ describe('event sequencing', () => {
     assert.equal(eventFromView({ ...base, status: 'done' }, '/result/x').data.result_url, '/result/x');
     assert.equal(eventFromView({ ...base, status: 'failed', error: 'Bad.' }, 'u').data.error, 'Bad.');
     assert.equal(eventFromView({ ...base, status: 'canceled' }, 'u').type, 'canceled');
+  });
+
+  it('an expired job ends with a terminal expired event: its last status and why', () => {
+    const base = { job_id: id, filename: 'a.jpg', width: 4, height: 3, created_at: '2026-01-01T00:00:00.000Z', attempts: 1 };
+    const event = eventFromFound(expiredTombstone({ ...base, status: 'done' }), '/result/x', 60);
+    assert.deepEqual(event, { type: 'expired', data: { job_id: id, status: 'done', error: jobExpired(60).message } });
+    assert.equal(new EventSequencer().next(event)?.id, 'final');
+    const canceled = eventFromFound({ reason: 'canceled', view: { ...base, status: 'canceled' } }, 'u', 60);
+    assert.equal(canceled.type, 'canceled');
   });
 });

@@ -8,7 +8,8 @@ import { STAGES, type Stage } from '../../src/vocabulary.js';
 import { InvalidImageError } from '../../src/errors.js';
 import type { JobData, JobProgress, JobResult } from '../../src/jobs/contract.js';
 import type { BlobStore } from '../../src/storage/blob-store.js';
-import { createRemoveBgProcessor, INTERNAL_FAILURE, StageWeights } from '../../src/worker/remove-bg.processor.js';
+import { StageWeights } from '../../src/worker/progress.js';
+import { createRemoveBgProcessor, INTERNAL_FAILURE } from '../../src/worker/remove-bg.processor.js';
 
 function memoryStore(): BlobStore & { files: Map<string, Buffer> } {
   const files = new Map<string, Buffer>();

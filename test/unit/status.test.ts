@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Job } from 'bullmq';
 import { CANCELED_REASON, isJobId, statusFromState, type JobData } from '../../src/jobs/contract.js';
-import { toView } from '../../src/jobs/queue.js';
+import { toView } from '../../src/jobs/status-rules.js';
 
 const job = (over: Partial<Job<JobData>> = {}) =>
   ({

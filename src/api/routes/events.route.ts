@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -5,7 +6,7 @@ import { unknownJob } from '../../errors.js';
 import { isJobId } from '../../jobs/contract.js';
 import type { EventsHub, JobEvent } from '../events-hub.js';
 import { isTerminal } from '../events-hub.js';
-import { EXAMPLE, EXAMPLE_LINKS, JOB_ERRORS, S, response } from '../schemas.js';
+import { EXAMPLE, EXAMPLE_LINKS, JOB_ERRORS, ROUTE_SCHEMAS, response } from '../schemas.js';
 
 const HEARTBEAT_MS = 15_000;
 const RETRY_MS = 2_000;
@@ -19,7 +20,7 @@ const SSE_PREAMBLE = `retry: ${RETRY_MS}\n\n`;
 const sseFrame = ({ id, event }: { id: string; event: JobEvent }) =>
   `id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
 
-const RANK: Record<JobEvent['type'], number> = { queued: 0, progress: 1, done: 2, failed: 2, canceled: 2, expired: 2 };
+const EVENT_ORDER: Record<JobEvent['type'], number> = { queued: 0, progress: 1, done: 2, failed: 2, canceled: 2, expired: 2 };
 
 /**
  * Per-connection filter: never goes back (a progress percent or state lower than one sent is
@@ -33,7 +34,7 @@ export class EventSequencer {
     const last = this.last;
     if (last) {
       if (isTerminal(last)) return null;
-      if (RANK[e.type] < RANK[last.type]) return null;
+      if (EVENT_ORDER[e.type] < EVENT_ORDER[last.type]) return null;
       if (e.type === 'progress' && last.type === 'progress' && (e.data.percent ?? 0) <= (last.data.percent ?? 0)) return null;
       if (e.type === 'queued' && last.type === 'queued' && e.data.position === last.data.position && e.data.eta_seconds === last.data.eta_seconds)
         return null;
@@ -137,30 +138,76 @@ export class OpenStreams {
   }
 }
 
-export function eventsRoute(app: FastifyInstance, hub: EventsHub, open: OpenStreams) {
-  /** Runs a followed job over a transport until the terminal event, the client leaves, or shutdown. */
-  function stream(f: Following, t: Transport, log: FastifyBaseLogger, jobId: string): (reason: 'client') => void {
-    const started = Date.now();
-    const heartbeat = setInterval(() => t.heartbeat(), HEARTBEAT_MS);
-    let closed = false;
-    const close = (reason: 'final' | 'shutdown' | 'client') => {
-      if (closed) return;
-      closed = true;
-      open.delete(close);
-      clearInterval(heartbeat);
-      f.stop();
-      t.end(reason);
-      log.info({ route: '/events/:job_id', transport: t.name, jobId, ms: Date.now() - started, reason }, 'event stream closed');
-    };
-    open.add(close);
-    // f.start delivers nothing once f.stop() ran, and close() runs it first.
-    f.start((out) => {
-      t.write(out);
-      if (isTerminal(out.event)) close('final');
-    });
-    return close;
-  }
+/** Runs a followed job over a transport until the terminal event, the client leaves, or shutdown. */
+function stream(following: Following, transport: Transport, open: OpenStreams, log: FastifyBaseLogger, jobId: string) {
+  const started = Date.now();
+  const heartbeat = setInterval(() => transport.heartbeat(), HEARTBEAT_MS);
+  let closed = false;
+  const close = (reason: 'final' | 'shutdown' | 'client') => {
+    if (closed) return;
+    closed = true;
+    open.delete(close);
+    clearInterval(heartbeat);
+    following.stop();
+    transport.end(reason);
+    log.info({ route: '/events/:job_id', transport: transport.name, jobId, ms: Date.now() - started, reason }, 'event stream closed');
+  };
+  open.add(close);
+  // following.start delivers nothing once following.stop() ran, and close() runs it first.
+  following.start((out) => {
+    transport.write(out);
+    if (isTerminal(out.event)) close('final');
+  });
+  return close;
+}
 
+/** SSE frames on a hijacked response. */
+function sseTransport(res: ServerResponse): Transport {
+  return {
+    name: 'sse',
+    write: (out) => res.write(sseFrame(out)),
+    heartbeat: () => res.write(`: keep-alive\n\n`),
+    end: () => res.end(),
+  };
+}
+
+/** One JSON text message per event; closes with 1000 after the terminal one, 1001 on shutdown. */
+function websocketTransport(socket: WebSocket): Transport {
+  return {
+    name: 'websocket',
+    write: ({ id, event }) => socket.send(JSON.stringify({ id, event: event.type, data: event.data })),
+    heartbeat: () => socket.ping(),
+    end: (reason) => {
+      if (reason === 'final') socket.close(1000, 'final');
+      else if (reason === 'shutdown') socket.close(1001, 'server shutting down');
+    },
+  };
+}
+
+const EVENTS_SCHEMA = {
+  summary: 'Live progress of a job (Server-Sent Events, or a WebSocket)',
+  description:
+    'A text/event-stream. The first event tells the current state; then one event per change: `queued` ' +
+    '(position, eta_seconds), `progress` (stage, percent), `done` (result_url), `failed` (error), `canceled`, ' +
+    '`expired` (the job finished longer ago than the retention time and its files were deleted: status is its last ' +
+    'status, error says so; GET /status answers 410). ' +
+    'The stream ends after a terminal event, whose id is `final`; reconnecting with `Last-Event-ID: final` answers 204.\n\n' +
+    'The same URL upgrades to a WebSocket (`Upgrade: websocket`) carrying the same events, one JSON text message each: ' +
+    '`{"id": "1", "event": "queued", "data": {…}}`. After the terminal event the server closes with code 1000; ' +
+    'it closes with 1001 when it shuts down (reconnect). With API keys on, browsers pass the key as `?api_key=`.',
+  operationId: 'streamEvents',
+  tags: ['jobs'],
+  params: ROUTE_SCHEMAS.jobParams,
+  produces: ['text/event-stream'],
+  response: {
+    101: { type: 'null', description: 'Switching Protocols: the WebSocket form, asked for with `Upgrade: websocket`' },
+    200: response('The event stream: one event per change, until a terminal one', { type: 'string' }, SSE_EXAMPLE),
+    204: { type: 'null', description: 'The client already received the final event (Last-Event-ID: final): nothing more will come' },
+    404: JOB_ERRORS[404],
+  },
+};
+
+export function eventsRoute(app: FastifyInstance, hub: EventsHub, open: OpenStreams) {
   // The job is looked up before the answer starts (or the WebSocket upgrade happens), so an
   // unknown job is a plain 404 for both; the handler then takes the subscription over.
   const pending = new WeakMap<FastifyRequest, Following>();
@@ -168,33 +215,14 @@ export function eventsRoute(app: FastifyInstance, hub: EventsHub, open: OpenStre
   app.route<{ Params: { job_id: string } }>({
     method: 'GET',
     url: '/events/:job_id',
-    schema: {
-      summary: 'Live progress of a job (Server-Sent Events, or a WebSocket)',
-      description:
-        'A text/event-stream. The first event tells the current state; then one event per change: `queued` ' +
-        '(position, eta_seconds), `progress` (stage, percent), `done` (result_url), `failed` (error), `canceled`. ' +
-        'The stream ends after a terminal event, whose id is `final`; reconnecting with `Last-Event-ID: final` answers 204.\n\n' +
-        'The same URL upgrades to a WebSocket (`Upgrade: websocket`) carrying the same events, one JSON text message each: ' +
-        '`{"id": "1", "event": "queued", "data": {…}}`. After the terminal event the server closes with code 1000; ' +
-        'it closes with 1001 when it shuts down (reconnect). With API keys on, browsers pass the key as `?api_key=`.',
-      operationId: 'streamEvents',
-      tags: ['jobs'],
-      params: S.jobParams,
-      produces: ['text/event-stream'],
-      response: {
-        101: { type: 'null', description: 'Switching Protocols: the WebSocket form, asked for with `Upgrade: websocket`' },
-        200: response('The event stream: one event per change, until a terminal one', { type: 'string' }, SSE_EXAMPLE),
-        204: { type: 'null', description: 'The client already received the final event (Last-Event-ID: final): nothing more will come' },
-        404: JOB_ERRORS[404],
-      },
-    },
+    schema: EVENTS_SCHEMA,
     preHandler: async (req) => {
       pending.set(req, await follow(hub, req.params.job_id, req.raw.socket));
     },
     handler: async (req, reply) => {
-      const f = pending.get(req)!;
-      if (req.headers['last-event-id'] === FINAL_ID && isTerminal(f.snapshot)) {
-        f.stop();
+      const following = pending.get(req)!;
+      if (req.headers['last-event-id'] === FINAL_ID && isTerminal(following.snapshot)) {
+        following.stop();
         return reply.code(204).send();
       }
       reply.hijack();
@@ -207,36 +235,12 @@ export function eventsRoute(app: FastifyInstance, hub: EventsHub, open: OpenStre
         'x-accel-buffering': 'no',
       });
       res.write(SSE_PREAMBLE);
-      const close = stream(
-        f,
-        {
-          name: 'sse',
-          write: (out) => res.write(sseFrame(out)),
-          heartbeat: () => res.write(`: keep-alive\n\n`),
-          end: () => res.end(),
-        },
-        req.log,
-        req.params.job_id,
-      );
+      const close = stream(following, sseTransport(res), open, req.log, req.params.job_id);
       req.raw.on('close', () => close('client'));
       res.on('error', () => close('client'));
     },
     wsHandler: (socket: WebSocket, req) => {
-      const f = pending.get(req)!;
-      const close = stream(
-        f,
-        {
-          name: 'websocket',
-          write: ({ id, event }) => socket.send(JSON.stringify({ id, event: event.type, data: event.data })),
-          heartbeat: () => socket.ping(),
-          end: (reason) => {
-            if (reason === 'final') socket.close(1000, 'final');
-            else if (reason === 'shutdown') socket.close(1001, 'server shutting down');
-          },
-        },
-        req.log,
-        req.params.job_id,
-      );
+      const close = stream(pending.get(req)!, websocketTransport(socket), open, req.log, req.params.job_id);
       socket.on('close', () => close('client'));
       socket.on('error', () => close('client'));
     },

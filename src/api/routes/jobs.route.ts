@@ -6,7 +6,7 @@ import { conflict, notFound } from '../http-errors.js';
 import type { ApiMetrics } from '../../metrics.js';
 import { JOB_STATUSES, resultName } from '../../vocabulary.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
-import { EXAMPLE, JOB_ERRORS, S, STATUS_EXAMPLES, errorResponse, jsonSchema, response, statusExamples } from '../schemas.js';
+import { EXAMPLE, JOB_ERRORS, ROUTE_SCHEMAS, STATUS_EXAMPLES, errorResponse, jsonSchema, response, statusExamples } from '../schemas.js';
 
 /**
  * Views of finished jobs (done, failed, canceled) never change until they expire, and clients
@@ -46,6 +46,13 @@ export async function loadView({ config, queue }: Pick<ApiDeps, 'config' | 'queu
 }
 
 export function jobsRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetrics) {
+  statusRoute(app, deps);
+  failedJobsRoute(app, deps);
+  resultRoute(app, deps);
+  cancelRoute(app, deps, metrics);
+}
+
+function statusRoute(app: FastifyInstance, deps: ApiDeps) {
   app.get<{ Params: { job_id: string } }>(
     '/status/:job_id',
     {
@@ -56,16 +63,18 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetr
           '`eta_seconds`; a processing one its `progress`; a done one its `result_url`; a failed one an `error` a person can act on.',
         operationId: 'getStatus',
         tags: ['jobs'],
-        params: S.jobParams,
+        params: ROUTE_SCHEMAS.jobParams,
         response: {
-          200: response('The job and its state', S.status, statusExamples(...JOB_STATUSES)),
+          200: response('The job and its state', ROUTE_SCHEMAS.status, statusExamples(...JOB_STATUSES)),
           ...JOB_ERRORS,
         },
       },
     },
     async (req) => loadView(deps, req.params.job_id),
   );
+}
 
+function failedJobsRoute(app: FastifyInstance, deps: ApiDeps) {
   app.get<{ Querystring: { page: number; per_page: number } }>(
     '/jobs/failed',
     {
@@ -108,43 +117,45 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetr
       return { page, per_page, total, jobs };
     },
   );
+}
 
-  app.get<{ Params: { job_id: string } }>(
-    '/result/:job_id',
-    {
-      schema: {
-        summary: 'The cutout: a PNG with a transparent background',
-        description:
-          'The subject on a transparent background, at the size of the upload (after EXIF rotation). ' +
-          'Answers 404 with a JSON reason until the job is done, and for failed, canceled or unknown jobs.',
-        operationId: 'getResult',
-        tags: ['jobs'],
-        params: S.jobParams,
-        produces: ['image/png'],
-        response: {
-          200: {
-            type: 'string',
-            format: 'binary',
-            description: 'The cutout, an RGBA PNG',
-            headers: {
-              'Content-Disposition': {
-                type: 'string',
-                description: 'inline, with a download name made from the upload\'s: `sneaker-cutout.png`.',
-              },
-            },
-          },
-          404: errorResponse(
-            'No result (yet): the job is not done, failed, was canceled, or does not exist',
-            ['result_not_ready', 'The result is not ready yet: the job is processing. Try again when its status is done.'],
-            ['job_failed', 'The job failed, so there is no result: The image could not be decoded: the file is damaged or not a real image.'],
-            ['job_canceled', 'The job was canceled, so there is no result.'],
-            unknownJob(EXAMPLE.jobId),
-            ['result_expired', 'The result has expired and was deleted. Please upload the image again.'],
-          ),
-          410: JOB_ERRORS[410],
+const RESULT_SCHEMA = {
+  summary: 'The cutout: a PNG with a transparent background',
+  description:
+    'The subject on a transparent background, at the size of the upload (after EXIF rotation). ' +
+    'Answers 404 with a JSON reason until the job is done, and for failed, canceled or unknown jobs.',
+  operationId: 'getResult',
+  tags: ['jobs'],
+  params: ROUTE_SCHEMAS.jobParams,
+  produces: ['image/png'],
+  response: {
+    200: {
+      type: 'string',
+      format: 'binary',
+      description: 'The cutout, an RGBA PNG',
+      headers: {
+        'Content-Disposition': {
+          type: 'string',
+          description: 'inline, with a download name made from the upload\'s: `sneaker-cutout.png`.',
         },
       },
     },
+    404: errorResponse(
+      'No result (yet): the job is not done, failed, was canceled, or does not exist',
+      ['result_not_ready', 'The result is not ready yet: the job is processing. Try again when its status is done.'],
+      ['job_failed', 'The job failed, so there is no result: The image could not be decoded: the file is damaged or not a real image.'],
+      ['job_canceled', 'The job was canceled, so there is no result.'],
+      unknownJob(EXAMPLE.jobId),
+      ['result_expired', 'The result has expired and was deleted. Please upload the image again.'],
+    ),
+    410: JOB_ERRORS[410],
+  },
+};
+
+function resultRoute(app: FastifyInstance, deps: ApiDeps) {
+  app.get<{ Params: { job_id: string } }>(
+    '/result/:job_id',
+    { schema: RESULT_SCHEMA },
     async (req, reply) => {
       const view = await loadView(deps, req.params.job_id);
       switch (view.status) {
@@ -169,7 +180,9 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetr
         .send(blob.stream);
     },
   );
+}
 
+function cancelRoute(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetrics) {
   app.delete<{ Params: { job_id: string } }>(
     '/jobs/:job_id',
     {
@@ -180,10 +193,10 @@ export function jobsRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetr
           'its next stage boundary (202, status processing; it then becomes canceled). A finished job answers 409.',
         operationId: 'cancelJob',
         tags: ['jobs'],
-        params: S.jobParams,
+        params: ROUTE_SCHEMAS.jobParams,
         response: {
-          200: response('Canceled: the job was queued, it is removed and its files deleted', S.status, statusExamples('canceled')),
-          202: response('Canceling: the job is being processed and stops at its next stage boundary', S.status, statusExamples('processing')),
+          200: response('Canceled: the job was queued, it is removed and its files deleted', ROUTE_SCHEMAS.status, statusExamples('canceled')),
+          202: response('Canceling: the job is being processed and stops at its next stage boundary', ROUTE_SCHEMAS.status, statusExamples('processing')),
           404: JOB_ERRORS[404],
           409: errorResponse('The job already finished', ['job_finished', 'The job is already done; there is nothing to cancel.']),
         },

@@ -3,7 +3,7 @@ import type { Config } from '../../config.js';
 import { formatBytes } from '../../format.js';
 import { INPUT_FORMATS, INPUT_FORMATS_TEXT, UNSUPPORTED_IMAGE_TEXT } from '../../vocabulary.js';
 import { fastifyErrorCase, tooManyUploads } from '../errors.js';
-import { EXAMPLE, EXAMPLE_LINKS, HEADERS, S, errorResponse, response } from '../schemas.js';
+import { EXAMPLE, EXAMPLE_LINKS, HEADERS, ROUTE_SCHEMAS, errorResponse, response } from '../schemas.js';
 import { queueUnavailable, unknownField } from '../services/upload.js';
 
 type Limits = Pick<Config, 'MAX_UPLOAD_BYTES' | 'MAX_IMAGE_PIXELS'>;
@@ -56,7 +56,7 @@ export const uploadSchema = (config: Limits) => ({
   response: {
     202: response(
       'Accepted: the job is queued',
-      S.accepted,
+      ROUTE_SCHEMAS.accepted,
       { job_id: EXAMPLE.jobId, status: 'queued', status_url: EXAMPLE_LINKS.status, events_url: EXAMPLE_LINKS.events },
       { Location: HEADERS.location },
     ),

@@ -1,0 +1,81 @@
+// The rules of a job's public status, as plain functions (no Redis, no BullMQ calls): the view
+// of a job in a state, the wait estimate, tombstones, and what a cancel request does.
+import type { Job } from 'bullmq';
+import { CANCELED_REASON, progressSchema, statusFromState, type JobData, type StatusView } from './contract.js';
+
+export interface Tombstone {
+  view: StatusView;
+  /** Why the record is gone. */
+  reason: 'canceled' | 'expired';
+}
+
+const isoTime = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : undefined);
+
+/** The public view of a BullMQ job in `state`; null when the state means nothing public. */
+export function toView(job: Job<JobData>, state: string): StatusView | null {
+  let status = statusFromState(state);
+  if (!status || !job.id) return null;
+  if (status === 'failed' && job.failedReason === CANCELED_REASON) status = 'canceled';
+  const progress = progressSchema.safeParse(job.progress);
+  const view: StatusView = {
+    job_id: job.id,
+    status,
+    filename: job.data.filename,
+    width: job.data.width,
+    height: job.data.height,
+    created_at: new Date(job.timestamp).toISOString(),
+    started_at: isoTime(job.processedOn),
+    finished_at: status === 'done' || status === 'failed' || status === 'canceled' ? isoTime(job.finishedOn) : undefined,
+    attempts: job.attemptsStarted ?? job.attemptsMade,
+  };
+  if (status === 'processing' && progress.success) view.progress = progress.data;
+  if (status === 'done') view.progress = { stage: 'encoding', percent: 100 };
+  if (status === 'failed') view.error = job.failedReason || 'Processing failed.';
+  return view;
+}
+
+/**
+ * Seconds until a job at `position` is likely done, from the median of recent processing
+ * times: the jobs ahead spread over the workers, half a job for the one in hand on average,
+ * then its own processing.
+ */
+export function estimateWait(position: number, recentMs: number[], workers: number): number | undefined {
+  if (recentMs.length === 0) return undefined;
+  const sorted = [...recentMs].sort((a, b) => a - b);
+  const typical = sorted[sorted.length >> 1]!;
+  const ahead = (position - 1) / Math.max(1, workers);
+  return Math.round(((ahead + 0.5 + 1) * typical) / 100) / 10;
+}
+
+/** The tombstone of a queued job removed by a client. */
+export function canceledTombstone(view: StatusView, now = new Date()): Tombstone {
+  return {
+    reason: 'canceled',
+    view: { ...view, status: 'canceled', finished_at: now.toISOString(), position: undefined, eta_seconds: undefined },
+  };
+}
+
+/**
+ * The tombstone of a finished job whose record and files were deleted at the TTL: its last view
+ * as it was (status, times, size, name), without links to what is gone.
+ */
+export function expiredTombstone(view: StatusView): Tombstone {
+  return { reason: 'expired', view: { ...view, result_url: undefined, position: undefined, eta_seconds: undefined } };
+}
+
+/** How long a tombstone is kept: expired ones a day, canceled ones as long as a finished job. */
+export function tombstoneTtlSeconds(tombstone: Tombstone, jobTtlSeconds: number): number {
+  return tombstone.reason === 'expired' ? 24 * 3600 : Math.max(1, Math.ceil(jobTtlSeconds));
+}
+
+export type CancelOutcome = 'canceled' | 'canceling' | 'finished';
+
+/**
+ * What a cancel request does to a job in this view: a finished job is left alone; a job in hand
+ * is asked to stop at its next stage boundary; a waiting job is asked to stop and removed.
+ */
+export function cancelPlan(view: StatusView): 'leave' | 'ask' | 'ask-and-remove' {
+  if (view.status === 'processing') return 'ask';
+  if (view.status === 'queued') return 'ask-and-remove';
+  return 'leave';
+}

@@ -1,0 +1,28 @@
+// The status script reads BullMQ's keys directly: it is pinned to the BullMQ version it was checked with.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { BULLMQ_VERSION_CHECKED, STATUS_LUA, STATUS_SCRIPT_KEYS } from '../../src/jobs/status-script.js';
+import { ROOT } from '../helpers/fixtures.js';
+
+describe('status script', () => {
+  it('was checked against the BullMQ version in package-lock.json', () => {
+    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version?: string }>;
+    };
+    const installed = lock.packages['node_modules/bullmq']?.version;
+    assert.equal(
+      installed,
+      BULLMQ_VERSION_CHECKED,
+      `BullMQ is now ${installed}, but src/jobs/status-script.ts was checked against ${BULLMQ_VERSION_CHECKED}. ` +
+        'Re-check the key layout the script reads (the wait, paused, active, prioritized, delayed, completed and failed ' +
+        'keys, and the job hash fields Job.fromJSON reads), run test/integration/queue.test.ts, then update BULLMQ_VERSION_CHECKED.',
+    );
+  });
+
+  it('names every key it reads in its header, in order', () => {
+    STATUS_SCRIPT_KEYS.forEach((_, i) => assert.match(STATUS_LUA, new RegExp(`KEYS\\[${i + 1}\\]`)));
+    assert.doesNotMatch(STATUS_LUA, new RegExp(`KEYS\\[${STATUS_SCRIPT_KEYS.length + 1}\\]`));
+  });
+});
