@@ -24,6 +24,7 @@ import { healthRoutes } from './routes/health.route.js';
 import { jobsRoutes } from './routes/jobs.route.js';
 import { removeBgRoute } from './routes/remove-bg.route.js';
 import { REQUEST_ID_PATTERN } from './schemas.js';
+import { jobsService } from './services/jobs.js';
 
 export { findWebDir } from './plugins/page.js';
 
@@ -62,7 +63,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(page);
 
   removeBgRoute(app, deps);
-  jobsRoutes(app, deps, app.metrics);
+  jobsRoutes(app, jobsService(deps, app.metrics));
   if (deps.events) eventsRoute(app, deps.events, app.openStreams);
   if (deps.cleanup) adminRoutes(app, deps.cleanup);
   healthRoutes(app, deps);

@@ -11,7 +11,7 @@ import { UnrecoverableError, Worker } from 'bullmq';
 import { WebSocket } from 'ws';
 import { toHttpError } from '../../src/api/http-errors.js';
 import { createApiServer } from '../../src/api/server.js';
-import { loadView } from '../../src/api/routes/jobs.route.js';
+import { loadView } from '../../src/api/services/jobs.js';
 import { jobExpired } from '../../src/errors.js';
 import { CLEANUP_BATCH, runCleanup } from '../../src/jobs/cleanup.js';
 import type { StatusView } from '../../src/jobs/contract.js';
