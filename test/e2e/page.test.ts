@@ -28,8 +28,9 @@ describe('demo page in Chromium', { skip: browserSkip, timeout: 600_000 }, () =>
     return { name: 'generated.jpg', buffer: await subjectOnBackground(480, 360) };
   }
 
-  async function openPage(width: number, height: number): Promise<Page> {
+  async function openPage(width: number, height: number, opts: { noEventSource?: boolean } = {}): Promise<Page> {
     const page = await browser.newPage({ viewport: { width, height } });
+    if (opts.noEventSource) await page.addInitScript(() => Reflect.deleteProperty(window, 'EventSource'));
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('console', (m) => m.type() === 'error' && !/Failed to load resource/.test(m.text()) && errors.push(m.text()));
@@ -153,6 +154,18 @@ describe('demo page in Chromium', { skip: browserSkip, timeout: 600_000 }, () =>
     await page.getByRole('button', { name: 'Slider' }).first().click();
     await assertSameBox(page, 'compare');
     await shot(page, '09-phone-375-slider-dark');
+    await page.close();
+  });
+
+  it('follows a job by polling /status when the browser has no EventSource', async () => {
+    const page = await openPage(1280, 800, { noEventSource: true });
+    assert.equal(await page.evaluate(() => 'EventSource' in window), false);
+    const { name, buffer } = await photo();
+    await page.setInputFiles('#file', { name, mimeType: 'image/jpeg', buffer });
+    await page.getByRole('img', { name: /cutout of/i }).first().waitFor({ state: 'visible', timeout: 120_000 });
+    assert.equal(await page.locator('.card .badge').first().textContent(), 'Done');
+    assert.ok((await page.locator('a[download]').first().getAttribute('href'))?.startsWith('/result/'));
+    assert.deepEqual((page as Page & { jsErrors?: string[] }).jsErrors, []);
     await page.close();
   });
 });
