@@ -28,8 +28,9 @@ describe('demo page in Chromium', { skip: browserSkip, timeout: 600_000 }, () =>
     return { name: 'generated.jpg', buffer: await subjectOnBackground(480, 360) };
   }
 
-  async function openPage(width: number, height: number): Promise<Page> {
+  async function openPage(width: number, height: number, opts: { noEventSource?: boolean } = {}): Promise<Page> {
     const page = await browser.newPage({ viewport: { width, height } });
+    if (opts.noEventSource) await page.addInitScript(() => Reflect.deleteProperty(window, 'EventSource'));
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('console', (m) => m.type() === 'error' && !/Failed to load resource/.test(m.text()) && errors.push(m.text()));
@@ -38,6 +39,40 @@ describe('demo page in Chromium', { skip: browserSkip, timeout: 600_000 }, () =>
     (page as Page & { jsErrors?: string[] }).jsErrors = errors;
     return page;
   }
+  /**
+   * The original and the cutout fill one box with one geometry in the visible view, and what is
+   * behind them is the backdrop, never black: no bars above or below the original.
+   */
+  async function assertSameBox(page: Page, view: 'compare' | 'side'): Promise<void> {
+    // (no named functions inside: tsx would wrap them in a helper the page lacks)
+    const boxes = await page.evaluate((v) => {
+      const card = document.querySelector('.card')!;
+      const frameSel = v === 'compare' ? '.compare' : '.side figure:first-child .checker';
+      const [original, result, frame] = [`.view.${v} img.original`, `.view.${v} img.result`, frameSel]
+        .map((sel) => card.querySelector(sel)!.getBoundingClientRect())
+        .map((r) => ({ w: Math.round(r.width), h: Math.round(r.height), x: Math.round(r.x), y: Math.round(r.y) }));
+      const frames = Array.from(card.querySelectorAll(v === 'compare' ? '.compare' : '.side .checker'));
+      return { original: original!, result: result!, frame: frame!, backgrounds: frames.map((f) => getComputedStyle(f).backgroundColor) };
+    }, view);
+    const size = (b: { w: number; h: number }) => `${b.w}x${b.h}`;
+    assert.ok(boxes.original.w > 0 && boxes.original.h > 0, JSON.stringify(boxes));
+    assert.equal(size(boxes.result), size(boxes.original), `${view}: the cutout's box is the original's`);
+    assert.equal(size(boxes.frame), size(boxes.original), `${view}: no band around the original`);
+    if (view === 'compare') assert.deepEqual(boxes.result, boxes.original, 'the cutout lies exactly on the original');
+    for (const bg of boxes.backgrounds) assert.notEqual(bg, 'rgb(0, 0, 0)', `${view}: the backdrop is not black`);
+  }
+
+  /** With a white backdrop, the cutout side of the slider is white at its top and bottom edge. */
+  async function assertWhiteEdges(page: Page): Promise<void> {
+    const png = await page.locator('.card .compare').first().screenshot();
+    const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    for (const y of [1, info.height - 2]) {
+      const i = (y * info.width + info.width - 4) * info.channels;
+      const px = [data[i]!, data[i + 1]!, data[i + 2]!];
+      assert.ok(px.every((c) => c > 200), `pixel at the right edge, row ${y}, is white, not ${px}`);
+    }
+  }
+
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
   it('uploads through the file input, shows progress, the result and a working download', async () => {
@@ -71,8 +106,14 @@ describe('demo page in Chromium', { skip: browserSkip, timeout: 600_000 }, () =>
     await page.locator('.slider').first().focus();
     for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
     assert.equal(await page.locator('.slider').first().inputValue(), '55');
+    await assertSameBox(page, 'compare');
+    await page.getByRole('button', { name: 'White' }).first().click();
+    await assertWhiteEdges(page);
+    await shot(page, '03b-done-slider-white');
 
     await page.getByRole('button', { name: 'Side by side' }).first().click();
+    await assertSameBox(page, 'side');
+    await shot(page, '03c-done-side-by-side-white');
     await page.getByRole('button', { name: 'Black' }).first().click();
     await shot(page, '04-done-side-by-side-black');
     assert.deepEqual((page as Page & { jsErrors?: string[] }).jsErrors, []);
@@ -103,6 +144,28 @@ describe('demo page in Chromium', { skip: browserSkip, timeout: 600_000 }, () =>
     const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
     assert.ok(widths[0]! <= widths[1]!, `no horizontal scroll: ${widths}`);
     await shot(page, '06-phone-375');
+    await assertSameBox(page, 'compare');
+    await page.getByRole('button', { name: 'Side by side' }).first().click();
+    await assertSameBox(page, 'side');
+    await shot(page, '07-phone-375-side-by-side');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await assertSameBox(page, 'side');
+    await shot(page, '08-phone-375-side-by-side-dark');
+    await page.getByRole('button', { name: 'Slider' }).first().click();
+    await assertSameBox(page, 'compare');
+    await shot(page, '09-phone-375-slider-dark');
+    await page.close();
+  });
+
+  it('follows a job by polling /status when the browser has no EventSource', async () => {
+    const page = await openPage(1280, 800, { noEventSource: true });
+    assert.equal(await page.evaluate(() => 'EventSource' in window), false);
+    const { name, buffer } = await photo();
+    await page.setInputFiles('#file', { name, mimeType: 'image/jpeg', buffer });
+    await page.getByRole('img', { name: /cutout of/i }).first().waitFor({ state: 'visible', timeout: 120_000 });
+    assert.equal(await page.locator('.card .badge').first().textContent(), 'Done');
+    assert.ok((await page.locator('a[download]').first().getAttribute('href'))?.startsWith('/result/'));
+    assert.deepEqual((page as Page & { jsErrors?: string[] }).jsErrors, []);
     await page.close();
   });
 });

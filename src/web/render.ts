@@ -1,0 +1,113 @@
+// Drawing one card: every element of it is set from one state object, nothing else.
+
+export type Phase = 'uploading' | 'queued' | 'processing' | 'done' | 'failed' | 'canceled' | 'expired';
+
+export interface CardState {
+  /** The file's name as shown ('' when pasted). */
+  name: string;
+  phase: Phase;
+  /** 0..100; null: unknown (the bar moves without a number). */
+  percent: number | null;
+  line: string;
+  error: string;
+  canRetry: boolean;
+  canCancel: boolean;
+  /** The result's address (with the API key), once done. */
+  resultUrl: string;
+  downloadName: string;
+  previewUrl: string;
+  /** The browser cannot show the original (not an image, or a format it lacks): no broken picture. */
+  previewBroken: boolean;
+  view: 'compare' | 'side';
+  /** 'checker' (transparent) or a CSS colour. */
+  bg: string;
+  /** The slider's place, 0..100. */
+  pos: number;
+}
+
+const BADGE: Record<Phase, [state: string, text: string]> = {
+  uploading: ['queued', 'Uploading'],
+  queued: ['queued', 'Queued'],
+  processing: ['processing', 'Processing'],
+  done: ['done', 'Done'],
+  failed: ['failed', 'Failed'],
+  canceled: ['failed', 'Canceled'],
+  expired: ['failed', 'Expired'],
+};
+
+export const isWorking = (p: Phase): boolean => p === 'uploading' || p === 'queued' || p === 'processing';
+
+const $ = <T extends HTMLElement>(root: ParentNode, sel: string) => root.querySelector(sel) as T;
+const $$ = <T extends HTMLElement>(root: ParentNode, sel: string) => Array.from(root.querySelectorAll(sel)) as T[];
+
+/** Sets an attribute only when it changes (setting an img's src again would reload it). */
+function attr(el: Element, name: string, value: string | null): void {
+  if (value === null) el.removeAttribute(name);
+  else if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
+
+/** Sets a text only when it changes (the list is a live region: no repeated announcements). */
+function text(el: HTMLElement, value: string): void {
+  if (el.textContent !== value) el.textContent = value;
+}
+
+function renderProgress(el: HTMLElement, s: CardState): void {
+  const wrap = $(el, '.progress');
+  wrap.hidden = !isWorking(s.phase);
+  wrap.classList.toggle('indeterminate', s.percent === null);
+  wrap.classList.toggle('working', s.phase === 'processing');
+  $(el, '.bar span').style.width = s.percent === null ? '' : `${s.percent}%`;
+  attr($(el, '.bar'), 'aria-valuenow', s.percent === null ? null : String(Math.round(s.percent)));
+  text($(el, '.status-line'), s.line);
+}
+
+function renderImages(el: HTMLElement, s: CardState): void {
+  const done = s.phase === 'done';
+  $(el, '.stage').hidden = s.previewBroken;
+  for (const img of $$<HTMLImageElement>(el, 'img.original')) {
+    attr(img, 'src', s.previewUrl);
+    img.alt = `Original: ${s.name || 'pasted image'}`;
+  }
+  for (const img of $$<HTMLImageElement>(el, 'img.result')) {
+    attr(img, 'src', done ? s.resultUrl : null);
+    img.alt = done ? `Cutout of ${s.name || 'the image'} with the background removed` : '';
+  }
+  $(el, '.view.compare').hidden = s.view !== 'compare';
+  $(el, '.view.side').hidden = s.view !== 'side';
+  $(el, '.compare').style.setProperty('--pos', `${s.pos}%`);
+  $<HTMLInputElement>(el, '.slider').value = String(s.pos);
+}
+
+function renderTools(el: HTMLElement, s: CardState): void {
+  const done = s.phase === 'done';
+  $(el, '.tools').hidden = !done;
+  for (const b of $$(el, 'button.mode')) attr(b, 'aria-pressed', String(b.dataset.mode === s.view));
+  for (const b of $$(el, 'button.bg')) attr(b, 'aria-pressed', String(b.dataset.bg === s.bg));
+  if (s.bg === 'checker') delete el.dataset.bg;
+  else el.dataset.bg = 'solid';
+  el.style.setProperty('--solid', s.bg === 'checker' ? '' : s.bg);
+  const link = $<HTMLAnchorElement>(el, 'a.download');
+  link.hidden = !done;
+  attr(link, 'href', done ? s.resultUrl : null);
+  link.download = s.downloadName;
+}
+
+/** Draws the card from its state. */
+export function render(el: HTMLElement, s: CardState): void {
+  const badge = $(el, '.badge');
+  badge.dataset.state = BADGE[s.phase][0];
+  text(badge, BADGE[s.phase][1]);
+  const name = $(el, '.name');
+  text(name, s.name || 'pasted image');
+  name.title = s.name;
+  el.classList.toggle('done', s.phase === 'done');
+  renderProgress(el, s);
+  renderImages(el, s);
+  renderTools(el, s);
+  const failed = !isWorking(s.phase) && s.phase !== 'done';
+  $(el, '.error').hidden = !failed;
+  text($(el, '.error'), failed ? s.error : '');
+  $(el, '.retry').hidden = !(failed && s.canRetry);
+  $(el, '.cancel').hidden = !(isWorking(s.phase) && s.canCancel);
+  $(el, '.remove').hidden = isWorking(s.phase);
+}
