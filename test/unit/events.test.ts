@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { eventFromFound, eventFromView, type JobEvent } from '../../src/api/events-hub.js';
 import { jobExpired } from '../../src/errors.js';
 import { expiredTombstone } from '../../src/jobs/status-rules.js';
-import { EventSequencer } from '../../src/api/routes/events.route.js';
+import { EventSequencer } from '../../src/api/services/event-streams.js';
 
 const id = '3f0c8f0e-6a4e-4b8e-9a57-2a9c1f3b6d21';
 const progress = (percent: number): JobEvent => ({ type: 'progress', data: { job_id: id, status: 'processing', stage: 'inference', percent } });

@@ -3,7 +3,7 @@
 // balancer sends them to another replica. Registered first: its preClose hook must run before the
 // WebSocket plugin's own, which would close the sockets without a code.
 import fp from 'fastify-plugin';
-import { OpenStreams } from '../routes/events.route.js';
+import { OpenStreams } from '../services/event-streams.js';
 import { SECURITY_HEADERS } from '../edge-errors.js';
 import { shuttingDown } from '../errors.js';
 
