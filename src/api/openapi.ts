@@ -103,33 +103,32 @@ export function openapiOptions(config: Pick<Config, 'PUBLIC_URL'>, apiKeysOn: bo
         : {},
     },
     // What every operation shares is added here, to the document only (validation is untouched).
-    transform: ({ schema, url, route }) => {
-      const s = schema as Schema | undefined;
-      if (!s || s.hide) return { schema, url };
-      const protectedRoute = apiKeysOn && !isOpenPath(url);
-      const responses: Record<string, Schema> = {};
-      const own = s.response as Record<string, Schema>;
-      const all: Record<string, Schema> = { ...own, 405: COMMON[405], 431: COMMON[431], 500: COMMON[500], ...(protectedRoute ? { 401: COMMON[401], 403: COMMON[403] } : {}) };
-      all[503] = own[503] ? mergeErrors(own[503], COMMON[503]) : COMMON[503];
-      // Methods that carry a body: a stray one past the 1 MB limit is refused (plugins/bodies.ts).
-      if ([route.method].flat().some((m) => m === 'POST' || m === 'DELETE')) {
-        all[413] = own[413] ? mergeErrors(own[413], COMMON[413]) : COMMON[413];
-      }
-      for (const [code, r] of Object.entries(all)) {
-        const headers = { 'X-Request-Id': HEADERS.requestId, ...(r.headers as Schema | undefined) };
-        // Errors are JSON even where the success is a PNG or a stream, so they name their media type.
-        responses[code] = Number(code) >= 400 ? { ...jsonMedia(r), headers } : { ...r, headers };
-      }
-      return {
-        schema: {
-          ...s,
-          headers: REQUEST_ID_HEADER,
-          response: responses,
-          ...(protectedRoute ? { security: [{ bearer: [] }, { apiKeyHeader: [] }, { apiKeyQuery: [] }] } : {}),
-        },
-        url,
-      };
-    },
+    transform: ({ schema, url, route }) => ({ schema: withSharedResponses(schema as Schema | undefined, url, [route.method].flat(), apiKeysOn) as typeof schema, url }),
+  };
+}
+
+/** One operation's document with what every operation shares: headers, common errors, security. */
+function withSharedResponses(s: Schema | undefined, url: string, methods: string[], apiKeysOn: boolean): Schema | undefined {
+  if (!s || s.hide) return s;
+  const protectedRoute = apiKeysOn && !isOpenPath(url);
+  const responses: Record<string, Schema> = {};
+  const own = s.response as Record<string, Schema>;
+  const all: Record<string, Schema> = { ...own, 405: COMMON[405], 431: COMMON[431], 500: COMMON[500], ...(protectedRoute ? { 401: COMMON[401], 403: COMMON[403] } : {}) };
+  all[503] = own[503] ? mergeErrors(own[503], COMMON[503]) : COMMON[503];
+  // Methods that carry a body: a stray one past the 1 MB limit is refused (plugins/bodies.ts).
+  if (methods.some((m) => m === 'POST' || m === 'DELETE')) {
+    all[413] = own[413] ? mergeErrors(own[413], COMMON[413]) : COMMON[413];
+  }
+  for (const [code, r] of Object.entries(all)) {
+    const headers = { 'X-Request-Id': HEADERS.requestId, ...(r.headers as Schema | undefined) };
+    // Errors are JSON even where the success is a PNG or a stream, so they name their media type.
+    responses[code] = Number(code) >= 400 ? { ...jsonMedia(r), headers } : { ...r, headers };
+  }
+  return {
+    ...s,
+    headers: REQUEST_ID_HEADER,
+    response: responses,
+    ...(protectedRoute ? { security: [{ bearer: [] }, { apiKeyHeader: [] }, { apiKeyQuery: [] }] } : {}),
   };
 }
 

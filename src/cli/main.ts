@@ -40,6 +40,28 @@ function bar(done: number, total: number, label: string): string {
   return `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${label.slice(0, 40).padEnd(40)}`;
 }
 
+/** Cuts out each file in turn and writes the results; returns how many failed (the others are written). */
+async function cutAll(pipeline: CutoutPipeline, files: string[], out: string | undefined, single: boolean): Promise<number> {
+  const showBar = files.length > 1 && process.stderr.isTTY;
+  let failed = 0;
+  for (const [i, file] of files.entries()) {
+    if (showBar) process.stderr.write(bar(i, files.length, path.basename(file)));
+    const target = single ? out! : path.join(out ?? path.dirname(file), resultName(path.basename(file)));
+    try {
+      const result = await pipeline.process(await fs.readFile(file));
+      await fs.writeFile(target, result.png);
+      if (!showBar) process.stdout.write(`${file} → ${target} (${result.width}x${result.height})\n`);
+    } catch (err) {
+      failed++;
+      const e = err as NodeJS.ErrnoException;
+      const why = err instanceof CutoutError ? err.message : e.code === 'ENOENT' ? 'no such file.' : e.code === 'EISDIR' ? 'is a folder.' : e.message;
+      process.stderr.write(`${showBar ? '\n' : ''}${file}: ${why}\n`);
+    }
+  }
+  if (showBar) process.stderr.write(`${bar(files.length, files.length, 'done')}\n`);
+  return failed;
+}
+
 async function main(): Promise<number> {
   let args;
   try {
@@ -81,24 +103,7 @@ async function main(): Promise<number> {
   if (out && !single) await fs.mkdir(out, { recursive: true });
 
   const pipeline = await CutoutPipeline.create(pipelineOptions(config, { model, threads }));
-  const showBar = files.length > 1 && process.stderr.isTTY;
-  let failed = 0;
-  for (const [i, file] of files.entries()) {
-    if (showBar) process.stderr.write(bar(i, files.length, path.basename(file)));
-    const target = single ? out! : path.join(out ?? path.dirname(file), resultName(path.basename(file)));
-    try {
-      const input = await fs.readFile(file);
-      const result = await pipeline.process(input);
-      await fs.writeFile(target, result.png);
-      if (!showBar) process.stdout.write(`${file} → ${target} (${result.width}x${result.height})\n`);
-    } catch (err) {
-      failed++;
-      const e = err as NodeJS.ErrnoException;
-      const why = err instanceof CutoutError ? err.message : e.code === 'ENOENT' ? 'no such file.' : e.code === 'EISDIR' ? 'is a folder.' : e.message;
-      process.stderr.write(`${showBar ? '\n' : ''}${file}: ${why}\n`);
-    }
-  }
-  if (showBar) process.stderr.write(`${bar(files.length, files.length, 'done')}\n`);
+  const failed = await cutAll(pipeline, files, out, Boolean(single));
   await pipeline.release();
   if (failed) process.stderr.write(`${failed} of ${files.length} images failed.${os.EOL}`);
   return failed ? 1 : 0;

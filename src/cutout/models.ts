@@ -136,6 +136,13 @@ export async function ensureModelFile(model: ResolvedModel, cacheDir: string): P
 
   await fs.mkdir(cacheDir, { recursive: true });
   const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
+  await assembleChunks(dist, entry, tmp, model.spec.name, w.sha256);
+  await fs.rename(tmp, target);
+  return target;
+}
+
+/** Writes the chunks into `tmp`, each checked, and checks the whole; a bad result is deleted. */
+async function assembleChunks(dist: string, entry: ResourceEntry, tmp: string, name: string, sha256: string): Promise<void> {
   const whole = createHash('sha256');
   const fh = await fs.open(tmp, 'w');
   try {
@@ -154,10 +161,8 @@ export async function ensureModelFile(model: ResolvedModel, cacheDir: string): P
     await fh.close();
   }
   const digest = whole.digest('hex');
-  if (digest !== w.sha256) {
+  if (digest !== sha256) {
     await fs.rm(tmp, { force: true });
-    throw new Error(`assembled ${model.spec.name} has sha256 ${digest}, expected ${w.sha256}`);
+    throw new Error(`assembled ${name} has sha256 ${digest}, expected ${sha256}`);
   }
-  await fs.rename(tmp, target);
-  return target;
 }

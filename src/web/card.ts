@@ -1,5 +1,5 @@
 // One uploaded image: uploads it, follows its job (follow.ts) and keeps one state that render.ts draws.
-import { resultName } from '../vocabulary.js';
+import { resultName, type Stage } from '../vocabulary.js';
 import { formatBytes } from '../format.js';
 import { follow, withKey, type JobEvent } from './follow.js';
 import { isWorking, render, type CardState } from './render.js';
@@ -12,7 +12,8 @@ interface ApiError {
   error?: { code?: string; message?: string };
 }
 
-const STAGE_TEXT: Record<string, string> = {
+/** Every stage has its words (the compiler says so when a stage is added). */
+const STAGE_TEXT: Record<Stage, string> = {
   decoding: 'Reading the image',
   inference: 'Finding the subject',
   compositing: 'Cutting it out',
@@ -143,7 +144,7 @@ export class Card {
         return this.set({ phase: 'queued', percent: 0, line: d.position ? `Waiting in line: position ${d.position}${formatEta(d.eta_seconds)}` : 'Waiting in line…' });
       case 'progress': {
         const percent = Math.max(this.state.percent ?? 0, d.percent ?? 0);
-        return this.set({ phase: 'processing', percent, line: `${STAGE_TEXT[d.stage ?? ''] ?? 'Processing'}… ${Math.round(percent)}%` });
+        return this.set({ phase: 'processing', percent, line: `${STAGE_TEXT[d.stage as Stage] ?? 'Processing'}… ${Math.round(percent)}%` });
       }
       case 'done':
         this.stopFollowing();
