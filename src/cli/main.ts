@@ -12,7 +12,7 @@ import { CutoutError } from '../errors.js';
 
 const USAGE = `Usage: cutout <image|folder>... [-o <file.png|folder>] [options]
 
-Removes the background of each image and writes <name>-cutout.png (RGBA).
+Removes the background of each image and writes ${resultName("<name>")} (RGBA).
   -o, --output <path>   output file (one input) or folder (default: beside each input)
   -m, --model <name>    ${MODEL_NAMES.filter((m) => m !== 'custom').join(' | ')} (default: MODEL or isnet-general-use)
   -t, --threads <n>     inference threads (default: CPU cores)
