@@ -4,7 +4,7 @@
 #   docker build --target worker -t cutout-worker .
 # docker compose builds both (see docker-compose.yml).
 
-ARG NODE_MAJOR=22
+ARG NODE_MAJOR=24
 
 # ---- build: compile TypeScript and the page, then keep production dependencies only
 FROM node:${NODE_MAJOR}-bookworm-slim AS build
