@@ -63,9 +63,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(page);
 
   removeBgRoute(app, deps);
-  jobsRoutes(app, jobsService(deps, app.metrics));
+  const jobs = jobsService(deps, app.metrics);
+  jobsRoutes(app, jobs);
   if (deps.events) eventsRoute(app, deps.events, app.openStreams);
-  if (deps.cleanup) adminRoutes(app, deps.cleanup);
+  if (deps.cleanup) adminRoutes(app, () => jobs.cleanup());
   healthRoutes(app, deps);
   return app;
 }

@@ -32,6 +32,10 @@ export class FinishedViews {
     if (this.views.size >= FINISHED_CACHE_MAX) this.views.delete(this.views.keys().next().value!);
     this.views.set(view.job_id, { view, until: Date.now() + FINISHED_CACHE_MS });
   }
+
+  clear(): void {
+    this.views.clear();
+  }
 }
 
 /** The status view of a job, with its links; 404 when unknown, 410 when expired. */
@@ -59,6 +63,13 @@ export function jobsService(deps: ApiDeps, metrics: ApiMetrics) {
   const status = (jobId: string) => loadView(deps, jobId, cache);
   return {
     status,
+
+    /** Runs the TTL cleanup now; this api's answers show what it removed at once (no cached views). */
+    async cleanup() {
+      const report = await deps.cleanup!();
+      cache.clear();
+      return report;
+    },
 
     /** A done job's result file, or the reason there is none. */
     async result(jobId: string): Promise<{ view: StatusView; blob: StoredBlob }> {
