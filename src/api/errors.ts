@@ -17,7 +17,7 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** Text fields a form may carry besides its file (room for per-job options). */
 export const MAX_FORM_FIELDS = 32;
 
-export const FORM_LIMITS = (maxUploadBytes: number): FormLimits => ({
+export const formLimits = (maxUploadBytes: number): FormLimits => ({
   maxUploadBytes,
   bodyLimitBytes: BODY_LIMIT_BYTES,
   maxFields: MAX_FORM_FIELDS,
@@ -64,7 +64,7 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message: (l:
 /** What a client sees for a Fastify error this service names (for the docs' examples). */
 export function fastifyErrorCase(fastifyCode: string, maxUploadBytes: number): { code: string; message: string } {
   const known = FASTIFY_CODES[fastifyCode]!;
-  return { code: known.code, message: known.message(FORM_LIMITS(maxUploadBytes)) };
+  return { code: known.code, message: known.message(formLimits(maxUploadBytes)) };
 }
 
 /** The text of a 429 from the upload rate limit. */
@@ -90,7 +90,7 @@ function unnamedClientError(status: number): HttpError {
 }
 
 export function installErrorHandlers(app: FastifyInstance, maxUploadBytes: number): void {
-  const limits = FORM_LIMITS(maxUploadBytes);
+  const limits = formLimits(maxUploadBytes);
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     // A body the framework refused on its way to no route at all: the answer is about the route.
     if (req.is404) return noRoute(app, req, reply);
