@@ -2,7 +2,7 @@
 // the api process and for the tests that run the real thing in-process.
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
-import { runCleanup } from '../jobs/cleanup.js';
+import { cleanupWithConfig } from '../jobs/cleanup.js';
 import { createRedis, JobQueue, queueSettings } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import { FsBlobStore } from '../storage/fs-store.js';
@@ -36,7 +36,7 @@ export async function createApiServer(config: Config, logger: Logger): Promise<A
     store,
     logger,
     redis: connection,
-    cleanup: () => runCleanup(queue, store, config.RESULT_TTL_MINUTES * 60_000, logger),
+    cleanup: () => cleanupWithConfig(config, queue, store, logger),
   });
   return {
     app,

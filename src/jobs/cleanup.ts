@@ -1,6 +1,7 @@
 // Deletes what is older than RESULT_TTL_MINUTES: finished job records, their input and result
 // files, and orphans (files with no job, finished jobs whose files are gone). Idempotent and safe
 // to run from several processes at once (every step tolerates a file or job already gone).
+import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { FinishedJob, JobQueue } from './queue.js';
@@ -55,6 +56,11 @@ export async function runCleanup(queue: CleanupQueue, store: BlobStore, ttlMs: n
   report.ms = Date.now() - started;
   if (report.expiredJobs || report.orphanFiles || report.jobsWithoutFiles) logger?.info(report, 'cleanup');
   return report;
+}
+
+/** The cleanup as the configuration sets it (RESULT_TTL_MINUTES): for the api, the workers and `npm run cleanup`. */
+export function cleanupWithConfig(config: Pick<Config, 'RESULT_TTL_MINUTES'>, queue: CleanupQueue, store: BlobStore, logger?: Logger) {
+  return runCleanup(queue, store, config.RESULT_TTL_MINUTES * 60_000, logger);
 }
 
 type Verdict = 'stop' | 'removed' | 'kept';

@@ -1,6 +1,6 @@
 // `npm run cleanup`: delete expired jobs, their files and orphans now, then exit.
 import { loadConfigOrExit } from '../config.js';
-import { runCleanup } from '../jobs/cleanup.js';
+import { cleanupWithConfig } from '../jobs/cleanup.js';
 import { createRedis, JobQueue, queueSettings } from '../jobs/queue.js';
 import { createLogger } from '../logger.js';
 import { FsBlobStore } from '../storage/fs-store.js';
@@ -10,7 +10,7 @@ const logger = createLogger(config, 'cleanup');
 const connection = createRedis(config.REDIS_URL, 'producer');
 const queue = new JobQueue(connection, queueSettings(config));
 try {
-  const report = await runCleanup(queue, new FsBlobStore(config.DATA_DIR), config.RESULT_TTL_MINUTES * 60_000, logger);
+  const report = await cleanupWithConfig(config, queue, new FsBlobStore(config.DATA_DIR), logger);
   console.log(JSON.stringify(report));
 } finally {
   await queue.close();

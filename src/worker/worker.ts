@@ -3,7 +3,7 @@
 // (scheduled cleanup). Each part returns its closer; shutdown runs them in order.
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { runCleanup } from '../jobs/cleanup.js';
+import { cleanupWithConfig } from '../jobs/cleanup.js';
 import type { Config } from '../config.js';
 import { pipelineOptions } from '../config.js';
 import { CutoutPipeline, type Cutter } from '../cutout/pipeline.js';
@@ -109,7 +109,7 @@ export async function startMaintenance(config: Config, jobs: JobQueue, store: Bl
     { name: 'cleanup', opts: { removeOnComplete: true, removeOnFail: 50 } },
   );
   const cleanerConnection = createRedis(config.REDIS_URL, 'worker');
-  const cleaner = new Worker(maintenanceName, () => runCleanup(jobs, store, config.RESULT_TTL_MINUTES * 60_000, logger), {
+  const cleaner = new Worker(maintenanceName, () => cleanupWithConfig(config, jobs, store, logger), {
     connection: cleanerConnection,
     concurrency: 1,
   });
