@@ -33,6 +33,15 @@ export class ImageTooLargeError extends CutoutError {
   }
 }
 
+/** A per-job option has a value that is not allowed (`invalid_<option>`, `multiple_bg_sources`, `unknown_option`). */
+export class InvalidOptionError extends CutoutError {}
+
+/**
+ * The job's options cannot be applied to this image (`no_face_found` for a face crop without a
+ * face). Like a bad image, never worth retrying.
+ */
+export class UnprocessableOptionError extends CutoutError {}
+
 /** No job has this id: it never existed, or it expired long ago. */
 export class JobNotFoundError extends CutoutError {}
 

@@ -26,6 +26,12 @@ export function apiMetrics(registry: Registry) {
     }),
     enqueued: new Counter({ name: 'cutout_jobs_enqueued_total', help: 'Jobs accepted and queued', registers: [registry] }),
     canceled: new Counter({ name: 'cutout_jobs_canceled_total', help: 'Cancel requests that took effect', registers: [registry] }),
+    cache: new Counter({
+      name: 'cutout_result_cache_total',
+      help: 'Uploads answered from the result cache: hit (same photo and options: done at once), mask (same photo: the mask is reused), miss',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
   };
 }
 export type ApiMetrics = ReturnType<typeof apiMetrics>;
@@ -76,6 +82,18 @@ export function workerMetrics(registry: Registry) {
       help: 'Processing time per stage and model',
       labelNames: ['stage', 'model'] as const,
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16],
+      registers: [registry],
+    }),
+    inferences: new Counter({
+      name: 'cutout_inferences_total',
+      help: 'Times the model ran (a job that reused a stored mask does not count)',
+      labelNames: ['model'] as const,
+      registers: [registry],
+    }),
+    masksReused: new Counter({
+      name: 'cutout_masks_reused_total',
+      help: 'Jobs that reused the stored mask of an earlier job with the same photo (no inference)',
+      labelNames: ['model'] as const,
       registers: [registry],
     }),
     job: new Histogram({

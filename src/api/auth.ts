@@ -38,7 +38,15 @@ function presented(req: FastifyRequest): string | undefined {
   return typeof q === 'string' ? q : undefined;
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Whose request this is, for the result cache: a digest of its API key, or 'public' when keys are off. */
+    clientScope: string;
+  }
+}
+
 export function installApiKeys(app: FastifyInstance, keys: string[]): void {
+  app.decorateRequest('clientScope', 'public');
   if (keys.length === 0) return;
   // Compare digests of equal length in constant time, against every key (no early exit).
   const known = keys.map(digest);
@@ -51,5 +59,6 @@ export function installApiKeys(app: FastifyInstance, keys: string[]): void {
     let ok = false;
     for (const k of known) ok = timingSafeEqual(k, d) || ok;
     if (!ok) throw apiKeyInvalid();
+    req.clientScope = d.toString('hex').slice(0, 32);
   });
 }

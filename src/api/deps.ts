@@ -9,7 +9,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 
 export interface ApiDeps {
   config: Config;
-  queue: Pick<JobQueue, 'enqueue' | 'view' | 'ping' | 'cancel' | 'failed' | 'counts' | 'workerCount'>;
+  queue: Pick<JobQueue, 'enqueue' | 'view' | 'ping' | 'cancel' | 'failed' | 'counts' | 'workerCount' | 'cacheLookup' | 'writeCachedJob'>;
   /** Runs the TTL cleanup now (POST /admin/cleanup); absent where there is no real queue. */
   cleanup?: () => Promise<CleanupReport>;
   /** Redis for shared rate-limit counters across api replicas. */

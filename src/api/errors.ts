@@ -44,7 +44,7 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message: (l:
   FST_FILES_LIMIT: {
     status: 400,
     code: 'too_many_files',
-    message: () => 'The form carries more than one file. Send one image per request, in the field "file".',
+    message: () => 'The form carries more than two files. Send one image per request, in the field "file" (and a background image in "bg_image", if you want one).',
   },
   FST_FIELDS_LIMIT: {
     status: 413,
@@ -54,7 +54,7 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message: (l:
   FST_PARTS_LIMIT: {
     status: 413,
     code: 'too_many_parts',
-    message: (l) => `The form has more than ${l.maxFields + 1} parts. Send one image in the field "file" and only the documented fields.`,
+    message: (l) => `The form has more than ${l.maxFields + 2} parts. Send one image in the field "file" and only the documented fields.`,
   },
   FST_PROTO_VIOLATION: { status: 400, code: 'malformed_form', message: () => 'The form data is malformed: a field name is not allowed.' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'malformed_body', message: () => 'The JSON body is empty.' },

@@ -35,9 +35,9 @@ export function eventFromView(view: StatusView, resultUrl: string): JobEvent {
     case 'processing':
       return { type: 'progress', data: { ...base, stage: view.progress?.stage ?? 'decoding', percent: view.progress?.percent ?? 0 } };
     case 'done':
-      return { type: 'done', data: { ...base, result_url: resultUrl } };
+      return { type: 'done', data: { ...base, result_url: resultUrl, result: view.result, cached: view.cached } };
     case 'failed':
-      return { type: 'failed', data: { ...base, error: view.error } };
+      return { type: 'failed', data: { ...base, error: view.error, error_code: view.error_code } };
     case 'canceled':
       return { type: 'canceled', data: base };
   }

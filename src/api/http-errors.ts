@@ -4,6 +4,7 @@ import {
   CutoutError,
   ImageTooLargeError,
   InvalidImageError,
+  InvalidOptionError,
   JobExpiredError,
   JobNotFoundError,
   UnsupportedImageError,
@@ -29,6 +30,7 @@ export const serviceUnavailable = (message: string, code = 'service_unavailable'
 /** The HTTP status of each kind of meaningful error. */
 const STATUS_OF: [kind: abstract new (...args: never[]) => CutoutError, status: (err: CutoutError) => number][] = [
   [InvalidImageError, (err) => (err.code === 'empty_file' ? 400 : 422)],
+  [InvalidOptionError, () => 400],
   [UnsupportedImageError, () => 415],
   [ImageTooLargeError, () => 413],
   [JobNotFoundError, () => 404],

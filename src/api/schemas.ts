@@ -6,6 +6,7 @@ import { jobExpired, unknownJob } from '../errors.js';
 import { statusViewSchema, type StatusView } from '../jobs/contract.js';
 import { jobLinks } from './deps.js';
 import { UNSUPPORTED_IMAGE_TEXT } from '../vocabulary.js';
+import { defaultOptions } from '../options/table.js';
 
 /**
  * A zod schema as JSON Schema. `io: 'input'` for what clients send (a field with a default is
@@ -59,9 +60,11 @@ export const jobIdParamsSchema = z.object({
 
 export const acceptedSchema = z.object({
   job_id: z.string().meta({ description: 'The id of the new job.' }),
-  status: z.literal('queued'),
+  status: z.enum(['queued', 'done']).meta({ description: '`queued`; `done` when the result came from the cache (the same photo and options, done before).' }),
   status_url: z.string().meta({ description: 'Poll this for the state (also in the Location header).' }),
   events_url: z.string().meta({ description: 'Or follow the job live with Server-Sent Events here.' }),
+  result_url: z.string().optional().meta({ description: 'With `done`: the result, ready now.' }),
+  cached: z.boolean().optional().meta({ description: 'With `done`: the result is a copy of an earlier identical job\'s.' }),
 });
 
 /** Example status views, one per state: also the examples of the failed-jobs listing. */
@@ -80,11 +83,13 @@ export const STATUS_EXAMPLES: Record<'queued' | 'processing' | 'done' | 'failed'
     job_id: EXAMPLE.jobId, status: 'done', filename: 'sneaker.jpg', width: 2400, height: 1600,
     created_at: created, started_at: '2026-11-23T10:15:08.402Z', finished_at: '2026-11-23T10:15:11.267Z', attempts: 1,
     progress: { stage: 'encoding', percent: 100 }, result_url: EXAMPLE_LINKS.result,
+    options: { ...defaultOptions(), format: 'webp', crop: true, crop_margin: '5%' },
+    result: { width: 1380, height: 1012, format: 'webp', bytes: 1190233, foreground: { left: 63, top: 46, width: 1254, height: 920 } },
   },
   failed: {
     job_id: EXAMPLE.jobId, status: 'failed', filename: 'scan.tif', width: 1200, height: 900,
     created_at: created, started_at: '2026-11-23T10:15:08.402Z', finished_at: '2026-11-23T10:15:08.519Z', attempts: 1,
-    error: 'The image could not be decoded: the file is damaged or not a real image.',
+    error: 'The image could not be decoded: the file is damaged or not a real image.', error_code: 'invalid_image',
   },
   canceled: {
     job_id: EXAMPLE.jobId, status: 'canceled', filename: 'sneaker.jpg', width: 2400, height: 1600,

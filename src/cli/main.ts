@@ -49,7 +49,7 @@ async function cutAll(pipeline: CutoutPipeline, files: string[], out: string | u
     const target = single ? out! : path.join(out ?? path.dirname(file), resultName(path.basename(file)));
     try {
       const result = await pipeline.process(await fs.readFile(file));
-      await fs.writeFile(target, result.png);
+      await fs.writeFile(target, result.bytes);
       if (!showBar) process.stdout.write(`${file} → ${target} (${result.width}x${result.height})\n`);
     } catch (err) {
       failed++;

@@ -3,6 +3,10 @@
 import sharp from 'sharp';
 import { InvalidImageError } from '../errors.js';
 import { applyMask, toMask, toModelInput } from './compose.js';
+import type { FaceDetector } from './face.js';
+import type { Box } from './layout.js';
+import { render, type OutputFormat } from './render.js';
+import { renderSpec, type JobOptions } from '../options/table.js';
 import { ensureModelFile, resolveModel, type ResolvedModel } from './models.js';
 import type { SegmentationSession } from './session.js';
 import { UNSUPPORTED_IMAGE_TEXT, type Stage } from '../vocabulary.js';
@@ -21,11 +25,29 @@ export interface PipelineOptions {
 }
 
 export interface CutoutResult {
-  png: Buffer;
+  /** The result file, in `format`. */
+  bytes: Buffer;
+  format: OutputFormat;
   width: number;
   height: number;
+  /** The subject's box in the result's pixels. */
+  foreground: Box;
   /** Milliseconds spent in each stage. */
   timings: Record<Stage, number>;
+  /** The model's mask (a greyscale PNG at the model's size): stored, so other options can reuse it. */
+  mask?: Buffer;
+  /** True when a stored mask was used and the model did not run. */
+  maskReused: boolean;
+}
+
+/** What a job asks for besides the photo. */
+export interface CutoutRequest {
+  /** Normalised options (defaults for any left out). */
+  options?: JobOptions;
+  /** The background image's bytes, for bg_image. */
+  background?: Buffer;
+  /** A mask this pipeline made earlier for the same photo (CutoutResult.mask): the model is skipped. */
+  mask?: Buffer;
 }
 
 /** Called before each stage starts; it may throw to stop the work at that boundary. */
@@ -37,7 +59,7 @@ export type StageHook = (stage: Stage) => void | Promise<void>;
  */
 export interface Cutter {
   readonly modelName: string;
-  process(input: Buffer, beforeStage?: StageHook): Promise<CutoutResult>;
+  process(input: Buffer, beforeStage?: StageHook, request?: CutoutRequest): Promise<CutoutResult>;
   /** Frees what it holds (the model's session); absent when it holds nothing. */
   release?(): Promise<void>;
 }
@@ -66,8 +88,9 @@ export class CutoutPipeline implements Cutter {
     return this.model.spec.name;
   }
 
-  async process(input: Buffer, beforeStage?: StageHook): Promise<CutoutResult> {
+  async process(input: Buffer, beforeStage?: StageHook, request: CutoutRequest = {}): Promise<CutoutResult> {
     const { size, mean, std } = this.model.spec;
+    const spec = renderSpec(request.options ?? {});
     const timings = { decoding: 0, inference: 0, compositing: 0, encoding: 0 } as Record<Stage, number>;
     let stage: Stage = 'decoding';
     let t0 = performance.now();
@@ -82,18 +105,28 @@ export class CutoutPipeline implements Cutter {
     await beforeStage?.('decoding');
     const decoded = await decode(input, this.opts.maxPixels);
     const { width, height } = decoded;
-    const rgb = await sharp(decoded.rgba, { raw: { width, height, channels: 4 } })
-      .removeAlpha()
-      .resize(size, size, { fit: 'fill', kernel: 'lanczos3' })
-      .raw()
-      .toBuffer();
-    const tensor = toModelInput(rgb, size, mean, std);
+    let small = request.mask ? await readMask(request.mask, size) : null;
+    const maskReused = small !== null;
+    let tensor: Float32Array | null = null;
+    if (!small) {
+      const rgb = await sharp(decoded.rgba, { raw: { width, height, channels: 4 } })
+        .removeAlpha()
+        .resize(size, size, { fit: 'fill', kernel: 'lanczos3' })
+        .raw()
+        .toBuffer();
+      tensor = toModelInput(rgb, size, mean, std);
+    }
 
     await enter('inference');
-    const pred = await this.session.run(tensor, size);
+    let maskPng: Promise<Buffer> | undefined;
+    if (!small) {
+      small = toMask(await this.session.run(tensor!, size), size * size);
+      // Kept for other options on the same photo; encoded while the rest goes on (a few ms).
+      maskPng = sharp(small, { raw: { width: size, height: size, channels: 1 } }).png({ compressionLevel: 6 }).toBuffer();
+      maskPng.catch(() => undefined); // awaited below; never an unhandled rejection if rendering fails first
+    }
 
     await enter('compositing');
-    const small = toMask(pred, size * size);
     const mask = await sharp(small, { raw: { width: size, height: size, channels: 1 } })
       .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
       .extractChannel(0)
@@ -102,15 +135,44 @@ export class CutoutPipeline implements Cutter {
     const rgba = applyMask(decoded.rgba, mask, decoded.hasAlpha);
 
     await enter('encoding');
-    const png = await sharp(rgba, { raw: { width, height, channels: 4 } })
-      .png({ compressionLevel: this.opts.pngCompressionLevel, adaptiveFiltering: false })
-      .toBuffer();
+    const out = await render(
+      {
+        rgba,
+        width,
+        height,
+        background: request.background,
+        findFaces: (rgb, w, h) => this.faces().then((d) => d.detect(rgb, w, h)),
+        pngCompressionLevel: this.opts.pngCompressionLevel,
+        maxPixels: this.opts.maxPixels,
+      },
+      spec,
+    );
     timings.encoding += performance.now() - t0;
-    return { png, width, height, timings };
+    return { ...out, timings, mask: await maskPng, maskReused };
   }
 
-  release(): Promise<void> {
-    return this.session.release();
+  /** The face detector, loaded on the first face crop only (it costs memory and a second). */
+  private faceDetector?: Promise<FaceDetector>;
+  private faces(): Promise<FaceDetector> {
+    this.faceDetector ??= import('./face.js').then((m) => m.createFaceDetector());
+    this.faceDetector.catch(() => (this.faceDetector = undefined));
+    return this.faceDetector;
+  }
+
+  async release(): Promise<void> {
+    const faces = this.faceDetector;
+    this.faceDetector = undefined;
+    await Promise.all([this.session.release(), faces?.then((d) => d.release(), () => undefined)]);
+  }
+}
+
+/** A stored model mask, or null when it is not one (another model's size, damaged): then the model runs. */
+async function readMask(png: Buffer, size: number): Promise<Uint8Array | null> {
+  try {
+    const { data, info } = await sharp(png).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    return info.width === size && info.height === size ? data : null;
+  } catch {
+    return null;
   }
 }
 

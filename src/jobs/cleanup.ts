@@ -22,7 +22,7 @@ export interface CleanupReport {
   ms: number;
 }
 
-type CleanupQueue = Pick<JobQueue, 'finishedJobsPage' | 'removeJob' | 'getJob' | 'writeTombstone'>;
+type CleanupQueue = Pick<JobQueue, 'finishedJobsPage' | 'removeJob' | 'getJob' | 'writeTombstone' | 'readTombstone'>;
 
 export async function runCleanup(queue: CleanupQueue, store: BlobStore, ttlMs: number, logger?: Logger): Promise<CleanupReport> {
   const started = Date.now();
@@ -37,14 +37,23 @@ export async function runCleanup(queue: CleanupQueue, store: BlobStore, ttlMs: n
   }
 
   // 2. Files: an orphan has no job (and is past the grace period); an old file of a finished job
-  //    was handled above, so what is left is kept.
+  //    was handled above, so what is left is kept. A job answered from the cache has no queue
+  //    record but a 'cached' one: it is kept until the TTL, then expires like any finished job.
   for await (const files of store.listJobs()) {
     const age = started - files.modifiedAt;
     if (age < Math.min(ORPHAN_GRACE_MS, ttlMs)) continue;
-    if (!(await queue.getJob(files.jobId))) {
+    if (await queue.getJob(files.jobId)) continue;
+    const record = await queue.readTombstone(files.jobId);
+    if (record?.reason === 'cached') {
+      const finishedAt = Date.parse(record.view.finished_at ?? record.view.created_at);
+      if (finishedAt >= cutoff) continue;
+      await queue.writeTombstone(expiredTombstone(record.view));
       await store.deleteJob(files.jobId);
-      report.orphanFiles++;
+      report.expiredJobs++;
+      continue;
     }
+    await store.deleteJob(files.jobId);
+    report.orphanFiles++;
   }
 
   // 3. Finished jobs whose result file is gone (deleted by hand, a lost volume): expire them too,

@@ -1,6 +1,7 @@
 // The contract between the api (producer) and the worker (processor): names, payload, progress,
 // result, and the public status view. Types are derived from these schemas only.
 import { z } from 'zod';
+import { OPTIONS } from '../options/table.js';
 import { INPUT_FORMATS, JOB_STATUSES, STAGES, type JobStatus } from '../vocabulary.js';
 
 export const JOB_NAME = 'remove-bg';
@@ -15,6 +16,12 @@ export const jobDataSchema = z.object({
   bytes: z.number().int().nonnegative(),
   width: z.number().int().positive(),
   height: z.number().int().positive(),
+  /** Normalised options (src/options/table.ts); absent in jobs queued before options existed = defaults. */
+  options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+  /** A finished job whose stored mask fits this photo (the same bytes): the model is skipped. */
+  maskFrom: z.string().optional(),
+  /** The result cache's key for this photo (sha256 of bytes, model, weights, client); the worker records the result there. */
+  cacheKey: z.string().optional(),
 });
 export type JobData = z.infer<typeof jobDataSchema>;
 
@@ -25,12 +32,25 @@ export const progressSchema = z.object({
 });
 export type JobProgress = z.infer<typeof progressSchema>;
 
+export const boxSchema = z.object({
+  left: z.number().int(),
+  top: z.number().int(),
+  width: z.number().int(),
+  height: z.number().int(),
+});
+
+export const OUTPUT_FORMATS = ['png', 'webp', 'jpg'] as const;
+
 export const jobResultSchema = z.object({
   width: z.number().int(),
   height: z.number().int(),
   bytes: z.number().int(),
   model: z.string(),
   timings: z.record(z.enum(STAGES), z.number()),
+  /** Absent in results made before options existed (PNG, subject = whole image unknown). */
+  format: z.enum(OUTPUT_FORMATS).optional(),
+  foreground: boxSchema.optional(),
+  mask_reused: z.boolean().optional(),
 });
 export type JobResult = z.infer<typeof jobResultSchema>;
 
@@ -59,6 +79,17 @@ export function statusFromState(state: string): JobStatus | null {
 /** A failed job whose reason is this was canceled by a client, not broken. */
 export const CANCELED_REASON = 'canceled';
 
+/**
+ * BullMQ keeps one string per failure; a code travels with the sentence as "[code] sentence".
+ * Reasons recorded without a code (older jobs) read as `processing_error`.
+ */
+export const encodeFailure = (code: string, message: string) => `[${code}] ${message}`;
+export function decodeFailure(reason: string | undefined): { code: string; message: string } {
+  const m = /^\[([a-z_]{1,40})\] ([\s\S]*)$/.exec(reason ?? '');
+  if (m) return { code: m[1]!, message: m[2]! };
+  return { code: 'processing_error', message: reason || 'Processing failed.' };
+}
+
 const iso = z.iso.datetime();
 
 export const statusViewSchema = z.object({
@@ -75,6 +106,27 @@ export const statusViewSchema = z.object({
   position: z.number().int().min(1).optional().meta({ description: 'Place in line while queued; 1 = next.' }),
   eta_seconds: z.number().nonnegative().optional().meta({ description: 'Estimated seconds until the result is ready.' }),
   error: z.string().optional().meta({ description: 'Why the job failed, in words a person can act on.' }),
+  error_code: z.string().optional().meta({ description: 'Why the job failed, as a stable code: `invalid_image`, `no_face_found`, `no_subject_found`, `processing_error`.' }),
+  options: z
+    .object(
+      Object.fromEntries(
+        OPTIONS.map((o) => [o.name, z.union([z.string(), z.number(), z.boolean(), z.null()]).meta({ description: o.description })]),
+      ),
+    )
+    .optional()
+    .meta({ description: 'The job\'s options, normalised, every one with its value (defaults included).' }),
+  result: z
+    .object({
+      width: z.number().int().meta({ description: 'The result\'s width in pixels.' }),
+      height: z.number().int().meta({ description: 'The result\'s height in pixels.' }),
+      format: z.enum(OUTPUT_FORMATS),
+      bytes: z.number().int().meta({ description: 'The result file\'s size in bytes.' }),
+      foreground: boxSchema.meta({ description: 'Where the subject is in the result, in its pixels.' }),
+    })
+    .optional()
+    .meta({ description: 'The result file (done jobs).' }),
+  cached: z.boolean().optional().meta({ description: 'True when the result came from an earlier job with the same photo and options: no processing.' }),
+  mask_reused: z.boolean().optional().meta({ description: 'True when the mask of an earlier job with the same photo was reused: only the options were applied.' }),
   result_url: z.string().optional(),
 });
 export type StatusView = z.infer<typeof statusViewSchema>;

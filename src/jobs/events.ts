@@ -14,8 +14,18 @@ export interface JobEventData {
   /** progress: the current stage and percent (never going back). */
   stage?: string;
   percent?: number;
-  /** done */
+  /** done: where to download, what it is (size, format, where the subject is), and whether it came from the cache */
   result_url?: string;
+  result?: {
+    width: number;
+    height: number;
+    format: 'png' | 'webp' | 'jpg';
+    bytes: number;
+    foreground: { left: number; top: number; width: number; height: number };
+  };
+  cached?: boolean;
   /** failed, expired */
   error?: string;
+  /** failed: a stable code (invalid_image, no_face_found, …) */
+  error_code?: string;
 }

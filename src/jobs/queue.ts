@@ -231,6 +231,33 @@ export class JobQueue {
     return 'canceled';
   }
 
+  /**
+   * The result cache of one photo (its key: bytes, model, weights, client): the finished job with
+   * these exact options, and a finished job whose mask fits the photo. Either may be missing.
+   */
+  async cacheLookup(cacheKey: string, optionsKey: string): Promise<{ exact?: string; mask?: string }> {
+    const [exact, mask] = await this.connection.hmget(this.key('cache', cacheKey), `o:${optionsKey}`, 'mask');
+    return { exact: exact ?? undefined, mask: mask ?? undefined };
+  }
+
+  /** Records a done job in its photo's cache entry (kept as long as results are). Called by workers. */
+  async cacheRecord(cacheKey: string, optionsKey: string, jobId: string): Promise<void> {
+    const key = this.key('cache', cacheKey);
+    await this.connection
+      .multi()
+      .hset(key, `o:${optionsKey}`, jobId, 'mask', jobId)
+      .expire(key, Math.max(1, Math.ceil(this.settings.ttlSeconds)))
+      .exec();
+  }
+
+  /**
+   * A job answered from the cache: it never enters the queue; its done view is kept beside it
+   * (like a tombstone, reason 'cached') until the cleanup expires it at the TTL.
+   */
+  async writeCachedJob(view: StatusView): Promise<void> {
+    await this.writeTombstone({ reason: 'cached', view });
+  }
+
   async ping(): Promise<boolean> {
     return (await this.connection.ping()) === 'PONG';
   }

@@ -1,12 +1,16 @@
 // The rules of a job's public status, as plain functions (no Redis, no BullMQ calls): the view
 // of a job in a state, the wait estimate, tombstones, and what a cancel request does.
 import type { Job } from 'bullmq';
-import { CANCELED_REASON, progressSchema, statusFromState, type JobData, type StatusView } from './contract.js';
+import { defaultOptions } from '../options/table.js';
+import { CANCELED_REASON, decodeFailure, jobResultSchema, progressSchema, statusFromState, type JobData, type StatusView } from './contract.js';
 
 export interface Tombstone {
   view: StatusView;
-  /** Why the record is gone. */
-  reason: 'canceled' | 'expired';
+  /**
+   * Why the record is not in the queue: canceled while queued, expired at the TTL, or a job
+   * answered from the result cache that never entered the queue.
+   */
+  reason: 'canceled' | 'expired' | 'cached';
 }
 
 const isoTime = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : undefined);
@@ -27,10 +31,29 @@ export function toView(job: Job<JobData>, state: string): StatusView | null {
     started_at: isoTime(job.processedOn),
     finished_at: status === 'done' || status === 'failed' || status === 'canceled' ? isoTime(job.finishedOn) : undefined,
     attempts: job.attemptsStarted ?? job.attemptsMade,
+    options: { ...defaultOptions(), ...job.data.options },
   };
   if (status === 'processing' && progress.success) view.progress = progress.data;
-  if (status === 'done') view.progress = { stage: 'encoding', percent: 100 };
-  if (status === 'failed') view.error = job.failedReason || 'Processing failed.';
+  if (status === 'done') {
+    view.progress = { stage: 'encoding', percent: 100 };
+    const result = jobResultSchema.safeParse(job.returnvalue);
+    if (result.success) {
+      const r = result.data;
+      view.result = {
+        width: r.width,
+        height: r.height,
+        format: r.format ?? 'png',
+        bytes: r.bytes,
+        foreground: r.foreground ?? { left: 0, top: 0, width: r.width, height: r.height },
+      };
+      if (r.mask_reused) view.mask_reused = true;
+    }
+  }
+  if (status === 'failed') {
+    const failure = decodeFailure(job.failedReason);
+    view.error = failure.message;
+    view.error_code = failure.code;
+  }
   return view;
 }
 
@@ -63,9 +86,13 @@ export function expiredTombstone(view: StatusView): Tombstone {
   return { reason: 'expired', view: { ...view, result_url: undefined, position: undefined, eta_seconds: undefined } };
 }
 
-/** How long a tombstone is kept: expired ones a day, canceled ones as long as a finished job. */
+/**
+ * How long a tombstone is kept: expired ones a day, canceled ones as long as a finished job,
+ * cached jobs an hour longer (the cleanup expires them at the TTL, as it does queued jobs).
+ */
 export function tombstoneTtlSeconds(tombstone: Tombstone, jobTtlSeconds: number): number {
-  return tombstone.reason === 'expired' ? 24 * 3600 : Math.max(1, Math.ceil(jobTtlSeconds));
+  if (tombstone.reason === 'expired') return 24 * 3600;
+  return Math.max(1, Math.ceil(jobTtlSeconds)) + (tombstone.reason === 'cached' ? 3600 : 0);
 }
 
 export type CancelOutcome = 'canceled' | 'canceling' | 'finished';

@@ -13,12 +13,21 @@ export interface JobFiles {
   modifiedAt: number;
 }
 
+/** A job's smaller files besides its input and result: the model's mask, the background image. */
+export type ExtraKind = 'mask' | 'background';
+
 export interface BlobStore {
   putInput(jobId: string, bytes: Buffer): Promise<void>;
   readInput(jobId: string): Promise<Buffer>;
-  putResult(jobId: string, png: Buffer): Promise<void>;
-  /** The result PNG, or null when there is none (yet). */
+  /** The result file, whatever its format (the job's status says which). */
+  putResult(jobId: string, bytes: Buffer): Promise<void>;
+  /** The result file, or null when there is none (yet). */
   openResult(jobId: string): Promise<StoredBlob | null>;
+  /** Copies one job's result to another job (an instant repeat); false when the source is gone. */
+  copyResult(fromJobId: string, toJobId: string): Promise<boolean>;
+  putExtra(kind: ExtraKind, jobId: string, bytes: Buffer): Promise<void>;
+  /** The file, or null when there is none. */
+  readExtra(kind: ExtraKind, jobId: string): Promise<Buffer | null>;
   hasResult(jobId: string): Promise<boolean>;
   /** Removes every file of the job; missing files are not an error. */
   deleteJob(jobId: string): Promise<void>;

@@ -1,13 +1,13 @@
 // BlobStore on a directory (DATA_DIR), shareable between processes and containers.
 // Writes go to a temporary name and are renamed into place, so a reader never sees half a file.
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { constants as fsConstants, createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isJobId } from '../jobs/contract.js';
-import type { BlobStore, JobFiles, StoredBlob } from './blob-store.js';
+import type { BlobStore, ExtraKind, JobFiles, StoredBlob } from './blob-store.js';
 
-const KINDS = { input: 'inputs', result: 'results' } as const;
+const KINDS = { input: 'inputs', result: 'results', mask: 'masks', background: 'backgrounds' } as const;
 
 export class FsBlobStore implements BlobStore {
   private readonly ready: Promise<void>;
@@ -44,8 +44,35 @@ export class FsBlobStore implements BlobStore {
     return fs.readFile(this.file('input', jobId));
   }
 
-  async putResult(jobId: string, png: Buffer) {
-    return this.write(this.file('result', jobId), png);
+  async putResult(jobId: string, bytes: Buffer) {
+    return this.write(this.file('result', jobId), bytes);
+  }
+
+  async copyResult(fromJobId: string, toJobId: string): Promise<boolean> {
+    await this.ready;
+    const target = this.file('result', toJobId);
+    const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      // A copy-on-write clone where the filesystem has one, else a plain copy; then renamed into place.
+      await fs.copyFile(this.file('result', fromJobId), tmp, fsConstants.COPYFILE_FICLONE);
+      await fs.rename(tmp, target);
+      return true;
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
+  async putExtra(kind: ExtraKind, jobId: string, bytes: Buffer) {
+    return this.write(this.file(kind, jobId), bytes);
+  }
+
+  async readExtra(kind: ExtraKind, jobId: string): Promise<Buffer | null> {
+    return fs.readFile(this.file(kind, jobId)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return null;
+      throw err;
+    });
   }
 
   async openResult(jobId: string): Promise<StoredBlob | null> {

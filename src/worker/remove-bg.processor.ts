@@ -2,8 +2,9 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Cutter, CutoutResult, StageHook } from '../cutout/pipeline.js';
 import { STAGES } from '../vocabulary.js';
-import { InvalidImageError, JobCanceledError } from '../errors.js';
-import { CANCELED_REASON, type JobData, type JobProgress, type JobResult } from '../jobs/contract.js';
+import { InvalidImageError, JobCanceledError, UnprocessableOptionError } from '../errors.js';
+import { optionsKey } from '../options/table.js';
+import { CANCELED_REASON, encodeFailure, type JobData, type JobProgress, type JobResult } from '../jobs/contract.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { WorkerMetrics } from '../metrics.js';
@@ -20,6 +21,8 @@ export interface ProcessorDeps {
   metrics?: WorkerMetrics;
   /** How often a long stage's percent is moved forward while it runs (ms). */
   progressTickMs?: number;
+  /** Records a done job in the result cache under its photo's key and its options. */
+  recordCached?: (cacheKey: string, optionsKey: string, jobId: string) => Promise<void>;
 }
 
 export const INTERNAL_FAILURE =
@@ -62,7 +65,10 @@ function resultOf(out: CutoutResult, model: string): JobResult {
   return {
     width: out.width,
     height: out.height,
-    bytes: out.png.length,
+    bytes: out.bytes.length,
+    format: out.format,
+    foreground: out.foreground,
+    mask_reused: out.maskReused || undefined,
     model,
     timings: Object.fromEntries(STAGES.map((stage) => [stage, Math.round(out.timings[stage])])) as JobResult['timings'],
   };
@@ -76,14 +82,14 @@ async function failure(err: unknown, jobId: string, deps: ProcessorDeps, log: Lo
     log.info({ outcome: 'canceled' }, 'job canceled');
     return new UnrecoverableError(CANCELED_REASON);
   }
-  if (err instanceof InvalidImageError) {
+  if (err instanceof InvalidImageError || err instanceof UnprocessableOptionError) {
     finished('failed_bad_image');
-    log.info({ outcome: 'failed', reason: err.message }, 'job failed: bad image');
-    return new UnrecoverableError(err.message);
+    log.info({ outcome: 'failed', code: err.code, reason: err.message }, 'job failed: bad image');
+    return new UnrecoverableError(encodeFailure(err.code, err.message));
   }
   finished('failed_error');
   log.error({ err, outcome: 'error' }, 'job attempt failed');
-  return new Error(INTERNAL_FAILURE, { cause: err });
+  return new Error(encodeFailure('processing_error', INTERNAL_FAILURE), { cause: err });
 }
 
 export function createRemoveBgProcessor(deps: ProcessorDeps) {
@@ -103,9 +109,22 @@ export function createRemoveBgProcessor(deps: ProcessorDeps) {
         if (err.code === 'ENOENT') throw new InvalidImageError('The uploaded file is no longer available. Please upload it again.');
         throw err;
       });
-      const out = await deps.cutter.process(input, beforeStage).finally(() => ticker.stop());
+      const { options, maskFrom, cacheKey } = job.data;
+      const background = options?.bg_image ? await deps.store.readExtra('background', jobId) : undefined;
+      if (options?.bg_image && !background) throw new InvalidImageError('The uploaded background image is no longer available. Please upload it again.');
+      // A mask made earlier for the same photo: the model is skipped (a missing one just means it runs).
+      const mask = maskFrom ? ((await deps.store.readExtra('mask', maskFrom).catch(() => null)) ?? undefined) : undefined;
+      const out = await deps.cutter
+        .process(input, beforeStage, { options, background: background ?? undefined, mask })
+        .finally(() => ticker.stop());
       if (deps.isCanceled && (await deps.isCanceled(jobId))) throw new JobCanceledError();
-      await deps.store.putResult(jobId, out.png);
+      // Every done job keeps its mask (made or reused), so any of them can serve the next options change.
+      const maskToKeep = out.mask ?? (out.maskReused ? mask : undefined);
+      await Promise.all([deps.store.putResult(jobId, out.bytes), maskToKeep && deps.store.putExtra('mask', jobId, maskToKeep)]);
+      (out.maskReused ? deps.metrics?.masksReused : deps.metrics?.inferences)?.inc({ model });
+      if (cacheKey && options) {
+        await deps.recordCached?.(cacheKey, optionsKey(options), jobId).catch((err: unknown) => log.warn({ err }, 'result cache not updated'));
+      }
       weights.learn(out.timings);
       for (const stage of STAGES) deps.metrics?.stage.observe({ stage, model }, out.timings[stage] / 1000);
       deps.metrics?.job.observe({ model }, (performance.now() - started) / 1000);

@@ -61,7 +61,11 @@ interface RemoveBgDeps {
 export async function startRemoveBgWorker(config: Config, deps: RemoveBgDeps): Promise<{ worker: Worker<JobData, JobResult>; close: Closer }> {
   const { jobs, logger } = deps;
   const connection = createRedis(config.REDIS_URL, 'worker');
-  const processor = createRemoveBgProcessor({ ...deps, isCanceled: (id) => jobs.isCancelRequested(id) });
+  const processor = createRemoveBgProcessor({
+    ...deps,
+    isCanceled: (id) => jobs.isCancelRequested(id),
+    recordCached: (cacheKey, optionsKey, jobId) => jobs.cacheRecord(cacheKey, optionsKey, jobId),
+  });
   const worker = new Worker<JobData, JobResult>(config.QUEUE_NAME, processor, {
     connection,
     concurrency: config.WORKER_CONCURRENCY,

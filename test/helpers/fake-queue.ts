@@ -15,5 +15,7 @@ export function fakeQueue(opts: { enqueued?: JobData[]; up?: () => boolean } = {
     failed: async () => ({ total: 0, jobs: [] }),
     counts: async () => ({}),
     workerCount: async () => 0,
+    cacheLookup: async () => ({}),
+    writeCachedJob: async () => undefined,
   };
 }

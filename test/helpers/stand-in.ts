@@ -47,7 +47,7 @@ export async function standInCutter(): Promise<StandInCutter> {
         failures--;
         throw new Error('stand-in: a transient failure');
       }
-      return { png, width: 4, height: 3, timings: Object.fromEntries(STAGES.map((stage) => [stage, 2])) as CutoutResult['timings'] };
+      return { bytes: png, format: 'png', foreground: { left: 0, top: 0, width: 4, height: 3 }, maskReused: false, width: 4, height: 3, timings: Object.fromEntries(STAGES.map((stage) => [stage, 2])) as CutoutResult['timings'] };
     },
   };
   return cutter;

@@ -19,6 +19,9 @@ function memoryStore(): BlobStore & { files: Map<string, Buffer> } {
     readInput: async (id) => files.get(`in/${id}`) ?? Promise.reject(Object.assign(new Error('gone'), { code: 'ENOENT' })),
     putResult: async (id, b) => void files.set(`out/${id}`, b),
     openResult: async () => null,
+    copyResult: async () => false,
+    putExtra: async (kind, id, b) => void files.set(`${kind}/${id}`, b),
+    readExtra: async (kind, id) => files.get(`${kind}/${id}`) ?? null,
     hasResult: async (id) => files.has(`out/${id}`),
     deleteJob: async (id) => void (files.delete(`in/${id}`), files.delete(`out/${id}`)),
     listJobs: async function* () {},
@@ -55,7 +58,7 @@ function stagedCutter(ms: Partial<Record<Stage, number>> = {}) {
         await hook?.(s);
         if (ms[s]) await new Promise((r) => setTimeout(r, ms[s]));
       }
-      return { png: Buffer.from('png!'), width: 2, height: 1, timings: { decoding: 1, inference: 8, compositing: 1, encoding: 1, ...ms } };
+      return { bytes: Buffer.from('png!'), format: 'png' as const, foreground: { left: 0, top: 0, width: 2, height: 1 }, maskReused: false, width: 2, height: 1, timings: { decoding: 1, inference: 8, compositing: 1, encoding: 1, ...ms } };
     },
   };
 }

@@ -20,7 +20,7 @@ const pipeline = await CutoutPipeline.create(pipelineOptions(config, { model, pn
 const parity: Record<string, number> = {};
 for (const file of fs.readdirSync(REMBG_DIR).filter((f) => /\.(jpg|png)$/.test(f)).sort()) {
   const out = await pipeline.process(fs.readFileSync(path.join(REMBG_DIR, file)));
-  const ours = await readAlpha(out.png);
+  const ours = await readAlpha(out.bytes);
   const ref = await readAlpha(path.join(REMBG_DIR, 'expected', `${file.replace(/\.\w+$/, '')}.isnet-general-use.png`));
   parity[file] = Number(maskIoU(ours.data, ref.data).toFixed(4));
   if (!values.json) console.log(`parity  ${file.padEnd(18)} IoU ${parity[file]!.toFixed(4)}`);
@@ -30,7 +30,7 @@ const ious: number[] = [];
 const maes: number[] = [];
 for (const file of fs.readdirSync(path.join(ECSSD_DIR, 'images')).sort()) {
   const out = await pipeline.process(fs.readFileSync(path.join(ECSSD_DIR, 'images', file)));
-  const ours = await readAlpha(out.png);
+  const ours = await readAlpha(out.bytes);
   const truth = await readAlpha(path.join(ECSSD_DIR, 'masks', file.replace(/\.jpg$/, '.png')));
   ious.push(maskIoU(ours.data, truth.data));
   maes.push(maskMAE(ours.data, truth.data));

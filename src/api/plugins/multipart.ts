@@ -5,6 +5,7 @@ import { MAX_FORM_FIELDS } from '../errors.js';
 
 export default fp<{ maxUploadBytes: number }>(async (app, { maxUploadBytes }) => {
   await app.register(multipart, {
-    limits: { fileSize: maxUploadBytes, files: 1, fields: MAX_FORM_FIELDS, parts: MAX_FORM_FIELDS + 1, fieldSize: 1024 },
+    // Two files at most: the image, and a background image (bg_image).
+    limits: { fileSize: maxUploadBytes, files: 2, fields: MAX_FORM_FIELDS, parts: MAX_FORM_FIELDS + 2, fieldSize: 1024 },
   });
 }, { name: 'multipart' });

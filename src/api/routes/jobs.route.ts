@@ -1,6 +1,7 @@
 // The job routes: status, failed list, result, cancel. Each is a schema (jobs.schema.ts) and one
 // call to the jobs service.
 import type { FastifyInstance } from 'fastify';
+import { OUTPUT_MIME } from '../../cutout/render.js';
 import { resultName } from '../../vocabulary.js';
 import type { JobsService } from '../services/jobs.js';
 import { CANCEL_SCHEMA, FAILED_JOBS_SCHEMA, RESULT_SCHEMA, STATUS_SCHEMA } from './jobs.schema.js';
@@ -20,11 +21,23 @@ export function jobsRoutes(app: FastifyInstance, jobs: JobsService) {
 
   app.get<JobParams>('/result/:job_id', { schema: RESULT_SCHEMA }, async (req, reply) => {
     const { view, blob } = await jobs.result(req.params.job_id);
+    const format = view.result?.format ?? 'png';
+    if (view.result) {
+      const { width, height, foreground: fg } = view.result;
+      reply.headers({
+        'x-width': width,
+        'x-height': height,
+        'x-foreground-left': fg.left,
+        'x-foreground-top': fg.top,
+        'x-foreground-width': fg.width,
+        'x-foreground-height': fg.height,
+      });
+    }
     return reply
-      .header('content-type', 'image/png')
+      .header('content-type', OUTPUT_MIME[format])
       .header('content-length', blob.size)
       .header('cache-control', 'private, max-age=3600, immutable')
-      .header('content-disposition', disposition(resultName(view.filename)))
+      .header('content-disposition', disposition(resultName(view.filename, format)))
       .send(blob.stream);
   });
 

@@ -53,24 +53,31 @@ export const FAILED_JOBS_SCHEMA = {
 };
 
 export const RESULT_SCHEMA = {
-  summary: 'The cutout: a PNG with a transparent background',
+  summary: 'The result: the cut-out subject as the job\'s options asked',
   description:
-    'The subject on a transparent background, at the size of the upload (after EXIF rotation). ' +
+    'By default the subject on a transparent background, as a PNG at the size of the upload (after EXIF rotation); ' +
+    'the job\'s options choose the format (PNG, WebP, JPEG), size, crop, canvas and background. ' +
     'Answers 404 with a JSON reason until the job is done, and for failed, canceled or unknown jobs.',
   operationId: 'getResult',
   tags: ['jobs'],
   params: ROUTE_SCHEMAS.jobParams,
-  produces: ['image/png'],
+  produces: ['image/png', 'image/webp', 'image/jpeg'],
   response: {
     200: {
       type: 'string',
       format: 'binary',
-      description: 'The cutout, an RGBA PNG',
+      description: 'The result file: PNG, WebP or JPEG (see Content-Type and the job\'s `result.format`)',
       headers: {
         'Content-Disposition': {
           type: 'string',
-          description: 'inline, with a download name made from the upload\'s: `sneaker-cutout.png`.',
+          description: 'inline, with a download name made from the upload\'s and the format\'s extension: `sneaker-cutout.png`.',
         },
+        'X-Width': { type: 'integer', description: 'The result\'s width in pixels.' },
+        'X-Height': { type: 'integer', description: 'The result\'s height in pixels.' },
+        'X-Foreground-Left': { type: 'integer', description: 'The subject\'s bounding box in the result: left edge (px).' },
+        'X-Foreground-Top': { type: 'integer', description: 'The subject\'s bounding box: top edge (px).' },
+        'X-Foreground-Width': { type: 'integer', description: 'The subject\'s bounding box: width (px).' },
+        'X-Foreground-Height': { type: 'integer', description: 'The subject\'s bounding box: height (px).' },
       },
     },
     404: errorResponse(

@@ -2,14 +2,25 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { badRequest } from '../http-errors.js';
-import { acceptUpload, unknownField } from '../services/upload.js';
+import { FILE_OPTIONS, isOptionName } from '../../options/table.js';
+import { acceptUpload, duplicateOption, unknownField } from '../services/upload.js';
 import { limitsBody, limitsSchema, uploadSchema } from './remove-bg.schema.js';
 
+interface Form {
+  bytes: Buffer;
+  filename: string;
+  /** Option fields, as text. */
+  fields: Record<string, string>;
+  /** The background image (bg_image), if sent. */
+  background?: Buffer;
+}
+
 /**
- * The form's one file, in the field "file". Any other field, or a second file, is refused with a
- * sentence saying what is accepted; every part is read to its end, so the connection stays usable.
+ * The form: the image in "file", option fields, and at most a background image in "bg_image".
+ * Anything else is refused with a sentence saying what is accepted; every part is read to its
+ * end, so the connection stays usable.
  */
-async function readFilePart(req: FastifyRequest): Promise<{ bytes: Buffer; filename: string }> {
+async function readForm(req: FastifyRequest): Promise<Form> {
   try {
     return await readParts(req);
   } catch (err) {
@@ -21,22 +32,48 @@ async function readFilePart(req: FastifyRequest): Promise<{ bytes: Buffer; filen
   }
 }
 
-async function readParts(req: FastifyRequest): Promise<{ bytes: Buffer; filename: string }> {
+async function readParts(req: FastifyRequest): Promise<Form> {
   let file: { bytes: Buffer; filename: string } | undefined;
+  let background: Buffer | undefined;
+  const fields: Record<string, string> = {};
   for await (const part of req.parts()) {
-    if (part.type === 'field') throw unknownField(part.fieldname);
+    if (part.type === 'field') {
+      if (!isOptionName(part.fieldname) || FILE_OPTIONS.includes(part.fieldname)) throw unknownField(part.fieldname);
+      if (part.fieldname in fields) throw duplicateOption(part.fieldname);
+      fields[part.fieldname] = String(part.value);
+      continue;
+    }
+    if (part.fieldname === 'bg_image') {
+      if (background) {
+        part.file.resume();
+        throw duplicateOption('bg_image');
+      }
+      background = await part.toBuffer();
+      continue;
+    }
     if (part.fieldname !== 'file') {
       part.file.resume();
       throw badRequest(`The image must be in a field named "file" (got "${part.fieldname.slice(0, 64)}").`, 'file_missing');
     }
     if (file) {
       part.file.resume();
-      throw badRequest('The form carries more than one file. Send one image per request, in the field "file".', 'too_many_files');
+      throw badRequest('The form carries more than one image. Send one image per request, in the field "file".', 'too_many_files');
     }
     file = { bytes: await part.toBuffer(), filename: part.filename };
   }
   if (!file) throw badRequest('No file was uploaded. Send the image in a multipart field named "file".', 'file_missing');
-  return file;
+  return { ...file, fields, background };
+}
+
+/** Options given as query parameters (the same names as the form fields); api_key is the key, not an option. */
+function queryOptions(query: unknown): Record<string, string> {
+  const given: Record<string, string> = {};
+  for (const [name, value] of Object.entries((query ?? {}) as Record<string, unknown>)) {
+    if (name === 'api_key') continue;
+    if (Array.isArray(value)) throw duplicateOption(name);
+    given[name] = String(value);
+  }
+  return given;
 }
 
 export function removeBgRoute(app: FastifyInstance, deps: ApiDeps) {
@@ -61,9 +98,16 @@ export function removeBgRoute(app: FastifyInstance, deps: ApiDeps) {
       },
     },
     async (req, reply) => {
-      const file = await readFilePart(req);
-      const accepted = await acceptUpload(deps, { ...file, requestId: req.id }, req.log, app.metrics);
-      return reply.code(202).header('location', accepted.status_url).send(accepted);
+      const query = queryOptions(req.query);
+      const form = await readForm(req);
+      for (const name of Object.keys(form.fields)) if (name in query) throw duplicateOption(name);
+      const accepted = await acceptUpload(
+        deps,
+        { bytes: form.bytes, filename: form.filename, requestId: req.id, options: { ...query, ...form.fields }, background: form.background, scope: req.clientScope },
+        req.log,
+        app.metrics,
+      );
+      return reply.code(accepted.status === 'done' ? 200 : 202).header('location', accepted.status_url).send(accepted);
     },
   );
 }

@@ -4,7 +4,56 @@ import { formatBytes } from '../../format.js';
 import { INPUT_FORMATS, INPUT_FORMATS_TEXT, UNSUPPORTED_IMAGE_TEXT } from '../../vocabulary.js';
 import { fastifyErrorCase, tooManyUploads } from '../errors.js';
 import { EXAMPLE, EXAMPLE_LINKS, HEADERS, ROUTE_SCHEMAS, errorResponse, response } from '../schemas.js';
-import { queueUnavailable, unknownField } from '../services/upload.js';
+import { duplicateOption, queueUnavailable, unknownField } from '../services/upload.js';
+import { OPTIONS, parseOptions, type OptionEntry } from '../../options/table.js';
+import { InvalidOptionError } from '../../errors.js';
+
+/** An option as an OpenAPI property: its description, example, allowed words and error code. */
+function optionProperty(o: OptionEntry<null>): Record<string, unknown> {
+  const entry = o as unknown as OptionEntry<string | number | boolean | null>;
+  const def = entry.default === null ? 'none' : entry.text(entry.default);
+  return {
+    type: 'string',
+    ...(entry.file ? { format: 'binary' } : {}),
+    description: `${entry.description} Default: \`${def}\`. A bad value answers 400 \`invalid_${entry.name}\`.`,
+    ...(entry.file ? {} : { examples: [entry.example] }),
+    ...(entry.values ? { enum: [...entry.values] } : {}),
+  };
+}
+
+const TEXT_OPTIONS = OPTIONS.filter((o) => !(o as unknown as OptionEntry<null>).file) as unknown as OptionEntry<null>[];
+
+/** One named example per option error, with the sentence the api really answers. */
+function optionErrorExamples(): [string, string][] {
+  const bad: Record<string, Record<string, string>> = {
+    format: { format: 'gif' },
+    size: { size: 'huge' },
+    max_width: { max_width: '-5' },
+    max_height: { max_height: 'tall' },
+    crop: { crop: 'maybe' },
+    crop_margin: { crop_margin: '-5px' },
+    canvas: { canvas: '99999x99999' },
+    position: { position: 'left' },
+    scale: { scale: '300%' },
+    bg_color: { bg_color: 'javascript:' },
+    bg_image: { bg_image: 'x' },
+    bg_blur: { bg_blur: '500' },
+    shadow: { shadow: 'hard' },
+    channels: { channels: 'cmyk' },
+    multiple_bg_sources: { bg_color: 'white', bg_blur: '20' },
+    unknown_option: { colour: 'red' },
+  };
+  const out: [string, string][] = [];
+  for (const given of Object.values(bad)) {
+    try {
+      parseOptions(given);
+    } catch (err) {
+      if (err instanceof InvalidOptionError) out.push([err.code, err.message]);
+    }
+  }
+  out.push(['invalid_bg_image', 'The background image (bg_image) cannot be used: This file is not a supported image. Upload a JPEG, PNG, WebP, GIF, AVIF or TIFF file.']);
+  return out;
+}
 
 type Limits = Pick<Config, 'MAX_UPLOAD_BYTES' | 'MAX_IMAGE_PIXELS'>;
 
@@ -41,19 +90,35 @@ export const uploadSchema = (config: Limits) => ({
   description:
     `Send the image as multipart/form-data in a field named \`file\` (${INPUT_FORMATS_TEXT}; the format is ` +
     `recognised from the bytes). At most ${formatBytes(config.MAX_UPLOAD_BYTES)} and ${config.MAX_IMAGE_PIXELS / 1e6} megapixels. ` +
-    'Answers 202 with the job id; follow `Location` (the status URL) or the events URL.',
+    'Options (format, size, crop, canvas, background, …) go in form fields or query parameters of the same names; ' +
+    'the job remembers them (`options` in its status). ' +
+    'Answers 202 with the job id; follow `Location` (the status URL) or the events URL. The same photo with the same ' +
+    'options as an earlier job still kept answers 200, done at once (no processing); with other options, the earlier ' +
+    'mask is reused and only the options are applied.',
   operationId: 'removeBackground',
   tags: ['jobs'],
   consumes: ['multipart/form-data'],
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: Object.fromEntries(TEXT_OPTIONS.map((o) => [o.name, optionProperty(o)])),
+  },
   body: {
     type: 'object',
     required: ['file'],
     additionalProperties: false,
     properties: {
       file: { type: 'string', format: 'binary', description: 'The image. Its file name is kept for the download name.' },
+      ...Object.fromEntries(OPTIONS.map((o) => [o.name, optionProperty(o as unknown as OptionEntry<null>)])),
     },
   },
   response: {
+    200: response(
+      'Done at once: the same photo with the same options was done before (and is still kept); the result is ready',
+      ROUTE_SCHEMAS.accepted,
+      { job_id: EXAMPLE.jobId, status: 'done', status_url: EXAMPLE_LINKS.status, events_url: EXAMPLE_LINKS.events, result_url: EXAMPLE_LINKS.result, cached: true },
+      { Location: HEADERS.location },
+    ),
     202: response(
       'Accepted: the job is queued',
       ROUTE_SCHEMAS.accepted,
@@ -61,10 +126,12 @@ export const uploadSchema = (config: Limits) => ({
       { Location: HEADERS.location },
     ),
     400: errorResponse(
-      'The form is not usable: no file, the wrong field name, another field, an empty file, several files',
+      'The form is not usable (no file, the wrong field name, an unknown field, an empty file, several files), or an option has a value that is not allowed',
       ['file_missing', 'No file was uploaded. Send the image in a multipart field named "file".'],
       ['empty_file', 'The file is empty.'],
-      unknownField('size'),
+      unknownField('colour'),
+      duplicateOption('format'),
+      ...optionErrorExamples(),
       fastifyErrorCase('FST_FILES_LIMIT', config.MAX_UPLOAD_BYTES),
       fastifyErrorCase('FST_PROTO_VIOLATION', config.MAX_UPLOAD_BYTES),
     ),

@@ -1,9 +1,14 @@
 // An upload becomes a job: check the bytes, store them, enqueue. Nothing is left behind when the
 // queue refuses (the stored input is deleted).
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../../config.js';
 import { inspectImage } from '../../cutout/image.js';
+import { resolveModel } from '../../cutout/models.js';
+import { CutoutError, InvalidOptionError } from '../../errors.js';
+import type { JobData, StatusView } from '../../jobs/contract.js';
+import { OPTION_NAMES, optionsAsText, optionsKey, parseOptions, type JobOptions } from '../../options/table.js';
 import type { ApiMetrics } from '../../metrics.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
 import { badRequest, serviceUnavailable } from '../http-errors.js';
@@ -19,39 +24,147 @@ export function cleanFilename(name: string | undefined): string {
 export const queueUnavailable = () =>
   serviceUnavailable('The job queue is unavailable right now. Please try again in a moment.', 'queue_unavailable');
 
-/** A form field other than "file": refused, so that nothing a client sends is silently ignored. */
+/** A form field that is neither the image nor an option: refused, so that nothing a client sends is silently ignored. */
 export const unknownField = (name: string) =>
-  badRequest(`The form field "${name.slice(0, 64)}" is not accepted: send only the image, in the field "file".`, 'unknown_field');
+  badRequest(
+    `The form field "${name.slice(0, 64)}" is not accepted: send the image in the field "file", and options by their names (${OPTION_NAMES.join(', ')}).`,
+    'unknown_field',
+  );
+
+export const duplicateOption = (name: string) =>
+  badRequest(`The option "${name.slice(0, 64)}" was given more than once (in the form, the query, or both). Give each option once.`, 'duplicate_option');
 
 export interface Upload {
   bytes: Buffer;
   filename: string | undefined;
   requestId: string;
+  /** Options as the client wrote them (name → text). */
+  options?: Record<string, string>;
+  /** The background image (bg_image). */
+  background?: Buffer;
+  /** Whose upload this is, for the result cache: the API key's digest, or 'public' when keys are off. */
+  scope?: string;
 }
 
 export interface Accepted {
   job_id: string;
-  status: 'queued';
+  /** 'done' when the same photo with the same options was done before: the result is ready now. */
+  status: 'queued' | 'done';
   status_url: string;
   events_url: string;
+  result_url?: string;
+  cached?: boolean;
+}
+
+/**
+ * Bumped when the renderer's output for the same options changes, so that older cached results
+ * are not served for newer requests.
+ */
+const RENDER_VERSION = 1;
+const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+
+/** The result cache's key of a photo: its bytes, the model and its weights, and the client. */
+export function photoCacheKey(config: Config, bytes: Buffer, scope: string): string {
+  const weights = resolveModel(config.MODEL, config.MODEL === 'custom' ? { path: config.MODEL_PATH, sha256: config.MODEL_SHA256 } : undefined).weights.sha256;
+  return sha256(`${RENDER_VERSION}|${scope}|${config.MODEL}|${weights}|${sha256(bytes)}`);
+}
+
+async function checkBackground(bytes: Buffer, maxPixels: number): Promise<string> {
+  try {
+    await inspectImage(bytes, maxPixels);
+  } catch (err) {
+    if (err instanceof CutoutError) throw new InvalidOptionError('invalid_bg_image', `The background image (bg_image) cannot be used: ${err.message}`);
+    throw err;
+  }
+  return sha256(bytes);
+}
+
+/**
+ * The same photo with the same options, done before and still kept: a new job that is done at
+ * once, with a copy of that result. Null when there is no such result (or it has just expired).
+ */
+async function fromCache(
+  { queue, store }: Pick<ApiDeps, 'queue' | 'store'>,
+  sourceId: string,
+  jobId: string,
+  filename: string,
+  options: JobOptions,
+): Promise<StatusView | null> {
+  const found = await queue.view(sourceId);
+  const source = found && ('reason' in found ? (found.reason === 'expired' ? null : found.view) : found);
+  if (source?.status !== 'done' || !source.result) return null;
+  if (!(await store.copyResult(sourceId, jobId))) return null;
+  const now = new Date().toISOString();
+  const view: StatusView = {
+    job_id: jobId,
+    status: 'done',
+    filename,
+    width: source.width,
+    height: source.height,
+    created_at: now,
+    started_at: now,
+    finished_at: now,
+    attempts: 0,
+    progress: { stage: 'encoding', percent: 100 },
+    options,
+    result: source.result,
+    cached: true,
+  };
+  try {
+    await queue.writeCachedJob(view);
+  } catch (err) {
+    await store.deleteJob(jobId).catch(() => undefined);
+    throw err;
+  }
+  return view;
 }
 
 export async function acceptUpload(
-  { config, queue, store }: Pick<ApiDeps, 'config' | 'queue' | 'store'>,
+  deps: Pick<ApiDeps, 'config' | 'queue' | 'store'>,
   upload: Upload,
   log: FastifyBaseLogger,
   metrics: ApiMetrics,
 ): Promise<Accepted> {
+  const { config, queue, store } = deps;
+  const given = { ...upload.options };
+  if (upload.background) {
+    if (given.bg_image !== undefined) throw duplicateOption('bg_image');
+    given.bg_image = await checkBackground(upload.background, config.MAX_IMAGE_PIXELS);
+  }
+  const options = parseOptions(given);
   const info = await inspectImage(upload.bytes, config.MAX_IMAGE_PIXELS);
   const jobId = randomUUID();
+  const filename = cleanFilename(upload.filename);
+  const links = jobLinks(config, jobId);
+  const cacheKey = photoCacheKey(config, upload.bytes, upload.scope ?? 'public');
+  const cached = await queue.cacheLookup(cacheKey, optionsKey(options)).catch((err: unknown) => {
+    log.warn({ err }, 'result cache lookup failed');
+    return {} as { exact?: string; mask?: string };
+  });
+  if (cached.exact) {
+    const view = await fromCache(deps, cached.exact, jobId, filename, options).catch((err: unknown) => {
+      log.warn({ err }, 'cached result not reused');
+      return null;
+    });
+    if (view) {
+      metrics.cache.inc({ outcome: 'hit' });
+      log.info({ jobId, from: cached.exact, outcome: 'cached' }, 'job done from the result cache');
+      return { job_id: jobId, status: 'done', status_url: links.status, events_url: links.events, result_url: links.result, cached: true };
+    }
+  }
+  metrics.cache.inc({ outcome: cached.mask ? 'mask' : 'miss' });
   await store.putInput(jobId, upload.bytes);
-  const data = {
+  if (upload.background) await store.putExtra('background', jobId, upload.background);
+  const data: JobData = {
     requestId: upload.requestId,
-    filename: cleanFilename(upload.filename),
+    filename,
     format: info.format,
     bytes: upload.bytes.length,
     width: info.width,
     height: info.height,
+    options,
+    maskFrom: cached.mask,
+    cacheKey,
   };
   try {
     await queue.enqueue(jobId, data);
@@ -61,7 +174,6 @@ export async function acceptUpload(
     throw queueUnavailable();
   }
   metrics.enqueued.inc();
-  log.info({ jobId, format: info.format, bytes: data.bytes, width: info.width, height: info.height }, 'job queued');
-  const links = jobLinks(config, jobId);
+  log.info({ jobId, format: info.format, bytes: data.bytes, width: info.width, height: info.height, options: optionsAsText(options), maskFrom: cached.mask }, 'job queued');
   return { job_id: jobId, status: 'queued', status_url: links.status, events_url: links.events };
 }
