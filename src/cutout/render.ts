@@ -88,7 +88,7 @@ export async function render(input: RenderInput, spec: RenderSpec): Promise<Rend
         for (let x = 0, i = y * layer.width * 4 + 3; x < layer.width; x++, i += 4) mask[row + x] = layer.rgba[i]!;
       }
     }
-    const img = sharp(mask, raw(l.width, l.height, 1));
+    const img = sharp(mask, raw(l.width, l.height, 1)).toColourspace('b-w');
     const format = spec.format === 'auto' ? 'png' : spec.format;
     return { bytes: await encode(img, format, input.pngCompressionLevel), format, width: l.width, height: l.height, foreground };
   }

@@ -437,11 +437,11 @@ function checkCombination(options: JobOptions): JobOptions {
   }
   if (options.canvas !== null) {
     for (const name of ['max_width', 'max_height'] as const)
-      if (options[name] !== null) throw new InvalidOptionError(`invalid_${name}`, `${name} cannot be combined with canvas: the canvas sets the output size exactly.`);
-    if (options.size !== 'full') throw new InvalidOptionError('invalid_size', 'size cannot be combined with canvas: the canvas sets the output size exactly.');
+      if (options[name] !== null) throw new InvalidOptionError(`invalid_${name}`, `The option ${name} cannot be combined with canvas: the canvas sets the output size exactly.`);
+    if (options.size !== 'full') throw new InvalidOptionError('invalid_size', 'The option size cannot be combined with canvas: the canvas sets the output size exactly.');
   }
   if (options.position !== 'original' && options.canvas === null && options.scale === 'original') {
-    throw new InvalidOptionError('invalid_position', 'position applies with canvas or scale: give one of them, or leave position out.');
+    throw new InvalidOptionError('invalid_position', 'The option position applies with canvas or scale: give one of them, or leave position out.');
   }
   return options;
 }

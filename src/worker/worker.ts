@@ -18,6 +18,8 @@ import { createRemoveBgProcessor } from './remove-bg.processor.js';
 export interface RunningWorker {
   worker: Worker<JobData, JobResult>;
   cutter: Cutter;
+  /** This worker's metrics (also on WORKER_METRICS_PORT). */
+  metrics: ReturnType<typeof createRegistry>;
   /** Stops taking jobs, waits up to the grace period for jobs in hand, then closes. */
   shutdown(): Promise<void>;
 }
@@ -160,5 +162,5 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
     (closing ??= (async () => {
       for (const close of closers) await close();
     })());
-  return { worker: removeBg.worker, cutter, shutdown };
+  return { worker: removeBg.worker, cutter, metrics: metricsRegistry, shutdown };
 }
