@@ -96,7 +96,11 @@ describe('per-job options, end to end', { timeout: 600_000, skip: fixturesSkip }
     assert.deepEqual([mi.width, mi.height, mi.channels], [alpha.width, alpha.height, 1]);
     let differ = 0;
     let most = 0;
-    for (let i = 0; i < mask.length; i++) if (mask[i] !== alpha.data[i]) (differ++, (most = Math.max(most, Math.abs(mask[i]! - alpha.data[i]!))));
+    for (let i = 0; i < mask.length; i++) {
+      if (mask[i] === alpha.data[i]) continue;
+      differ++;
+      most = Math.max(most, Math.abs(mask[i]! - alpha.data[i]!));
+    }
     assert.equal(differ, 0, `${differ} of ${mask.length} pixels differ, by up to ${most}`);
   });
 

@@ -9,6 +9,7 @@ import { InvalidImageError } from '../../src/errors.js';
 import type { JobData, JobProgress, JobResult } from '../../src/jobs/contract.js';
 import type { BlobStore } from '../../src/storage/blob-store.js';
 import { StageWeights } from '../../src/worker/progress.js';
+import { decodeFailure } from '../../src/jobs/contract.js';
 import { createRemoveBgProcessor, INTERNAL_FAILURE } from '../../src/worker/remove-bg.processor.js';
 
 function memoryStore(): BlobStore & { files: Map<string, Buffer> } {
@@ -79,7 +80,7 @@ describe('remove-bg processor', () => {
     const cutter = { modelName: 'fake', process: async () => Promise.reject(new InvalidImageError('The PNG file is damaged.')) };
     await assert.rejects(createRemoveBgProcessor({ cutter, store, logger })(fakeJob(id).job), (err: Error) => {
       assert.ok(err instanceof UnrecoverableError);
-      assert.equal(err.message, 'The PNG file is damaged.');
+      assert.deepEqual(decodeFailure(err.message), { code: 'invalid_image', message: 'The PNG file is damaged.' });
       return true;
     });
   });
@@ -89,7 +90,7 @@ describe('remove-bg processor', () => {
     const cutter = { modelName: 'fake', process: async () => Promise.reject(new Error('ENOMEM at 0xdeadbeef')) };
     await assert.rejects(createRemoveBgProcessor({ cutter, store, logger })(fakeJob(id).job), (err: Error) => {
       assert.ok(!(err instanceof UnrecoverableError));
-      assert.equal(err.message, INTERNAL_FAILURE);
+      assert.deepEqual(decodeFailure(err.message), { code: 'processing_error', message: INTERNAL_FAILURE });
       return true;
     });
   });
