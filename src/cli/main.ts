@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// `npx cutout <input...> [-o out]`: the service's pipeline in-process, no Redis needed.
+// `npx cutout <input...> [-o out] [--crop] [--format webp] …`: the service's pipeline in-process,
+// no Redis needed. The per-job options are the api's (one table), as flags: option-flags.ts.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,26 +9,39 @@ import { parseArgs } from 'node:util';
 import { loadConfigOrExit, pipelineOptions } from '../config.js';
 import { MODEL_NAMES } from '../cutout/models.js';
 import { INPUT_FORMATS, RESULT_SUFFIX, resultName } from '../vocabulary.js';
-import { CutoutPipeline } from '../cutout/pipeline.js';
+import { CutoutPipeline, type CutoutRequest } from '../cutout/pipeline.js';
 import { CutoutError } from '../errors.js';
+import { parseOptions, type JobOptions } from '../options/table.js';
+import { givenOptions, OPTION_FLAGS, optionsUsage, withDefaultValues } from './option-flags.js';
 
-const USAGE = `Usage: cutout <image|folder>... [-o <file.png|folder>] [options]
+const USAGE = `Usage: cutout <image|folder>... [-o <file.ext|folder>] [options]
 
-Removes the background of each image and writes ${resultName("<name>")} (RGBA).
-  -o, --output <path>   output file (one input) or folder (default: beside each input)
+Removes the background of each image and writes ${resultName('<name>', '<format>')} (a transparent PNG by default).
+  -o, --output <path>   output file (one input) or folder (default: beside each input); a file's
+                        extension (.png, .webp, .jpg) sets --format when it is not given
   -m, --model <name>    ${MODEL_NAMES.filter((m) => m !== 'custom').join(' | ')} (default: MODEL or isnet-general-use)
   -t, --threads <n>     inference threads (default: CPU cores)
   -h, --help            this help
+
+Options of the result (the API's per-job options, with - for _):
+${optionsUsage()}
+
+Example: cutout shoe.jpg --crop --crop-margin 5% --canvas 2000x2000 --bg-color white --format jpg
 Exit code: 0 when every image worked, 1 when some failed (the others are still written), 2 on bad usage.`;
 
 const IMAGE_EXT = /\.(jpe?g|png|webp|gif|avif|tiff?)$/i;
+/** An output file's extension → the format it names. */
+const OUTPUT_EXT: Record<string, string> = { png: 'png', webp: 'webp', jpg: 'jpg', jpeg: 'jpg' };
+const extensionOf = (file: string) => path.extname(file).slice(1).toLowerCase();
+/** Earlier results in a folder are not inputs: `shoe-cutout.webp`. */
+const isResult = (name: string) => name.replace(/\.[^.]*$/, '').endsWith(RESULT_SUFFIX);
 
 async function expand(inputs: string[]): Promise<string[]> {
   const files: string[] = [];
   for (const input of inputs) {
     const stat = await fs.stat(input).catch(() => null);
     if (stat?.isDirectory()) {
-      for (const name of (await fs.readdir(input)).sort()) if (IMAGE_EXT.test(name) && !name.endsWith(`${RESULT_SUFFIX}.png`)) files.push(path.join(input, name));
+      for (const name of (await fs.readdir(input)).sort()) if (IMAGE_EXT.test(name) && !isResult(name)) files.push(path.join(input, name));
     } else {
       files.push(input); // a missing file is reported when it is read
     }
@@ -41,16 +56,16 @@ function bar(done: number, total: number, label: string): string {
 }
 
 /** Cuts out each file in turn and writes the results; returns how many failed (the others are written). */
-async function cutAll(pipeline: CutoutPipeline, files: string[], out: string | undefined, single: boolean): Promise<number> {
+async function cutAll(pipeline: CutoutPipeline, files: string[], out: string | undefined, single: boolean, request: CutoutRequest): Promise<number> {
   const showBar = files.length > 1 && process.stderr.isTTY;
   let failed = 0;
   for (const [i, file] of files.entries()) {
     if (showBar) process.stderr.write(bar(i, files.length, path.basename(file)));
-    const target = single ? out! : path.join(out ?? path.dirname(file), resultName(path.basename(file)));
     try {
-      const result = await pipeline.process(await fs.readFile(file));
+      const result = await pipeline.process(await fs.readFile(file), undefined, request);
+      const target = single ? out! : path.join(out ?? path.dirname(file), resultName(path.basename(file), result.format));
       await fs.writeFile(target, result.bytes);
-      if (!showBar) process.stdout.write(`${file} → ${target} (${result.width}x${result.height})\n`);
+      if (!showBar) process.stdout.write(`${file} → ${target} (${result.format}, ${result.width}x${result.height})\n`);
     } catch (err) {
       failed++;
       const e = err as NodeJS.ErrnoException;
@@ -66,8 +81,10 @@ async function main(): Promise<number> {
   let args;
   try {
     args = parseArgs({
+      args: withDefaultValues(process.argv.slice(2)),
       allowPositionals: true,
       options: {
+        ...OPTION_FLAGS,
         output: { type: 'string', short: 'o' },
         model: { type: 'string', short: 'm' },
         threads: { type: 'string', short: 't' },
@@ -81,6 +98,13 @@ async function main(): Promise<number> {
   if (args.values.help || args.positionals.length === 0) {
     process.stdout.write(`${USAGE}\n`);
     return args.values.help ? 0 : 2;
+  }
+  const out = args.values.output;
+  const outExt = out ? OUTPUT_EXT[extensionOf(out)] : undefined;
+  const request = await jobRequest(args.values as Record<string, unknown>, outExt);
+  if (typeof request === 'string') {
+    process.stderr.write(`${request}\n`);
+    return 2;
   }
   const config = loadConfigOrExit();
   const model = args.values.model ?? config.MODEL;
@@ -98,15 +122,44 @@ async function main(): Promise<number> {
     process.stderr.write(`No images found (${INPUT_FORMATS.join(', ')}).\n`);
     return 1;
   }
-  const out = args.values.output;
-  const single = files.length === 1 && out?.toLowerCase().endsWith('.png');
+  const single = files.length === 1 && outExt !== undefined;
   if (out && !single) await fs.mkdir(out, { recursive: true });
 
   const pipeline = await CutoutPipeline.create(pipelineOptions(config, { model, threads }));
-  const failed = await cutAll(pipeline, files, out, Boolean(single));
+  const failed = await cutAll(pipeline, files, out, single, request);
   await pipeline.release();
   if (failed) process.stderr.write(`${failed} of ${files.length} images failed.${os.EOL}`);
   return failed ? 1 : 0;
+}
+
+/**
+ * The flags as the pipeline's request: options checked by the api's own rules, the background
+ * image read (its sha256 is the option's value). A string: the sentence saying what is wrong.
+ */
+async function jobRequest(values: Record<string, unknown>, outExt: string | undefined): Promise<CutoutRequest | string> {
+  const { given, files } = givenOptions(values);
+  // `-o shoe.webp` asks for WebP, unless --format says otherwise (then the two must agree).
+  if (outExt && given.format === undefined) given.format = outExt;
+  let background: Buffer | undefined;
+  if (files.bg_image !== undefined) {
+    try {
+      background = await fs.readFile(files.bg_image);
+    } catch {
+      return `--bg-image: cannot read "${files.bg_image}".`;
+    }
+    given.bg_image = createHash('sha256').update(background).digest('hex');
+  }
+  let options: JobOptions;
+  try {
+    options = parseOptions(given);
+  } catch (err) {
+    if (err instanceof CutoutError) return err.message;
+    throw err;
+  }
+  if (outExt && options.format !== 'auto' && options.format !== outExt) {
+    return `The output file's extension (.${outExt}) and --format ${String(options.format)} disagree: change one of them.`;
+  }
+  return { options, background };
 }
 
 process.exitCode = await main();

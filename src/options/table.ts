@@ -404,7 +404,7 @@ const entry = (name: string) => OPTIONS.find((o) => o.name === name) as unknown 
 export const defaultOptions = (): JobOptions => Object.fromEntries(OPTIONS.map((o) => [o.name, o.default]));
 
 /** The background options: only one at a time. */
-const BACKGROUNDS = ['bg_color', 'bg_image', 'bg_blur'];
+export const BACKGROUND_OPTIONS: readonly string[] = ['bg_color', 'bg_image', 'bg_blur'];
 
 /**
  * Parses the options a client gave (name → text), checks each and how they combine, and returns
@@ -428,7 +428,7 @@ export function parseOptions(given: Record<string, string>): JobOptions {
 }
 
 function checkCombination(options: JobOptions): JobOptions {
-  const backgrounds = BACKGROUNDS.filter((name) => options[name] !== null);
+  const backgrounds = BACKGROUND_OPTIONS.filter((name) => options[name] !== null);
   if (backgrounds.length > 1) {
     throw new InvalidOptionError(
       'multiple_bg_sources',

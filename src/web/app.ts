@@ -1,9 +1,11 @@
 // The demo page: upload (choose, drop, paste), live progress over SSE (polling as a fallback),
-// compare with a slider or side by side, change the background, download. No framework.
+// compare with a slider or side by side, change the backdrop, download. Per-job options from the
+// Options panel (options-panel.ts, made from the options table). No framework.
 // A card follows its job with follow.ts and is drawn by render.ts from one state.
 import { DEFAULT_LIMITS, INPUT_FORMATS_TEXT } from '../vocabulary.js';
 import { formatBytes } from '../format.js';
 import { Card, UNREACHABLE, type Session } from './card.js';
+import { createOptionsPanel } from './options-panel.js';
 
 // An API key, when the service requires one, comes from ?key= once and is remembered.
 const params = new URLSearchParams(location.search);
@@ -16,12 +18,20 @@ const session: Session = {
   limits: { max_upload_bytes: DEFAULT_LIMITS.maxUploadBytes, max_image_pixels: DEFAULT_LIMITS.maxImagePixels },
 };
 
+const panel = createOptionsPanel(document.getElementById('options') as HTMLDetailsElement, document.getElementById('options-error')!);
+
 function addFiles(files: Iterable<File>): void {
   const list = document.getElementById('cards')!;
   banner('');
+  const options = panel.current();
+  // Options the api would refuse: the panel says why (under it); nothing is uploaded.
+  if (!options.ok) {
+    if (Array.from(files).length) panel.reveal();
+    return;
+  }
   let added = 0;
   for (const file of files) {
-    const card = new Card(file, session);
+    const card = new Card(file, session, panel, options.request);
     list.prepend(card.el);
     void card.start();
     added++;

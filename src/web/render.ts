@@ -15,6 +15,16 @@ export interface CardState {
   /** The result's address (with the API key), once done. */
   resultUrl: string;
   downloadName: string;
+  /** "Download WebP". */
+  downloadLabel: string;
+  /** The result in a few words, once done: "WebP · 1380×1012 · 245 KB · from cache". */
+  meta: string;
+  /** The options this card's job was made with, in a few words. */
+  optionsLine: string;
+  /** The panel asks for other options than this card's: it offers to apply them. */
+  canApply: boolean;
+  /** The result may have transparent pixels: the backdrop buttons apply. */
+  transparent: boolean;
   previewUrl: string;
   /** The browser cannot show the original (not an image, or a format it lacks): no broken picture. */
   previewBroken: boolean;
@@ -83,6 +93,10 @@ function renderTools(el: HTMLElement, s: CardState): void {
   $(el, '.tools').hidden = !done;
   for (const b of $$(el, 'button.mode')) attr(b, 'aria-pressed', String(b.dataset.mode === s.view));
   for (const b of $$(el, 'button.bg')) attr(b, 'aria-pressed', String(b.dataset.bg === s.bg));
+  $(el, '.backdrops').hidden = !s.transparent;
+  text($(el, '.meta .result-info'), s.meta);
+  text($(el, '.meta .options-info'), s.optionsLine);
+  $(el, '.meta .result-info').hidden = !done;
   if (s.bg === 'checker') delete el.dataset.bg;
   else el.dataset.bg = 'solid';
   el.style.setProperty('--solid', s.bg === 'checker' ? '' : s.bg);
@@ -90,6 +104,7 @@ function renderTools(el: HTMLElement, s: CardState): void {
   link.hidden = !done;
   attr(link, 'href', done ? s.resultUrl : null);
   link.download = s.downloadName;
+  text(link, s.downloadLabel);
 }
 
 /** Draws the card from its state. */
@@ -110,4 +125,5 @@ export function render(el: HTMLElement, s: CardState): void {
   $(el, '.retry').hidden = !(failed && s.canRetry);
   $(el, '.cancel').hidden = !(isWorking(s.phase) && s.canCancel);
   $(el, '.remove').hidden = isWorking(s.phase);
+  $(el, '.apply').hidden = !s.canApply;
 }
