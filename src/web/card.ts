@@ -41,6 +41,18 @@ function formatEta(s: number | undefined): string {
   return ` · about ${Math.round(s / 60)} min`;
 }
 
+/** A card's state while its upload starts (new, retried or re-applied). */
+const UPLOADING = {
+  phase: 'uploading',
+  percent: 0,
+  line: 'Uploading…',
+  error: '',
+  canRetry: false,
+  canCancel: false,
+  resultUrl: '',
+  meta: '',
+} as const satisfies Partial<CardState>;
+
 export class Card {
   readonly el: HTMLLIElement;
   private state: CardState;
@@ -58,16 +70,9 @@ export class Card {
     this.el = tpl.content.firstElementChild!.cloneNode(true) as HTMLLIElement;
     this.state = {
       name: file.name,
-      phase: 'uploading',
-      percent: 0,
-      line: 'Uploading…',
-      error: '',
-      canRetry: false,
-      canCancel: false,
-      resultUrl: '',
+      ...UPLOADING,
       downloadName: resultName(file.name || 'image'),
       downloadLabel: 'Download',
-      meta: '',
       optionsLine: '',
       canApply: false,
       transparent: true,
@@ -123,14 +128,7 @@ export class Card {
   async start(): Promise<void> {
     this.stopFollowing();
     this.set({
-      phase: 'uploading',
-      percent: 0,
-      line: 'Uploading…',
-      error: '',
-      canRetry: false,
-      canCancel: false,
-      resultUrl: '',
-      meta: '',
+      ...UPLOADING,
       optionsLine: describe(this.request) || 'Default options',
     });
     const max = this.session.limits.max_upload_bytes;

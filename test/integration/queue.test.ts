@@ -148,6 +148,28 @@ describe('the queue without the model', { timeout: 120_000 }, () => {
     }
   });
 
+  it('keeps a job answered from the cache until the TTL (it has no queue record), then expires it like any other', async () => {
+    const h = (harness = await startQueueHarness(redis.url));
+    const source = await h.submit('source.png');
+    const done = viewOf(await h.waitFor(source, statusIs('done')))!;
+    const id = randomUUID();
+    assert.equal(await h.store.copyResult(source, id), true);
+    await h.queue.writeCachedJob({ ...done, job_id: id, cached: true, finished_at: new Date().toISOString() });
+    // Its file is older than the orphan grace period, its record younger than the TTL: kept.
+    const old = new Date(Date.now() - 20 * 60_000);
+    await fs.utimes(path.join(h.config.DATA_DIR, 'results', `${id}.png`), old, old);
+    const kept = await runCleanup(h.queue, h.store, 3_600_000);
+    assert.equal(kept.orphanFiles, 0);
+    assert.equal(await h.store.hasResult(id), true);
+    assert.equal(viewOf(await h.queue.view(id))?.status, 'done');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const expired = await runCleanup(h.queue, h.store, 1);
+    assert.ok(expired.expiredJobs >= 2, JSON.stringify(expired));
+    assert.equal(await h.store.hasResult(id), false);
+    const found = await h.queue.view(id);
+    assert.ok(isTombstone(found) && found.reason === 'expired', JSON.stringify(found));
+  });
+
   it(`cleans up more than 1000 finished jobs, ${CLEANUP_BATCH} at a time`, async () => {
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-queue-'));
     const config = testConfig(redis.url, dataDir);

@@ -145,3 +145,16 @@ describe('layout', () => {
     assert.equal(f.height, 120);
   });
 });
+
+describe('result cache key', () => {
+  it('depends on the bytes, the model and the client, never on the file name', async () => {
+    const { photoCacheKey } = await import('../../src/api/services/upload.js');
+    const { loadConfig } = await import('../../src/config.js');
+    const config = loadConfig({});
+    const a = Buffer.from('photo a');
+    assert.equal(photoCacheKey(config, a, 'public'), photoCacheKey(config, Buffer.from('photo a'), 'public'));
+    assert.notEqual(photoCacheKey(config, a, 'public'), photoCacheKey(config, Buffer.from('photo b'), 'public'));
+    assert.notEqual(photoCacheKey(config, a, 'client-1'), photoCacheKey(config, a, 'client-2'), 'scoped per API key');
+    assert.notEqual(photoCacheKey(config, a, 'public'), photoCacheKey(loadConfig({ MODEL: 'isnet-quint8' }), a, 'public'));
+  });
+});
