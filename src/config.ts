@@ -54,6 +54,11 @@ export const configSchema = z.object({
   SHUTDOWN_GRACE_SECONDS: int(1, 3600).default(30),
   PNG_COMPRESSION_LEVEL: int(0, 9).default(6),
   RATE_LIMIT_PER_MINUTE: int(0).default(60),
+  /**
+   * Instant repeats: the same photo with the same options answers done at once from an earlier
+   * result, and other options reuse its mask. Off: every upload is processed.
+   */
+  RESULT_CACHE: bool.default(true),
   CORS_ORIGINS: csv.default([]),
   API_KEYS: csv.default([]),
   API_KEYS_FILE: z.string().default(''),

@@ -15,7 +15,7 @@ describe('demo page in Chromium', { skip: browserSkip, timeout: 600_000 }, () =>
   let stack: Stack;
   let browser: Browser;
   before(async () => {
-    stack = await startStack({ workers: 1 });
+    stack = await startStack({ workers: 1, env: { RESULT_CACHE: 'true' } });
     browser = await launchChromium();
   });
   after(async () => {

@@ -50,6 +50,9 @@ export async function startStack(opts: { workers?: number; env?: Record<string, 
     WORKER_METRICS_PORT: '0',
     INFERENCE_THREADS: String(os.availableParallelism()),
     SHUTDOWN_GRACE_SECONDS: '20',
+    // Tests upload the same photos again and again and follow their processing: the result cache
+    // is off unless a test turns it on (the options and page tests do).
+    RESULT_CACHE: 'false',
     ...opts.env,
   });
   const logger = opts.logger ?? createLogger(config, 'test');

@@ -21,7 +21,7 @@ describe('per-job options, end to end', { timeout: 600_000, skip: fixturesSkip }
   let stack: Stack;
   let cloth: Buffer;
   before(async () => {
-    stack = await startStack({ workers: 1 });
+    stack = await startStack({ workers: 1, env: { RESULT_CACHE: 'true' } });
     cloth = await fs.readFile(path.join(REMBG, 'cloth-1.jpg'));
   });
   after(() => stack?.stop());

@@ -137,9 +137,10 @@ export async function acceptUpload(
   const filename = cleanFilename(upload.filename);
   const links = jobLinks(config, jobId);
   const cacheKey = photoCacheKey(config, upload.bytes, upload.scope ?? 'public');
-  const cached = await queue.cacheLookup(cacheKey, optionsKey(options)).catch((err: unknown) => {
+  const lookup = config.RESULT_CACHE ? queue.cacheLookup(cacheKey, optionsKey(options)) : Promise.resolve({});
+  const cached: { exact?: string; mask?: string } = await lookup.catch((err: unknown) => {
     log.warn({ err }, 'result cache lookup failed');
-    return {} as { exact?: string; mask?: string };
+    return {};
   });
   if (cached.exact) {
     const view = await fromCache(deps, cached.exact, jobId, filename, options).catch((err: unknown) => {
@@ -152,7 +153,7 @@ export async function acceptUpload(
       return { job_id: jobId, status: 'done', status_url: links.status, events_url: links.events, result_url: links.result, cached: true };
     }
   }
-  metrics.cache.inc({ outcome: cached.mask ? 'mask' : 'miss' });
+  if (config.RESULT_CACHE) metrics.cache.inc({ outcome: cached.mask ? 'mask' : 'miss' });
   await store.putInput(jobId, upload.bytes);
   if (upload.background) await store.putExtra('background', jobId, upload.background);
   const data: JobData = {
@@ -164,7 +165,7 @@ export async function acceptUpload(
     height: info.height,
     options,
     maskFrom: cached.mask,
-    cacheKey,
+    cacheKey: config.RESULT_CACHE ? cacheKey : undefined,
   };
   try {
     await queue.enqueue(jobId, data);
