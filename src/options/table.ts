@@ -421,7 +421,9 @@ export function parseOptions(given: Record<string, string>): JobOptions {
       options[name] = entry(name).parse(String(text).slice(0, 200));
     } catch (err) {
       if (typeof err !== 'string') throw err;
-      throw new InvalidOptionError(`invalid_${name}`, `${err[0]!.toUpperCase()}${err.slice(1)}`);
+      // A sentence starts with a capital, unless it starts with an option's name (bg_color stays bg_color).
+      const sentence = /^[a-z]+_/.test(err) ? err : `${err[0]!.toUpperCase()}${err.slice(1)}`;
+      throw new InvalidOptionError(`invalid_${name}`, sentence);
     }
   }
   return checkCombination(options);
