@@ -38,6 +38,11 @@ export const INPUT_MIME: Record<InputFormat, string> = {
 export const INPUT_FORMATS_TEXT = 'JPEG, PNG, WebP, GIF, AVIF or TIFF';
 export const UNSUPPORTED_IMAGE_TEXT = `This file is not a supported image. Upload a ${INPUT_FORMATS_TEXT} file.`;
 
+/** The formats a result can be (the `format` option adds `auto`, which picks png or jpg). */
+export const OUTPUT_FORMATS = ['png', 'webp', 'jpg'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export const OUTPUT_MIME: Record<OutputFormat, string> = { png: 'image/png', webp: 'image/webp', jpg: 'image/jpeg' };
+
 /** The download name of a result: `sneaker.jpg` → `sneaker-cutout.png`. */
 export const RESULT_SUFFIX = '-cutout';
 export function resultName(uploadName: string, extension = 'png'): string {

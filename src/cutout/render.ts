@@ -4,11 +4,10 @@
 import sharp, { type OverlayOptions } from 'sharp';
 import { UnprocessableOptionError } from '../errors.js';
 import type { RenderSpec } from '../options/table.js';
+import type { OutputFormat } from '../vocabulary.js';
 import { headAndShoulders, layout, subjectBox, toOutput, type Box, type Layout } from './layout.js';
 
-export type OutputFormat = 'png' | 'webp' | 'jpg';
-
-export const OUTPUT_MIME: Record<OutputFormat, string> = { png: 'image/png', webp: 'image/webp', jpg: 'image/jpeg' };
+export type { OutputFormat } from '../vocabulary.js';
 
 export interface Rendered {
   bytes: Buffer;

@@ -2,7 +2,7 @@
 // result, and the public status view. Types are derived from these schemas only.
 import { z } from 'zod';
 import { OPTIONS } from '../options/table.js';
-import { INPUT_FORMATS, JOB_STATUSES, STAGES, type JobStatus } from '../vocabulary.js';
+import { OUTPUT_FORMATS, INPUT_FORMATS, JOB_STATUSES, STAGES, type JobStatus } from '../vocabulary.js';
 
 export const JOB_NAME = 'remove-bg';
 
@@ -38,8 +38,6 @@ export const boxSchema = z.object({
   width: z.number().int(),
   height: z.number().int(),
 });
-
-export const OUTPUT_FORMATS = ['png', 'webp', 'jpg'] as const;
 
 export const jobResultSchema = z.object({
   width: z.number().int(),

@@ -1,6 +1,6 @@
 // The payload of a job event, as the api streams it (SSE) and the page reads it. No imports:
 // the browser bundle uses it too.
-import type { JobEventType, JobStatus } from '../vocabulary.js';
+import type { JobEventType, JobStatus, OutputFormat } from '../vocabulary.js';
 
 export type { JobEventType };
 
@@ -19,7 +19,7 @@ export interface JobEventData {
   result?: {
     width: number;
     height: number;
-    format: 'png' | 'webp' | 'jpg';
+    format: OutputFormat;
     bytes: number;
     foreground: { left: number; top: number; width: number; height: number };
   };

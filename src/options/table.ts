@@ -5,6 +5,7 @@
 // Import-free but for other import-free modules: the page bundles it.
 import { InvalidOptionError } from '../errors.js';
 import { CSS_COLOURS } from './colors.js';
+import type { OutputFormat } from '../vocabulary.js';
 
 /** A length on one side: pixels, or a percent (of the subject, or of the canvas with `canvas`). */
 export interface Length {
@@ -14,7 +15,7 @@ export interface Length {
 
 /** What the renderer does, read from the options by their `apply`. */
 export interface RenderSpec {
-  format: 'png' | 'webp' | 'jpg' | 'auto';
+  format: OutputFormat | 'auto';
   /** Largest output in pixels (width × height), or null for the input's size. */
   maxPixels: number | null;
   maxWidth: number | null;

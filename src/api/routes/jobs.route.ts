@@ -1,8 +1,7 @@
 // The job routes: status, failed list, result, cancel. Each is a schema (jobs.schema.ts) and one
 // call to the jobs service.
 import type { FastifyInstance } from 'fastify';
-import { OUTPUT_MIME } from '../../cutout/render.js';
-import { resultName } from '../../vocabulary.js';
+import { OUTPUT_MIME, resultName } from '../../vocabulary.js';
 import type { JobsService } from '../services/jobs.js';
 import { CANCEL_SCHEMA, FAILED_JOBS_SCHEMA, RESULT_SCHEMA, STATUS_SCHEMA } from './jobs.schema.js';
 
