@@ -6,7 +6,7 @@ import { jobExpired, unknownJob } from '../errors.js';
 import { statusViewSchema, type StatusView } from '../jobs/contract.js';
 import { jobLinks } from './deps.js';
 import { UNSUPPORTED_IMAGE_TEXT } from '../vocabulary.js';
-import { defaultOptions } from '../options/table.js';
+import { defaultOptions } from '../options/options.js';
 
 /**
  * A zod schema as JSON Schema. `io: 'input'` for what clients send (a field with a default is

@@ -11,7 +11,7 @@ import { MODEL_NAMES } from '../cutout/models.js';
 import { INPUT_FORMATS, RESULT_SUFFIX, resultName } from '../vocabulary.js';
 import { CutoutPipeline, type CutoutRequest } from '../cutout/pipeline.js';
 import { CutoutError } from '../errors.js';
-import { parseOptions, type JobOptions } from '../options/table.js';
+import { parseOptions, type JobOptions } from '../options/options.js';
 import { givenOptions, OPTION_FLAGS, optionsUsage, withDefaultValues } from './option-flags.js';
 
 const USAGE = `Usage: cutout <image|folder>... [-o <file.ext|folder>] [options]

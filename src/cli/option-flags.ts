@@ -1,6 +1,6 @@
 // The per-job options as CLI flags, made from the options table (each entry's `flag`): the
 // parseArgs options, the help text, and the flags' values as the `given` that parseOptions checks.
-import { OPTIONS, optionEntry, type OptionEntry } from '../options/table.js';
+import { OPTIONS, optionEntry, type OptionEntry } from '../options/options.js';
 
 type Entry = OptionEntry<string | number | boolean | null>;
 const ENTRIES = OPTIONS as readonly unknown[] as readonly Entry[];

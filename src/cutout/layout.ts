@@ -1,6 +1,6 @@
 // Where things go in the result: pure geometry from a RenderSpec, the image's size, the subject's
 // box and (for face crops) the face. No pixels here, so every rule is unit-tested cheaply.
-import type { Length, RenderSpec } from '../options/table.js';
+import type { Length, RenderSpec } from '../options/options.js';
 
 export interface Box {
   left: number;

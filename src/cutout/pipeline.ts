@@ -6,7 +6,7 @@ import { applyMask, toMask, toModelInput } from './compose.js';
 import type { FaceDetector } from './face.js';
 import type { Box } from './layout.js';
 import { render, type OutputFormat } from './render.js';
-import { renderSpec, type JobOptions } from '../options/table.js';
+import { renderSpec, type JobOptions } from '../options/options.js';
 import { ensureModelFile, resolveModel, type ResolvedModel } from './models.js';
 import type { SegmentationSession } from './session.js';
 import { UNSUPPORTED_IMAGE_TEXT, type Stage } from '../vocabulary.js';

@@ -3,7 +3,7 @@
 // The default (full size, transparent PNG) takes the shortest path: one PNG encode.
 import sharp, { type OverlayOptions } from 'sharp';
 import { UnprocessableOptionError } from '../errors.js';
-import type { RenderSpec } from '../options/table.js';
+import type { RenderSpec } from '../options/options.js';
 import type { OutputFormat } from '../vocabulary.js';
 import { headAndShoulders, layout, subjectBox, toOutput, type Box, type Layout } from './layout.js';
 

@@ -1,7 +1,7 @@
 // The contract between the api (producer) and the worker (processor): names, payload, progress,
 // result, and the public status view. Types are derived from these schemas only.
 import { z } from 'zod';
-import { OPTIONS } from '../options/table.js';
+import { OPTIONS } from '../options/options.js';
 import { OUTPUT_FORMATS, INPUT_FORMATS, JOB_STATUSES, STAGES, type JobStatus } from '../vocabulary.js';
 
 export const JOB_NAME = 'remove-bg';

@@ -1,7 +1,7 @@
 // The rules of a job's public status, as plain functions (no Redis, no BullMQ calls): the view
 // of a job in a state, the wait estimate, tombstones, and what a cancel request does.
 import type { Job } from 'bullmq';
-import { defaultOptions } from '../options/table.js';
+import { defaultOptions } from '../options/options.js';
 import { CANCELED_REASON, decodeFailure, jobResultSchema, progressSchema, statusFromState, type JobData, type StatusView } from './contract.js';
 
 export interface Tombstone {
@@ -12,6 +12,9 @@ export interface Tombstone {
    */
   reason: 'canceled' | 'expired' | 'cached';
 }
+
+/** A done job's progress: the last stage, complete. */
+export const DONE_PROGRESS = { stage: 'encoding', percent: 100 } as const satisfies StatusView['progress'];
 
 const isoTime = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : undefined);
 
@@ -35,7 +38,7 @@ export function toView(job: Job<JobData>, state: string): StatusView | null {
   };
   if (status === 'processing' && progress.success) view.progress = progress.data;
   if (status === 'done') {
-    view.progress = { stage: 'encoding', percent: 100 };
+    view.progress = { ...DONE_PROGRESS };
     const result = jobResultSchema.safeParse(job.returnvalue);
     if (result.success) {
       const r = result.data;

@@ -2,164 +2,28 @@
 // checked, its default, how it applies (it writes into a RenderSpec, which the renderer reads),
 // its OpenAPI text and example, its page control and its CLI flag. Adding an option means adding
 // one entry here (and, if it is a new kind of effect, teaching the renderer that effect).
-// Import-free but for other import-free modules: the page bundles it.
-import { InvalidOptionError } from '../errors.js';
-import { CSS_COLOURS } from './colors.js';
-import type { OutputFormat } from '../vocabulary.js';
-
-/** A length on one side: pixels, or a percent (of the subject, or of the canvas with `canvas`). */
-export interface Length {
-  value: number;
-  unit: 'px' | '%';
-}
-
-/** What the renderer does, read from the options by their `apply`. */
-export interface RenderSpec {
-  format: OutputFormat | 'auto';
-  /** Largest output in pixels (width × height), or null for the input's size. */
-  maxPixels: number | null;
-  maxWidth: number | null;
-  maxHeight: number | null;
-  crop: 'none' | 'subject' | 'face';
-  /** Top, right, bottom, left. */
-  margin: [Length, Length, Length, Length];
-  canvas: { width: number; height: number } | null;
-  /** Where the subject goes in free space: fractions 0..1, or where it was in the photo. */
-  position: 'original' | { x: number; y: number };
-  /** The subject's size relative to the output (0.1..1), or null to keep its size. */
-  scale: number | null;
-  background:
-    | { kind: 'none' }
-    | { kind: 'color'; rgba: [number, number, number, number] }
-    | { kind: 'image' }
-    | { kind: 'blur'; amount: number };
-  shadow: 'none' | 'soft';
-  channels: 'rgba' | 'alpha';
-}
-
-export const blankSpec = (): RenderSpec => ({
-  format: 'png',
-  maxPixels: null,
-  maxWidth: null,
-  maxHeight: null,
-  crop: 'none',
-  margin: [0, 0, 0, 0].map(() => ({ value: 0, unit: 'px' as const })) as RenderSpec['margin'],
-  canvas: null,
-  position: 'original',
-  scale: null,
-  background: { kind: 'none' },
-  shadow: 'none',
-  channels: 'rgba',
-});
-
-type Json = string | number | boolean | null;
-
-/** How the page shows an option. */
-export type Control =
-  | { kind: 'select'; label: string; choices: readonly (readonly [value: string, label: string])[] }
-  | { kind: 'text'; label: string; placeholder: string }
-  | { kind: 'color'; label: string }
-  | { kind: 'range'; label: string; min: number; max: number }
-  | { kind: 'file'; label: string };
-
-export interface OptionEntry<V extends Json> {
-  /** The form field and query parameter. */
-  name: string;
-  /** The CLI flag, without dashes. */
-  flag: string;
-  default: V;
-  /** Text (form field, query parameter, flag) → normalised value; throws a sentence (string) when refused. */
-  parse(text: string): V;
-  /** Normalised value → the text a client sends. */
-  text(value: V): string;
-  /** Writes the option's effect into the spec. */
-  apply(spec: RenderSpec, value: V): void;
-  /** OpenAPI: what it does and what it accepts; an example; the allowed words, if it is a choice. */
-  description: string;
-  example: string;
-  values?: readonly string[];
-  /** A file field (bg_image): its normalised value is the file's sha256, set by the api. */
-  file?: true;
-  control: Control;
-}
+// What an entry is: spec.ts; the value parsers: values.ts; reading a request's options: options.ts.
+// Import-free but for import-free modules: the page bundles it.
+import type { Json, OptionEntry, RenderSpec } from './spec.js';
+import {
+  fourSides,
+  lengthText,
+  MAX_CANVAS_PIXELS,
+  MAX_CANVAS_SIDE,
+  MAX_MARGIN_PERCENT,
+  MAX_MARGIN_PX,
+  NUMBER,
+  oneOf,
+  parseColour,
+  parseMargin,
+  percentOf,
+  pixels,
+  rgbaOf,
+  SIZES,
+  type SizeName,
+} from './values.js';
 
 const option = <V extends Json>(entry: OptionEntry<V>): OptionEntry<V> => entry;
-
-const oneOf = <T extends string>(values: readonly T[], what: string) => (text: string): T => {
-  const v = text.trim().toLowerCase();
-  if ((values as readonly string[]).includes(v)) return v as T;
-  throw `${what} must be one of ${values.map((x) => `"${x}"`).join(', ')}.`;
-};
-
-const NUMBER = /^\d+(?:\.\d+)?$/;
-
-/** A whole number of pixels in [min, max]; 'none' or empty for null. */
-const pixels = (name: string, min: number, max: number) => (text: string): number | null => {
-  const v = text.trim().toLowerCase().replace(/px$/, '');
-  if (v === '' || v === 'none') return null;
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || n < min || n > max) throw `${name} must be a whole number of pixels from ${min} to ${max} (or "none").`;
-  return n;
-};
-
-/** The largest canvas side, and area: a marketplace main image is 2000–10000 px a side. */
-export const MAX_CANVAS_SIDE = 10_000;
-export const MAX_CANVAS_PIXELS = 50_000_000;
-export const MAX_MARGIN_PX = 500;
-export const MAX_MARGIN_PERCENT = 50;
-
-function parseLength(part: string): Length {
-  const m = /^(\d+(?:\.\d+)?)(px|%)?$/.exec(part);
-  if (!m) throw `"${part.slice(0, 20)}" is not a length: write pixels like 30px or a percent like 10%.`;
-  const value = Number(m[1]);
-  const unit = (m[2] ?? 'px') as Length['unit'];
-  if (unit === 'px' && (value > MAX_MARGIN_PX || !Number.isInteger(value)))
-    throw `a margin in pixels must be a whole number from 0 to ${MAX_MARGIN_PX}.`;
-  if (unit === '%' && value > MAX_MARGIN_PERCENT) throw `a margin in percent must be from 0% to ${MAX_MARGIN_PERCENT}%.`;
-  return { value, unit };
-}
-
-const lengthText = (l: Length) => `${l.value}${l.unit}`;
-
-/** CSS order: one value for all sides, two for vertical horizontal, four for top right bottom left. */
-export function parseMargin(text: string): Length[] {
-  const parts = text.trim().toLowerCase().split(/[\s,]+/).filter(Boolean);
-  if (parts.length === 0) return parseMargin('0');
-  if (parts.length !== 1 && parts.length !== 2 && parts.length !== 4)
-    throw 'crop_margin takes 1, 2 or 4 values (all sides; vertical horizontal; top right bottom left), like 30px or 10% or "5% 10%".';
-  const lengths = parts.map(parseLength);
-  return lengths;
-}
-
-function fourSides(lengths: Length[]): RenderSpec['margin'] {
-  const [a, b = a, c = a, d = b] = lengths as [Length, Length?, Length?, Length?];
-  return lengths.length === 2 ? [a, b!, a, b!] : [a, b!, c!, d!];
-}
-
-function parseColour(text: string): string {
-  const raw = text.trim().toLowerCase();
-  const named = CSS_COLOURS[raw];
-  const hex = named ?? raw.replace(/^#/, '');
-  if (!/^([0-9a-f]{3}|[0-9a-f]{4}|[0-9a-f]{6}|[0-9a-f]{8})$/.test(hex))
-    throw 'bg_color must be a hex colour (rgb, rgba, rrggbb or rrggbbaa, with or without #) or a CSS colour name like white.';
-  const full = hex.length <= 4 ? [...hex].map((c) => c + c).join('') : hex;
-  return `#${full.length === 6 ? `${full}ff` : full}`;
-}
-
-function rgbaOf(hex: string): [number, number, number, number] {
-  const h = hex.slice(1);
-  return [0, 2, 4, 6].map((i) => parseInt(h.slice(i, i + 2), 16)) as [number, number, number, number];
-}
-
-const percentOf = (text: string, what: string, min: number, max: number): number => {
-  const m = /^(\d+(?:\.\d+)?)%?$/.exec(text.trim());
-  const n = m ? Number(m[1]) : NaN;
-  if (!(n >= min && n <= max)) throw `${what} must be a percent from ${min}% to ${max}%.`;
-  return n;
-};
-
-const SIZES = { preview: 250_000, medium: 1_500_000, hd: 4_000_000, full: null } as const;
-type SizeName = keyof typeof SIZES;
 
 /** Every option, in the order they are documented, shown and applied. */
 export const OPTIONS = [
@@ -390,84 +254,3 @@ export const OPTIONS = [
     control: { kind: 'select', label: 'Output', choices: [['rgba', 'Cut-out'], ['alpha', 'Mask only']] },
   }),
 ] as const;
-
-export type OptionName = (typeof OPTIONS)[number]['name'];
-export const OPTION_NAMES: readonly string[] = OPTIONS.map((o) => o.name);
-export const isOptionName = (name: string): boolean => OPTION_NAMES.includes(name);
-/** The options that are files (bg_image), not text. */
-export const FILE_OPTIONS: readonly string[] = OPTIONS.filter((o) => (o as OptionEntry<Json>).file).map((o) => o.name);
-
-/** Every option with its normalised value: what a job remembers and the status shows. */
-export type JobOptions = Record<string, Json>;
-
-const entry = (name: string) => OPTIONS.find((o) => o.name === name) as unknown as OptionEntry<Json>;
-
-export const defaultOptions = (): JobOptions => Object.fromEntries(OPTIONS.map((o) => [o.name, o.default]));
-
-/** The background options: only one at a time. */
-export const BACKGROUND_OPTIONS: readonly string[] = ['bg_color', 'bg_image', 'bg_blur'];
-
-/**
- * Parses the options a client gave (name → text), checks each and how they combine, and returns
- * every option with its normalised value. Throws an InvalidOptionError (`invalid_<name>`,
- * `multiple_bg_sources`, `unknown_option`) with a sentence saying what is allowed.
- */
-export function parseOptions(given: Record<string, string>): JobOptions {
-  const options = defaultOptions();
-  for (const [name, text] of Object.entries(given)) {
-    if (!isOptionName(name)) {
-      throw new InvalidOptionError('unknown_option', `"${name.slice(0, 64)}" is not an option. The options are: ${OPTION_NAMES.join(', ')}.`);
-    }
-    try {
-      options[name] = entry(name).parse(String(text).slice(0, 200));
-    } catch (err) {
-      if (typeof err !== 'string') throw err;
-      // A sentence starts with a capital, unless it starts with an option's name (bg_color stays bg_color).
-      const sentence = /^[a-z]+_/.test(err) ? err : `${err[0]!.toUpperCase()}${err.slice(1)}`;
-      throw new InvalidOptionError(`invalid_${name}`, sentence);
-    }
-  }
-  return checkCombination(options);
-}
-
-function checkCombination(options: JobOptions): JobOptions {
-  const backgrounds = BACKGROUND_OPTIONS.filter((name) => options[name] !== null);
-  if (backgrounds.length > 1) {
-    throw new InvalidOptionError(
-      'multiple_bg_sources',
-      `Only one background at a time: ${backgrounds.join(' and ')} were both given. Choose bg_color, bg_image or bg_blur.`,
-    );
-  }
-  if (options.canvas !== null) {
-    for (const name of ['max_width', 'max_height'] as const)
-      if (options[name] !== null) throw new InvalidOptionError(`invalid_${name}`, `The option ${name} cannot be combined with canvas: the canvas sets the output size exactly.`);
-    if (options.size !== 'full') throw new InvalidOptionError('invalid_size', 'The option size cannot be combined with canvas: the canvas sets the output size exactly.');
-  }
-  if (options.position !== 'original' && options.canvas === null && options.scale === 'original') {
-    throw new InvalidOptionError('invalid_position', 'The option position applies with canvas or scale: give one of them, or leave position out.');
-  }
-  return options;
-}
-
-/** The spec the renderer follows, from normalised options. */
-export function renderSpec(options: JobOptions): RenderSpec {
-  const spec = blankSpec();
-  for (const o of OPTIONS) (o as unknown as OptionEntry<Json>).apply(spec, options[o.name] ?? o.default);
-  return spec;
-}
-
-/** The options that differ from their defaults, as text: for a query string, a form or CLI flags. */
-export function optionsAsText(options: JobOptions): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const o of OPTIONS) {
-    const e = o as unknown as OptionEntry<Json>;
-    const v = options[o.name] ?? e.default;
-    if (v !== e.default && !e.file) out[o.name] = e.text(v);
-  }
-  return out;
-}
-
-/** A stable key of normalised options (every option, in table order), for the result cache. */
-export const optionsKey = (options: JobOptions): string => JSON.stringify(OPTIONS.map((o) => options[o.name] ?? o.default));
-
-export { entry as optionEntry };

@@ -2,7 +2,7 @@
 // groups; the three backgrounds as one choice with the chosen one's control. Remembered between
 // visits (but the background image file, which a page cannot keep). Every change is checked
 // with the api's own parseOptions; the sentence shows under the panel and nothing is uploaded.
-import { OPTIONS, optionEntry, type Control } from '../options/table.js';
+import { OPTIONS, optionEntry, type Control } from '../options/options.js';
 import { describe, isBackground, toRequest, type PanelResult, type PanelValues } from './options-request.js';
 
 export interface OptionsPanel {

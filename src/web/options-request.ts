@@ -1,7 +1,7 @@
 // The panel's choices as a job request: validated with the api's own parseOptions, sent as the
 // non-default fields (optionsAsText) plus the background image file. No DOM here.
 import { InvalidOptionError } from '../errors.js';
-import { BACKGROUND_OPTIONS, OPTIONS, optionEntry, optionsAsText, parseOptions, type JobOptions } from '../options/table.js';
+import { BACKGROUND_OPTIONS, OPTIONS, optionEntry, optionsAsText, parseOptions, type JobOptions } from '../options/options.js';
 
 /** What the panel holds: each option's text as typed or chosen, and which background is on. */
 export interface PanelValues {

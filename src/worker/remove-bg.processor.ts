@@ -3,7 +3,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Cutter, CutoutResult, StageHook } from '../cutout/pipeline.js';
 import { STAGES } from '../vocabulary.js';
 import { InvalidImageError, JobCanceledError, UnprocessableOptionError } from '../errors.js';
-import { optionsKey } from '../options/table.js';
+import { optionsKey } from '../options/options.js';
 import { CANCELED_REASON, encodeFailure, type JobData, type JobProgress, type JobResult } from '../jobs/contract.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../storage/blob-store.js';

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { fixturesSkip, REMBG, ROOT } from '../helpers/fixtures.js';
 import { TEST_MODEL_DIR } from '../helpers/stack.js';
 import { InvalidOptionError } from '../../src/errors.js';
-import { parseOptions } from '../../src/options/table.js';
+import { parseOptions } from '../../src/options/options.js';
 import { resultName } from '../../src/vocabulary.js';
 
 const run = promisify(execFile);

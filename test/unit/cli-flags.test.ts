@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseArgs } from 'node:util';
 import { givenOptions, OPTION_FLAGS, optionsUsage, withDefaultValues } from '../../src/cli/option-flags.js';
-import { OPTIONS, parseOptions } from '../../src/options/table.js';
+import { OPTIONS, parseOptions } from '../../src/options/options.js';
 
 const flags = (argv: string[]) => {
   const { values, positionals } = parseArgs({ args: withDefaultValues(argv), options: OPTION_FLAGS, allowPositionals: true });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidOptionError } from '../../src/errors.js';
 import { headAndShoulders, layout, subjectBox, toOutput } from '../../src/cutout/layout.js';
-import { defaultOptions, OPTIONS, optionsAsText, optionsKey, parseOptions, renderSpec } from '../../src/options/table.js';
+import { defaultOptions, OPTIONS, optionsAsText, optionsKey, parseOptions, renderSpec } from '../../src/options/options.js';
 
 function refused(given: Record<string, string>, code: string): string {
   try {

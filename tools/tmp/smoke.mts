@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { CutoutPipeline } from '../../src/cutout/pipeline.js';
 import { loadConfig, pipelineOptions } from '../../src/config.js';
-import { parseOptions } from '../../src/options/table.js';
+import { parseOptions } from '../../src/options/options.js';
 const config = loadConfig({ ...process.env });
 const p = await CutoutPipeline.create(pipelineOptions(config, {}));
 const dir = '/work/shared/fixtures/rembg/';

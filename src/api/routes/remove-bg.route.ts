@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { badRequest } from '../http-errors.js';
-import { FILE_OPTIONS, isOptionName } from '../../options/table.js';
+import { FILE_OPTIONS, isOptionName } from '../../options/options.js';
 import { acceptUpload, duplicateOption, unknownField } from '../services/upload.js';
 import { limitsBody, limitsSchema, uploadSchema } from './remove-bg.schema.js';
 

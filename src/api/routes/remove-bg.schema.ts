@@ -5,7 +5,7 @@ import { INPUT_FORMATS, INPUT_FORMATS_TEXT, UNSUPPORTED_IMAGE_TEXT } from '../..
 import { fastifyErrorCase, tooManyUploads } from '../errors.js';
 import { EXAMPLE, EXAMPLE_LINKS, HEADERS, ROUTE_SCHEMAS, errorResponse, response } from '../schemas.js';
 import { duplicateOption, queueUnavailable, unknownField } from '../services/upload.js';
-import { OPTIONS, parseOptions, type OptionEntry } from '../../options/table.js';
+import { OPTIONS, parseOptions, type OptionEntry } from '../../options/options.js';
 import { InvalidOptionError } from '../../errors.js';
 
 /** An option as an OpenAPI property: its description, example, allowed words and error code. */

@@ -3,12 +3,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Config } from '../../config.js';
+import { pipelineOptions, type Config } from '../../config.js';
 import { inspectImage } from '../../cutout/image.js';
 import { resolveModel } from '../../cutout/models.js';
 import { CutoutError, InvalidOptionError } from '../../errors.js';
 import type { JobData, StatusView } from '../../jobs/contract.js';
-import { OPTION_NAMES, optionsAsText, optionsKey, parseOptions, type JobOptions } from '../../options/table.js';
+import { DONE_PROGRESS } from '../../jobs/status-rules.js';
+import { OPTION_NAMES, optionsAsText, optionsKey, parseOptions, type JobOptions } from '../../options/options.js';
 import type { ApiMetrics } from '../../metrics.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
 import { badRequest, serviceUnavailable } from '../http-errors.js';
@@ -65,8 +66,9 @@ const sha256 = (data: Buffer | string) => createHash('sha256').update(data).dige
 
 /** The result cache's key of a photo: its bytes, the model and its weights, and the client. */
 export function photoCacheKey(config: Config, bytes: Buffer, scope: string): string {
-  const weights = resolveModel(config.MODEL, config.MODEL === 'custom' ? { path: config.MODEL_PATH, sha256: config.MODEL_SHA256 } : undefined).weights.sha256;
-  return sha256(`${RENDER_VERSION}|${scope}|${config.MODEL}|${weights}|${sha256(bytes)}`);
+  const { model, customModel } = pipelineOptions(config);
+  const weights = resolveModel(model, customModel).weights.sha256;
+  return sha256(`${RENDER_VERSION}|${scope}|${model}|${weights}|${sha256(bytes)}`);
 }
 
 async function checkBackground(bytes: Buffer, maxPixels: number): Promise<string> {
@@ -105,7 +107,7 @@ async function fromCache(
     started_at: now,
     finished_at: now,
     attempts: 0,
-    progress: { stage: 'encoding', percent: 100 },
+    progress: { ...DONE_PROGRESS },
     options,
     result: source.result,
     cached: true,
@@ -136,8 +138,9 @@ export async function acceptUpload(
   const jobId = randomUUID();
   const filename = cleanFilename(upload.filename);
   const links = jobLinks(config, jobId);
-  const cacheKey = photoCacheKey(config, upload.bytes, upload.scope ?? 'public');
-  const lookup = config.RESULT_CACHE ? queue.cacheLookup(cacheKey, optionsKey(options)) : Promise.resolve({});
+  // Without the cache, the photo is not hashed at all.
+  const cacheKey = config.RESULT_CACHE ? photoCacheKey(config, upload.bytes, upload.scope ?? 'public') : undefined;
+  const lookup = cacheKey ? queue.cacheLookup(cacheKey, optionsKey(options)) : Promise.resolve({});
   const cached: { exact?: string; mask?: string } = await lookup.catch((err: unknown) => {
     log.warn({ err }, 'result cache lookup failed');
     return {};
@@ -153,7 +156,7 @@ export async function acceptUpload(
       return { job_id: jobId, status: 'done', status_url: links.status, events_url: links.events, result_url: links.result, cached: true };
     }
   }
-  if (config.RESULT_CACHE) metrics.cache.inc({ outcome: cached.mask ? 'mask' : 'miss' });
+  if (cacheKey) metrics.cache.inc({ outcome: cached.mask ? 'mask' : 'miss' });
   await store.putInput(jobId, upload.bytes);
   if (upload.background) await store.putExtra('background', jobId, upload.background);
   const data: JobData = {
@@ -165,7 +168,7 @@ export async function acceptUpload(
     height: info.height,
     options,
     maskFrom: cached.mask,
-    cacheKey: config.RESULT_CACHE ? cacheKey : undefined,
+    cacheKey,
   };
   try {
     await queue.enqueue(jobId, data);
