@@ -2,6 +2,7 @@
 import type { Config } from '../config.js';
 import type { Redis } from 'ioredis';
 import type { CleanupReport } from '../jobs/cleanup.js';
+import type { IdempotencyStore } from '../jobs/idempotency.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { EventsHub } from './events-hub.js';
 import type { Logger } from '../logger.js';
@@ -18,6 +19,8 @@ export interface ApiDeps {
   events?: EventsHub;
   store: BlobStore;
   logger: Logger;
+  /** Idempotency-Key records; absent in tests that run without Redis (the header is then not honoured). */
+  idempotency?: IdempotencyStore;
 }
 
 /** Links to a job's resources: absolute when PUBLIC_URL is set, else relative to the api. */

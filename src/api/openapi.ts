@@ -126,7 +126,8 @@ function withSharedResponses(s: Schema | undefined, url: string, methods: string
   }
   return {
     ...s,
-    headers: REQUEST_ID_HEADER,
+    // A route's own request headers (Idempotency-Key) are documented beside X-Request-Id.
+    headers: { ...REQUEST_ID_HEADER, properties: { ...REQUEST_ID_HEADER.properties, ...((s.headers as Schema | undefined)?.properties as Schema | undefined) } },
     response: responses,
     ...(protectedRoute ? { security: [{ bearer: [] }, { apiKeyHeader: [] }, { apiKeyQuery: [] }] } : {}),
   };

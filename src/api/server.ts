@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { cleanupWithConfig } from '../jobs/cleanup.js';
+import { IdempotencyStore } from '../jobs/idempotency.js';
 import { createRedis, JobQueue, queueSettings } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import { FsBlobStore } from '../storage/fs-store.js';
@@ -36,6 +37,7 @@ export async function createApiServer(config: Config, logger: Logger): Promise<A
     store,
     logger,
     redis: connection,
+    idempotency: new IdempotencyStore(connection, config.QUEUE_NAME),
     cleanup: () => cleanupWithConfig(config, queue, store, logger),
   });
   return {

@@ -4,5 +4,5 @@ import fp from 'fastify-plugin';
 
 export default fp<{ origins: string[] }>(async (app, { origins }) => {
   if (origins.length === 0) return;
-  await app.register(cors, { origin: origins, exposedHeaders: ['location', 'x-request-id', 'retry-after'] });
+  await app.register(cors, { origin: origins, exposedHeaders: ['location', 'x-request-id', 'retry-after', 'idempotent-replayed'] });
 }, { name: 'cors' });

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { badRequest } from '../http-errors.js';
 import { FILE_OPTIONS, isOptionName } from '../../options/options.js';
+import { idempotent, fingerprintOf } from '../services/idempotency.js';
 import { acceptUpload, duplicateOption, unknownField } from '../services/upload.js';
 import { limitsBody, limitsSchema, uploadSchema } from './remove-bg.schema.js';
 
@@ -101,13 +102,24 @@ export function removeBgRoute(app: FastifyInstance, deps: ApiDeps) {
       const query = queryOptions(req.query);
       const form = await readForm(req);
       for (const name of Object.keys(form.fields)) if (name in query) throw duplicateOption(name);
-      const accepted = await acceptUpload(
-        deps,
-        { bytes: form.bytes, filename: form.filename, requestId: req.id, options: { ...query, ...form.fields }, background: form.background, scope: req.clientScope },
-        req.log,
-        app.metrics,
+      const options = { ...query, ...form.fields };
+      const answer = await idempotent(
+        deps.idempotency,
+        req,
+        reply,
+        () => fingerprintOf({ file: form.bytes, filename: form.filename, options, background: form.background }),
+        async () => {
+          const accepted = await acceptUpload(
+            deps,
+            { bytes: form.bytes, filename: form.filename, requestId: req.id, options, background: form.background, scope: req.clientScope },
+            req.log,
+            app.metrics,
+          );
+          return { status: accepted.status === 'done' ? 200 : 202, body: accepted, location: accepted.status_url };
+        },
       );
-      return reply.code(accepted.status === 'done' ? 200 : 202).header('location', accepted.status_url).send(accepted);
+      if (answer.location) reply.header('location', answer.location);
+      return reply.code(answer.status as 200 | 202).send(answer.body);
     },
   );
 }

@@ -7,6 +7,7 @@ import { EXAMPLE, EXAMPLE_LINKS, HEADERS, ROUTE_SCHEMAS, errorResponse, response
 import { duplicateOption, queueUnavailable, unknownField } from '../services/upload.js';
 import { OPTIONS, parseOptions, type OptionEntry } from '../../options/options.js';
 import { InvalidOptionError } from '../../errors.js';
+import { IDEMPOTENCY_REQUEST_HEADERS, INVALID_KEY_CASE, KEY_REUSED_CASE, REPLAY_HEADERS, keyInFlightResponse } from './idempotency.schema.js';
 
 /** An option as an OpenAPI property: its description, example, allowed words and error code. */
 function optionProperty(o: OptionEntry<null>): Record<string, unknown> {
@@ -98,6 +99,7 @@ export const uploadSchema = (config: Limits) => ({
   operationId: 'removeBackground',
   tags: ['jobs'],
   consumes: ['multipart/form-data'],
+  headers: IDEMPOTENCY_REQUEST_HEADERS,
   querystring: {
     type: 'object',
     additionalProperties: false,
@@ -117,13 +119,13 @@ export const uploadSchema = (config: Limits) => ({
       'Done at once: the same photo with the same options was done before (and is still kept); the result is ready',
       ROUTE_SCHEMAS.accepted,
       { job_id: EXAMPLE.jobId, status: 'done', status_url: EXAMPLE_LINKS.status, events_url: EXAMPLE_LINKS.events, result_url: EXAMPLE_LINKS.result, cached: true },
-      { Location: HEADERS.location },
+      REPLAY_HEADERS,
     ),
     202: response(
       'Accepted: the job is queued',
       ROUTE_SCHEMAS.accepted,
       { job_id: EXAMPLE.jobId, status: 'queued', status_url: EXAMPLE_LINKS.status, events_url: EXAMPLE_LINKS.events },
-      { Location: HEADERS.location },
+      REPLAY_HEADERS,
     ),
     400: errorResponse(
       'The form is not usable (no file, the wrong field name, an unknown field, an empty file, several files), or an option has a value that is not allowed',
@@ -132,6 +134,7 @@ export const uploadSchema = (config: Limits) => ({
       unknownField('colour'),
       duplicateOption('format'),
       ...optionErrorExamples(),
+      INVALID_KEY_CASE,
       fastifyErrorCase('FST_FILES_LIMIT', config.MAX_UPLOAD_BYTES),
       fastifyErrorCase('FST_PROTO_VIOLATION', config.MAX_UPLOAD_BYTES),
     ),
@@ -148,10 +151,12 @@ export const uploadSchema = (config: Limits) => ({
       fastifyErrorCase('FST_INVALID_MULTIPART_CONTENT_TYPE', config.MAX_UPLOAD_BYTES),
     ),
     422: errorResponse(
-      'An image format this service reads, but the file is damaged or incomplete',
+      'An image format this service reads, but the file is damaged or incomplete; or an Idempotency-Key reused for another request',
       ['truncated_image', 'The JPEG file is incomplete (it looks truncated). Please upload the whole file.'],
       ['invalid_image', 'The PNG file is damaged and cannot be read.'],
+      KEY_REUSED_CASE,
     ),
+    409: keyInFlightResponse(),
     429: {
       ...errorResponse('Too many uploads from this client (RATE_LIMIT_PER_MINUTE)', ['rate_limited', tooManyUploads(30, 42)]),
       headers: { 'Retry-After': HEADERS.retryAfter },
