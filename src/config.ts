@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_MODEL, MODEL_NAMES } from './cutout/models.js';
+import { allowEntryProblem } from './net/allow-list.js';
 import { DEFAULT_LIMITS } from './vocabulary.js';
 import type { PipelineOptions } from './cutout/pipeline.js';
 
@@ -60,6 +61,18 @@ export const configSchema = z.object({
    */
   RESULT_CACHE: bool.default(true),
   CORS_ORIGINS: csv.default([]),
+  /**
+   * Hosts a server-side fetch (image_url) may reach although their addresses are not public:
+   * host names (exact, no port), IP addresses or CIDR networks. Empty: public addresses only.
+   */
+  URL_FETCH_ALLOW_HOSTS: csv.default([]).check((ctx) => {
+    for (const entry of ctx.value) {
+      const problem = allowEntryProblem(entry);
+      if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+    }
+  }),
+  /** One time limit for a whole server-side fetch: lookups, connects, redirects, headers and body. */
+  URL_FETCH_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(20),
   API_KEYS: csv.default([]),
   API_KEYS_FILE: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

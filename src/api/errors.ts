@@ -27,7 +27,8 @@ export function sendError(reply: FastifyReply, status: number, code: string, mes
   return reply.code(status).send({ error: { code, message, request_id: reply.request.id } });
 }
 
-const MULTIPART_EXPECTED = 'Send the image as multipart/form-data with the file in a field named "file".';
+const MULTIPART_EXPECTED =
+  'Send the image as multipart/form-data with the file in a field named "file", or its address as a JSON body {"image_url": "…"} (Content-Type: application/json).';
 const FASTIFY_CODES: Record<string, { status: number; code: string; message: (l: FormLimits) => string }> = {
   FST_REQ_FILE_TOO_LARGE: {
     status: 413,

@@ -23,3 +23,14 @@ export function upload(base: string, bytes: Uint8Array, name: string, headers?: 
   form.append('file', new Blob([new Uint8Array(bytes)]), name);
   return fetch(`${base}/remove-bg`, { method: 'POST', body: form, headers });
 }
+
+/** A multipart body of text fields (and perhaps one file), to spread into inject() options. */
+export function textForm(fields: Record<string, string>, file?: { bytes: Buffer; filename?: string; field?: string }) {
+  const parts: Buffer[] = Object.entries(fields).map(([name, value]) => Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+  if (file) {
+    const { head } = multipartParts(file.filename ?? 'image.png', { field: file.field });
+    parts.push(head, file.bytes, Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from(`--${BOUNDARY}--\r\n`));
+  return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` } };
+}

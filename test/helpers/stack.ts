@@ -1,5 +1,5 @@
 // The real service in-process: a private Redis, the real api listening on a free port, and real
-// workers with the real model. One per test file.
+// workers with the real model (or a stand-in, when the model is not the point). One per test file.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -14,6 +14,7 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import type { FsBlobStore } from '../../src/storage/fs-store.js';
 import { startWorker, type RunningWorker } from '../../src/worker/worker.js';
 import type { StatusView } from '../../src/jobs/contract.js';
+import type { Cutter } from '../../src/cutout/pipeline.js';
 import { startTestRedis } from './redis.js';
 import { isTerminalStatus } from '../../src/vocabulary.js';
 
@@ -35,7 +36,9 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(opts: { workers?: number; env?: Record<string, string>; logger?: Logger } = {}): Promise<Stack> {
+export async function startStack(
+  opts: { workers?: number; env?: Record<string, string>; logger?: Logger; /** A stand-in for the model (no model is loaded). */ cutter?: Cutter } = {},
+): Promise<Stack> {
   const redis = await startTestRedis();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-data-'));
   const config = loadConfig({
@@ -64,7 +67,7 @@ export async function startStack(opts: { workers?: number; env?: Record<string, 
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const workers: RunningWorker[] = [];
   const addWorker = async () => {
-    const w = await startWorker(config, store, logger);
+    const w = await startWorker(config, store, logger, opts.cutter ? { cutter: opts.cutter } : {});
     workers.push(w);
     return w;
   };

@@ -12,7 +12,7 @@ import type { JobData } from '../../src/jobs/contract.js';
 import { FsBlobStore } from '../../src/storage/fs-store.js';
 import { fakeQueue } from '../helpers/fake-queue.js';
 import { subjectOnBackground } from '../helpers/images.js';
-import { multipart } from '../helpers/multipart.js';
+import { multipart, textForm } from '../helpers/multipart.js';
 
 describe('api: bad requests get a clear 4xx', () => {
   let app: FastifyInstance;
@@ -49,9 +49,12 @@ describe('api: bad requests get a clear 4xx', () => {
     assert.equal(enqueued.at(-1)?.filename, 'photo.jpg');
   });
 
-  it('no file, wrong field, not multipart', async () => {
+  it('no image, a file in the wrong field, neither a form nor JSON', async () => {
     expectError(await app.inject({ method: 'POST', url: '/remove-bg', ...multipart('x', Buffer.from('a'), { field: 'other', type: 'image/png' }) }), 400, 'file_missing');
-    expectError(await app.inject({ method: 'POST', url: '/remove-bg', payload: { a: 1 } }), 415, 'multipart_expected');
+    expectError(await app.inject({ method: 'POST', url: '/remove-bg', ...textForm({ format: 'png' }) }), 400, 'missing_source');
+    expectError(await app.inject({ method: 'POST', url: '/remove-bg', payload: { a: 1 } }), 400, 'unknown_field');
+    expectError(await app.inject({ method: 'POST', url: '/remove-bg', payload: { format: 'png' } }), 400, 'missing_source');
+    expectError(await app.inject({ method: 'POST', url: '/remove-bg', headers: { 'content-type': 'text/plain' }, payload: 'hello' }), 415, 'multipart_expected');
     expectError(await app.inject({ method: 'POST', url: '/remove-bg' }), 415, 'multipart_expected');
   });
 

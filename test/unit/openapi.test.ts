@@ -18,7 +18,7 @@ import { FsBlobStore } from '../../src/storage/fs-store.js';
 import { fakeQueue } from '../helpers/fake-queue.js';
 import { JOB_STATUSES } from '../../src/vocabulary.js';
 import { subjectOnBackground } from '../helpers/images.js';
-import { multipart } from '../helpers/multipart.js';
+import { multipart, textForm } from '../helpers/multipart.js';
 import { ajv, examplesOf, type Doc } from '../helpers/contract.js';
 
 
@@ -100,7 +100,9 @@ describe('OpenAPI document', () => {
       }
     }
     const upload = doc.paths['/remove-bg']!.post!;
-    assert.equal(upload.requestBody?.content['multipart/form-data']?.schema?.required?.toString(), 'file', 'the upload field is documented');
+    const form = upload.requestBody?.content['multipart/form-data']?.schema as { properties?: Record<string, unknown> } | undefined;
+    assert.ok(form?.properties?.file && form.properties.image_url, 'the upload field and image_url are documented in the form');
+    assert.equal(upload.requestBody?.content['application/json']?.schema?.required?.toString(), 'image_url', 'the JSON body is documented');
     assert.ok(upload.responses['202']!.headers?.Location, 'Location documented');
     assert.equal(doc.paths['/status/{job_id}']!.get!.security, undefined, 'no security without API keys');
   });
@@ -115,6 +117,11 @@ describe('OpenAPI document', () => {
       { name: 'empty file', op: ['post', '/remove-bg'], inject: { method: 'POST', url: '/remove-bg', ...multipart('a.png', Buffer.alloc(0)) } },
       { name: 'truncated', op: ['post', '/remove-bg'], inject: { method: 'POST', url: '/remove-bg', ...multipart('a.png', image.subarray(0, image.length - 20)) } },
       { name: 'json body', op: ['post', '/remove-bg'], inject: { method: 'POST', url: '/remove-bg', payload: { file: 'x' } } },
+      { name: 'json without a source', op: ['post', '/remove-bg'], inject: { method: 'POST', url: '/remove-bg', payload: { format: 'png' } } },
+      { name: 'refused image_url', op: ['post', '/remove-bg'], inject: { method: 'POST', url: '/remove-bg', payload: { image_url: 'http://169.254.169.254/latest/meta-data/' } } },
+      { name: 'image_url and file', op: ['post', '/remove-bg'], inject: { method: 'POST', url: '/remove-bg', ...textForm({ image_url: 'https://example.com/a.png' }, { bytes: image }) } },
+      { name: 'json too large', op: ['post', '/remove-bg'], inject: { method: 'POST', url: '/remove-bg', payload: { image_url: `https://example.com/${'a'.repeat(40_000)}` } } },
+      { name: 'json malformed', op: ['post', '/remove-bg'], inject: { method: 'POST', url: '/remove-bg', headers: { 'content-type': 'application/json' }, payload: '{"image_url":' } },
       { name: 'limits', op: ['get', '/limits'], inject: { url: '/limits' } },
       { name: 'unknown status', op: ['get', '/status/{job_id}'], inject: { url: '/status/nope' } },
       ...JOB_STATUSES.map((view) => ({

@@ -1,70 +1,11 @@
-// POST /remove-bg (an upload becomes a job) and GET /limits (what uploads are accepted).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+// POST /remove-bg (an upload, or an image_url, becomes a job) and GET /limits (what uploads are accepted).
+import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
-import { badRequest } from '../http-errors.js';
-import { FILE_OPTIONS, isOptionName } from '../../options/options.js';
 import { idempotent, fingerprintOf } from '../services/idempotency.js';
-import { acceptUpload, duplicateOption, unknownField } from '../services/upload.js';
+import { fetchImageUrl } from '../services/image-url.js';
+import { acceptUpload, duplicateOption } from '../services/upload.js';
+import { JSON_BODY_LIMIT, readRemoveBgBody } from './remove-bg.body.js';
 import { limitsBody, limitsSchema, uploadSchema } from './remove-bg.schema.js';
-
-interface Form {
-  bytes: Buffer;
-  filename: string;
-  /** Option fields, as text. */
-  fields: Record<string, string>;
-  /** The background image (bg_image), if sent. */
-  background?: Buffer;
-}
-
-/**
- * The form: the image in "file", option fields, and at most a background image in "bg_image".
- * Anything else is refused with a sentence saying what is accepted; every part is read to its
- * end, so the connection stays usable.
- */
-async function readForm(req: FastifyRequest): Promise<Form> {
-  try {
-    return await readParts(req);
-  } catch (err) {
-    // The form parser's own complaints (no boundary, a form cut short) are plain Errors.
-    if (err instanceof Error && !('code' in err) && /^(Multipart|Unexpected end|Malformed)/i.test(err.message)) {
-      throw badRequest('The form data is malformed (its boundary is missing or it ends early). Send a complete multipart/form-data body.', 'malformed_form');
-    }
-    throw err;
-  }
-}
-
-async function readParts(req: FastifyRequest): Promise<Form> {
-  let file: { bytes: Buffer; filename: string } | undefined;
-  let background: Buffer | undefined;
-  const fields: Record<string, string> = {};
-  for await (const part of req.parts()) {
-    if (part.type === 'field') {
-      if (!isOptionName(part.fieldname) || FILE_OPTIONS.includes(part.fieldname)) throw unknownField(part.fieldname);
-      if (part.fieldname in fields) throw duplicateOption(part.fieldname);
-      fields[part.fieldname] = String(part.value);
-      continue;
-    }
-    if (part.fieldname === 'bg_image') {
-      if (background) {
-        part.file.resume();
-        throw duplicateOption('bg_image');
-      }
-      background = await part.toBuffer();
-      continue;
-    }
-    if (part.fieldname !== 'file') {
-      part.file.resume();
-      throw badRequest(`The image must be in a field named "file" (got "${part.fieldname.slice(0, 64)}").`, 'file_missing');
-    }
-    if (file) {
-      part.file.resume();
-      throw badRequest('The form carries more than one image. Send one image per request, in the field "file".', 'too_many_files');
-    }
-    file = { bytes: await part.toBuffer(), filename: part.filename };
-  }
-  if (!file) throw badRequest('No file was uploaded. Send the image in a multipart field named "file".', 'file_missing');
-  return { ...file, fields, background };
-}
 
 /** Options given as query parameters (the same names as the form fields); api_key is the key, not an option. */
 function queryOptions(query: unknown): Record<string, string> {
@@ -86,10 +27,13 @@ export function removeBgRoute(app: FastifyInstance, deps: ApiDeps) {
     '/remove-bg',
     {
       schema: uploadSchema(config),
-      // The body is a multipart stream read by the handler (req.file()): the schema documents it,
-      // and is not used to validate a parsed body (there is none).
+      // The body is a multipart stream read by the handler (req.parts()), or a small JSON object:
+      // the schema documents both, and is not used to validate them (readRemoveBgBody does).
       validatorCompiler: () => () => true,
-      config: config.RATE_LIMIT_PER_MINUTE > 0 ? { rateLimit: { max: config.RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 } } : {},
+      config: {
+        jsonBodyLimit: JSON_BODY_LIMIT,
+        ...(config.RATE_LIMIT_PER_MINUTE > 0 ? { rateLimit: { max: config.RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 } } : {}),
+      },
       // Refuse an announced oversize body before reading it.
       onRequest: async (req) => {
         const announced = Number(req.headers['content-length'] ?? 0);
@@ -100,18 +44,20 @@ export function removeBgRoute(app: FastifyInstance, deps: ApiDeps) {
     },
     async (req, reply) => {
       const query = queryOptions(req.query);
-      const form = await readForm(req);
-      for (const name of Object.keys(form.fields)) if (name in query) throw duplicateOption(name);
-      const options = { ...query, ...form.fields };
+      const body = await readRemoveBgBody(req);
+      for (const name of Object.keys(body.fields)) if (name in query) throw duplicateOption(name);
+      const options = { ...query, ...body.fields };
+      const { source } = body;
       const answer = await idempotent(
         deps.idempotency,
         req,
         reply,
-        () => fingerprintOf({ file: form.bytes, filename: form.filename, options, background: form.background }),
+        () => fingerprintOf({ source: source.kind === 'file' ? { file: source.bytes, filename: source.filename } : { url: source.url }, options, background: body.background }),
         async () => {
+          const { bytes, filename } = source.kind === 'file' ? source : await fetchImageUrl(config, source.url);
           const accepted = await acceptUpload(
             deps,
-            { bytes: form.bytes, filename: form.filename, requestId: req.id, options, background: form.background, scope: req.clientScope },
+            { bytes, filename, requestId: req.id, options, background: body.background, scope: req.clientScope },
             req.log,
             app.metrics,
           );

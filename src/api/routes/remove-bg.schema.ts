@@ -4,7 +4,9 @@ import { formatBytes } from '../../format.js';
 import { INPUT_FORMATS, INPUT_FORMATS_TEXT, UNSUPPORTED_IMAGE_TEXT } from '../../vocabulary.js';
 import { fastifyErrorCase, tooManyUploads } from '../errors.js';
 import { EXAMPLE, EXAMPLE_LINKS, HEADERS, ROUTE_SCHEMAS, errorResponse, response } from '../schemas.js';
+import { failedImageDownload, invalidImageUrl } from '../services/image-url.js';
 import { duplicateOption, queueUnavailable, unknownField } from '../services/upload.js';
+import { JSON_BODY_LIMIT, missingSource, multipleSources } from './remove-bg.body.js';
 import { OPTIONS, parseOptions, type OptionEntry } from '../../options/options.js';
 import { InvalidOptionError } from '../../errors.js';
 import { IDEMPOTENCY_REQUEST_HEADERS, INVALID_KEY_CASE, KEY_REUSED_CASE, REPLAY_HEADERS, keyInFlightResponse } from './idempotency.schema.js';
@@ -56,6 +58,16 @@ function optionErrorExamples(): [string, string][] {
   return out;
 }
 
+const IMAGE_URL = {
+  type: 'string',
+  format: 'uri',
+  description:
+    'Instead of `file`: the http or https address of the image. Refused (400 `invalid_image_url`): other schemes, a user:password, ' +
+    'and addresses that are not public (loopback, private, link-local and cloud metadata, carrier-grade NAT, multicast, reserved, ' +
+    'in any spelling), also when a redirect or a DNS answer leads there. A download that fails answers 422 `failed_image_download`.',
+  examples: ['https://images.example.com/shoes/red-sneaker.jpg'],
+};
+
 type Limits = Pick<Config, 'MAX_UPLOAD_BYTES' | 'MAX_IMAGE_PIXELS'>;
 
 /** The body of GET /limits. */
@@ -87,10 +99,14 @@ export const limitsSchema = (config: Limits) => ({
 });
 
 export const uploadSchema = (config: Limits) => ({
-  summary: 'Upload an image; its background is removed asynchronously',
+  summary: 'Upload an image, or give its URL; its background is removed asynchronously',
   description:
     `Send the image as multipart/form-data in a field named \`file\` (${INPUT_FORMATS_TEXT}; the format is ` +
     `recognised from the bytes). At most ${formatBytes(config.MAX_UPLOAD_BYTES)} and ${config.MAX_IMAGE_PIXELS / 1e6} megapixels. ` +
+    'Or, instead of a file, give the address of the image in `image_url` (a form field, or a JSON body ' +
+    '`{"image_url": "https://…", "format": "webp", …}` with the options by the same names; numbers and booleans are taken as their text): ' +
+    'the service downloads it (http or https; public addresses only, at most 5 redirects, the same size limit, ' +
+    `${'URL_FETCH_TIMEOUT_SECONDS'} for the whole download) and checks it like an upload. Exactly one source per request. ` +
     'Options (format, size, crop, canvas, background, …) go in form fields or query parameters of the same names; ' +
     'the job remembers them (`options` in its status). ' +
     'Answers 202 with the job id; follow `Location` (the status URL) or the events URL. The same photo with the same ' +
@@ -98,7 +114,6 @@ export const uploadSchema = (config: Limits) => ({
     'mask is reused and only the options are applied.',
   operationId: 'removeBackground',
   tags: ['jobs'],
-  consumes: ['multipart/form-data'],
   headers: IDEMPOTENCY_REQUEST_HEADERS,
   querystring: {
     type: 'object',
@@ -106,12 +121,29 @@ export const uploadSchema = (config: Limits) => ({
     properties: Object.fromEntries(TEXT_OPTIONS.map((o) => [o.name, optionProperty(o)])),
   },
   body: {
-    type: 'object',
-    required: ['file'],
-    additionalProperties: false,
-    properties: {
-      file: { type: 'string', format: 'binary', description: 'The image. Its file name is kept for the download name.' },
-      ...Object.fromEntries(OPTIONS.map((o) => [o.name, optionProperty(o as unknown as OptionEntry<null>)])),
+    content: {
+      'multipart/form-data': {
+        schema: {
+          type: 'object',
+          additionalProperties: false,
+          description: 'Exactly one of `file` and `image_url`.',
+          properties: {
+            file: { type: 'string', format: 'binary', description: 'The image. Its file name is kept for the download name.' },
+            image_url: IMAGE_URL,
+            ...Object.fromEntries(OPTIONS.map((o) => [o.name, optionProperty(o as unknown as OptionEntry<null>)])),
+          },
+        },
+      },
+      'application/json': {
+        schema: {
+          type: 'object',
+          required: ['image_url'],
+          additionalProperties: false,
+          description: `The image by its address, with options by their form names (at most ${formatBytes(JSON_BODY_LIMIT)}).`,
+          properties: { image_url: IMAGE_URL, ...Object.fromEntries(TEXT_OPTIONS.map((o) => [o.name, optionProperty(o)])) },
+          examples: [{ image_url: 'https://images.example.com/shoes/red-sneaker.jpg', format: 'webp', crop: 'true' }],
+        },
+      },
     },
   },
   response: {
@@ -128,8 +160,13 @@ export const uploadSchema = (config: Limits) => ({
       REPLAY_HEADERS,
     ),
     400: errorResponse(
-      'The form is not usable (no file, the wrong field name, an unknown field, an empty file, several files), or an option has a value that is not allowed',
-      ['file_missing', 'No file was uploaded. Send the image in a multipart field named "file".'],
+      'The form or JSON body is not usable (no image or two, the wrong field name, an unknown field, an empty file, several files, ' +
+        'a URL that is malformed or leads to an address that is not allowed), or an option has a value that is not allowed',
+      missingSource(),
+      multipleSources(),
+      ['file_missing', 'The image must be in a field named "file" (got "image").'],
+      invalidImageUrl('169.254.169.254 is the cloud metadata address (169.254.169.254, link-local)'),
+      ['malformed_body', 'The JSON body must be an object, such as {"image_url": "https://example.com/photo.jpg"}.'],
       ['empty_file', 'The file is empty.'],
       unknownField('colour'),
       duplicateOption('format'),
@@ -151,7 +188,9 @@ export const uploadSchema = (config: Limits) => ({
       fastifyErrorCase('FST_INVALID_MULTIPART_CONTENT_TYPE', config.MAX_UPLOAD_BYTES),
     ),
     422: errorResponse(
-      'An image format this service reads, but the file is damaged or incomplete; or an Idempotency-Key reused for another request',
+      'An image format this service reads, but the file is damaged or incomplete; or the image_url could not be downloaded ' +
+        '(an error status, the time limit, the size limit, not an image); or an Idempotency-Key reused for another request',
+      failedImageDownload('the server answered 404 Not Found'),
       ['truncated_image', 'The JPEG file is incomplete (it looks truncated). Please upload the whole file.'],
       ['invalid_image', 'The PNG file is damaged and cannot be read.'],
       KEY_REUSED_CASE,

@@ -28,7 +28,7 @@ export const queueUnavailable = () =>
 /** A form field that is neither the image nor an option: refused, so that nothing a client sends is silently ignored. */
 export const unknownField = (name: string) =>
   badRequest(
-    `The form field "${name.slice(0, 64)}" is not accepted: send the image in the field "file", and options by their names (${OPTION_NAMES.join(', ')}).`,
+    `The field "${name.slice(0, 64)}" is not accepted: send the image in the field "file" (or its address in "image_url"), and options by their names (${OPTION_NAMES.join(', ')}).`,
     'unknown_field',
   );
 
