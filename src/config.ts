@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { DEFAULT_MODEL, MODEL_NAMES } from './cutout/models.js';
 import { allowEntryProblem } from './net/allow-list.js';
 import { DEFAULT_LIMITS } from './vocabulary.js';
+import { isWebhookSecret } from './webhooks/sign.js';
 import type { PipelineOptions } from './cutout/pipeline.js';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -80,6 +81,18 @@ export const configSchema = z.object({
   /** The local demo starts redis-server itself when nothing answers on REDIS_URL. */
   START_LOCAL_REDIS: bool.default(true),
   WORKER_METRICS_PORT: int(0, 65535).default(9100),
+  /**
+   * Signs webhooks (Standard Webhooks): `whsec_` + base64 of a random key of 24 bytes or more.
+   * Without it, callback_url is refused (unsigned webhooks cannot be trusted by their receiver).
+   */
+  WEBHOOK_SECRET: z
+    .string()
+    .refine((s) => s === '' || isWebhookSecret(s), 'whsec_ followed by base64 of at least 24 bytes, e.g. whsec_$(openssl rand -base64 32)')
+    .default(''),
+  WEBHOOK_ATTEMPTS: int(5, 30).default(8),
+  /** The first retry's delay; each next one doubles, ±50% jitter. 8 attempts at 10 s span ~20 minutes. */
+  WEBHOOK_BACKOFF_SECONDS: z.coerce.number().positive().max(3600).default(10),
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(10),
 });
 
 type Raw = z.infer<typeof configSchema>;

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Redis } from 'ioredis';
 import type { CleanupReport } from '../jobs/cleanup.js';
 import type { IdempotencyStore } from '../jobs/idempotency.js';
+import type { WebhookQueue } from '../jobs/webhooks.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { EventsHub } from './events-hub.js';
 import type { Logger } from '../logger.js';
@@ -21,14 +22,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Idempotency-Key records; absent in tests that run without Redis (the header is then not honoured). */
   idempotency?: IdempotencyStore;
+  /** Webhook deliveries (callback_url): asked for when the api ends a job itself (cancel, cache hit); their state for the status. */
+  webhooks?: Pick<WebhookQueue, 'request' | 'state'>;
 }
 
-/** Links to a job's resources: absolute when PUBLIC_URL is set, else relative to the api. */
-export function jobLinks(config: Pick<Config, 'PUBLIC_URL'>, jobId: string) {
-  const base = config.PUBLIC_URL.replace(/\/$/, '');
-  return {
-    status: `${base}/status/${jobId}`,
-    result: `${base}/result/${jobId}`,
-    events: `${base}/events/${jobId}`,
-  };
-}
+export { jobLinks } from '../jobs/links.js';

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { cleanupWithConfig } from '../jobs/cleanup.js';
 import { IdempotencyStore } from '../jobs/idempotency.js';
+import { WebhookQueue, webhookSettings } from '../jobs/webhooks.js';
 import { createRedis, JobQueue, queueSettings } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import { FsBlobStore } from '../storage/fs-store.js';
@@ -30,6 +31,7 @@ export async function createApiServer(config: Config, logger: Logger): Promise<A
     (err) => logger.warn({ err }, 'queue events error'),
   );
   const store = new FsBlobStore(config.DATA_DIR);
+  const webhooks = new WebhookQueue(connection, webhookSettings(config));
   const app = await buildApp({
     config,
     queue,
@@ -38,6 +40,7 @@ export async function createApiServer(config: Config, logger: Logger): Promise<A
     logger,
     redis: connection,
     idempotency: new IdempotencyStore(connection, config.QUEUE_NAME),
+    webhooks,
     cleanup: () => cleanupWithConfig(config, queue, store, logger),
   });
   return {
@@ -48,6 +51,7 @@ export async function createApiServer(config: Config, logger: Logger): Promise<A
     async close() {
       await app.close();
       await events.close();
+      await webhooks.close();
       await queue.close();
       connection.disconnect();
     },

@@ -22,6 +22,8 @@ export const jobDataSchema = z.object({
   maskFrom: z.string().optional(),
   /** The result cache's key for this photo (sha256 of bytes, model, weights, client); the worker records the result there. */
   cacheKey: z.string().optional(),
+  /** Where the status is POSTed (a signed webhook) when the job ends. */
+  callbackUrl: z.string().optional(),
 });
 export type JobData = z.infer<typeof jobDataSchema>;
 
@@ -90,6 +92,18 @@ export function decodeFailure(reason: string | undefined): { code: string; messa
 
 const iso = z.iso.datetime();
 
+/** What the status shows of a callback (webhook): where it goes and how its delivery is going. */
+export const callbackStateSchema = z.object({
+  url: z.string(),
+  state: z.enum(['pending', 'delivered', 'failed']).meta({
+    description: '`pending` until the job ends and while retries go on; `delivered` (the receiver answered 2xx); `failed` after the last attempt.',
+  }),
+  attempts: z.number().int().meta({ description: 'Delivery attempts made so far.' }),
+  delivered_at: iso.optional(),
+  last_error: z.string().optional().meta({ description: 'Why the last attempt failed.' }),
+});
+export type CallbackState = z.infer<typeof callbackStateSchema>;
+
 export const statusViewSchema = z.object({
   job_id: z.string().meta({ description: 'The job id (a UUID).' }),
   status: z.enum(JOB_STATUSES),
@@ -125,6 +139,7 @@ export const statusViewSchema = z.object({
     .meta({ description: 'The result file (done jobs).' }),
   cached: z.boolean().optional().meta({ description: 'True when the result came from an earlier job with the same photo and options: no processing.' }),
   mask_reused: z.boolean().optional().meta({ description: 'True when the mask of an earlier job with the same photo was reused: only the options were applied.' }),
+  callback: callbackStateSchema.optional().meta({ description: 'The webhook asked for with callback_url, and its delivery.' }),
   result_url: z.string().optional(),
 });
 export type StatusView = z.infer<typeof statusViewSchema>;

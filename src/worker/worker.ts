@@ -9,11 +9,14 @@ import { pipelineOptions } from '../config.js';
 import { CutoutPipeline, type Cutter } from '../cutout/pipeline.js';
 import type { JobData, JobResult } from '../jobs/contract.js';
 import { createRedis, JobQueue, queueSettings } from '../jobs/queue.js';
+import { WebhookQueue, webhookSettings } from '../jobs/webhooks.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { createRegistry, workerMetrics, type WorkerMetrics } from '../metrics.js';
 import { startHealthServer, type WorkerProbe } from './health-server.js';
 import { createRemoveBgProcessor } from './remove-bg.processor.js';
+import { jobWebhookBody, webhookPost } from '../webhooks/post.js';
+import { startWebhookDelivery } from './webhook-delivery.js';
 
 export interface RunningWorker {
   worker: Worker<JobData, JobResult>;
@@ -54,6 +57,8 @@ interface RemoveBgDeps {
   store: BlobStore;
   logger: Logger;
   metrics?: WorkerMetrics;
+  /** Deliveries of callback_url webhooks, asked for when a job ends. */
+  webhooks?: WebhookQueue;
 }
 
 /**
@@ -78,12 +83,20 @@ export async function startRemoveBgWorker(config: Config, deps: RemoveBgDeps): P
     maxStalledCount: 2,
   });
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
+  const callBack = (job: { id?: string; data: JobData }) => {
+    if (!job.id || !job.data.callbackUrl || !deps.webhooks) return;
+    deps.webhooks.request({ kind: 'job', id: job.id, url: job.data.callbackUrl }).catch((err: unknown) => logger.error({ err, jobId: job.id }, 'webhook not queued'));
+  };
   worker.on('completed', (job) => {
     const timings = job.returnvalue?.timings;
     if (timings) void jobs.recordDuration(Object.values(timings).reduce((a, b) => a + b, 0)).catch(() => undefined);
+    callBack(job);
   });
   worker.on('failed', (job, err) => {
-    if (job) logger.info({ jobId: job.id, attempt: job.attemptsMade, reason: err.message }, 'job attempt ended in failure');
+    if (!job) return;
+    logger.info({ jobId: job.id, attempt: job.attemptsMade, reason: err.message }, 'job attempt ended in failure');
+    // The last attempt (or one not to be retried): the job has ended.
+    void job.getState().then((state) => state === 'failed' && callBack(job), () => undefined);
   });
   await worker.waitUntilReady();
   const close = async () => {
@@ -141,8 +154,12 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
     },
   }, logger);
   const cutter = opts.cutter ?? (await loadModelCutter(config, logger));
-  const removeBg = await startRemoveBgWorker(config, { cutter, jobs, store, logger, metrics: workerMetrics(metricsRegistry) });
+  const webhooks = new WebhookQueue(queueConnection, webhookSettings(config));
+  const removeBg = await startRemoveBgWorker(config, { cutter, jobs, store, logger, metrics: workerMetrics(metricsRegistry), webhooks });
   const closeMaintenance = await startMaintenance(config, jobs, store, logger, queueConnection);
+  const closeDelivery = config.WEBHOOK_SECRET
+    ? startWebhookDelivery(config, { webhooks, logger, post: webhookPost(config), bodyOf: (t) => jobWebhookBody(config, jobs, t) })
+    : () => undefined;
   readiness = { ok: true };
   logger.info({ queue: config.QUEUE_NAME, concurrency: config.WORKER_CONCURRENCY }, 'worker ready');
 
@@ -151,8 +168,10 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
     () => void (readiness = { ok: false, reason: 'shutting down' }),
     closeProbes,
     closeMaintenance,
+    closeDelivery,
     () => cutter.release?.(),
     async () => {
+      await webhooks.close();
       await jobs.close();
       queueConnection.disconnect();
     },

@@ -16,6 +16,8 @@ export interface RemoveBgBody {
   fields: Record<string, string>;
   /** The background image (bg_image), if sent. */
   background?: Buffer;
+  /** Where the job's final status is POSTed (a webhook), as the client wrote it. */
+  callbackUrl?: string;
 }
 
 /** The largest JSON body POST /remove-bg reads: a long signed URL and every option fit. */
@@ -40,7 +42,13 @@ function readJson(body: unknown): RemoveBgBody {
   }
   const fields: Record<string, string> = {};
   let url: string | undefined;
+  let callbackUrl: string | undefined;
   for (const [name, value] of Object.entries(body)) {
+    if (name === 'callback_url') {
+      if (typeof value !== 'string') throw badRequest('The callback_url must be a string: the http or https address to POST to.', 'invalid_callback_url');
+      callbackUrl = value;
+      continue;
+    }
     if (name === 'image_url') {
       if (typeof value !== 'string') throw badRequest('The image_url must be a string: the http or https address of an image.', 'invalid_image_url');
       url = value;
@@ -53,7 +61,7 @@ function readJson(body: unknown): RemoveBgBody {
     fields[name] = String(value);
   }
   if (url === undefined) throw missingSource();
-  return { source: { kind: 'url', url }, fields };
+  return { source: { kind: 'url', url }, fields, callbackUrl };
 }
 
 /**
@@ -76,9 +84,16 @@ async function readForm(req: FastifyRequest): Promise<RemoveBgBody> {
 async function readParts(req: FastifyRequest): Promise<RemoveBgBody> {
   let source: Source | undefined;
   let background: Buffer | undefined;
+  let callbackUrl: string | undefined;
   const fields: Record<string, string> = {};
   for await (const part of req.parts()) {
     if (part.type === 'field') {
+      if (part.fieldname === 'callback_url') {
+        if (callbackUrl !== undefined) throw duplicateOption('callback_url');
+        if (part.valueTruncated) throw badRequest(`The callback_url is longer than ${MAX_URL_LENGTH} characters.`, 'invalid_callback_url');
+        callbackUrl = String(part.value);
+        continue;
+      }
       if (part.fieldname === 'image_url') {
         if (source) throw multipleSources();
         // A value past the field size limit arrives cut short: refused, not fetched.
@@ -111,5 +126,5 @@ async function readParts(req: FastifyRequest): Promise<RemoveBgBody> {
     source = { kind: 'file', bytes: await part.toBuffer(), filename: part.filename };
   }
   if (!source) throw missingSource();
-  return { source, fields, background };
+  return { source, fields, background, callbackUrl };
 }

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { idempotent, fingerprintOf } from '../services/idempotency.js';
+import { checkCallbackUrl } from '../services/callback-url.js';
 import { fetchImageUrl } from '../services/image-url.js';
 import { acceptUpload, duplicateOption } from '../services/upload.js';
 import { JSON_BODY_LIMIT, readRemoveBgBody } from './remove-bg.body.js';
@@ -52,12 +53,13 @@ export function removeBgRoute(app: FastifyInstance, deps: ApiDeps) {
         deps.idempotency,
         req,
         reply,
-        () => fingerprintOf({ source: source.kind === 'file' ? { file: source.bytes, filename: source.filename } : { url: source.url }, options, background: body.background }),
+        () => fingerprintOf({ source: source.kind === 'file' ? { file: source.bytes, filename: source.filename } : { url: source.url }, options, background: body.background, callback: body.callbackUrl }),
         async () => {
+          const callbackUrl = body.callbackUrl === undefined ? undefined : await checkCallbackUrl(config, body.callbackUrl);
           const { bytes, filename } = source.kind === 'file' ? source : await fetchImageUrl(config, source.url);
           const accepted = await acceptUpload(
             deps,
-            { bytes, filename, requestId: req.id, options, background: body.background, scope: req.clientScope },
+            { bytes, filename, requestId: req.id, options, background: body.background, scope: req.clientScope, callbackUrl },
             req.log,
             app.metrics,
           );

@@ -9,6 +9,7 @@ import { duplicateOption, queueUnavailable, unknownField } from '../services/upl
 import { JSON_BODY_LIMIT, missingSource, multipleSources } from './remove-bg.body.js';
 import { OPTIONS, parseOptions, type OptionEntry } from '../../options/options.js';
 import { InvalidOptionError } from '../../errors.js';
+import { invalidCallbackUrl, webhooksNotConfigured } from '../services/callback-url.js';
 import { IDEMPOTENCY_REQUEST_HEADERS, INVALID_KEY_CASE, KEY_REUSED_CASE, REPLAY_HEADERS, keyInFlightResponse } from './idempotency.schema.js';
 
 /** An option as an OpenAPI property: its description, example, allowed words and error code. */
@@ -66,6 +67,17 @@ const IMAGE_URL = {
     'and addresses that are not public (loopback, private, link-local and cloud metadata, carrier-grade NAT, multicast, reserved, ' +
     'in any spelling), also when a redirect or a DNS answer leads there. A download that fails answers 422 `failed_image_download`.',
   examples: ['https://images.example.com/shoes/red-sneaker.jpg'],
+};
+
+export const CALLBACK_URL = {
+  type: 'string',
+  format: 'uri',
+  description:
+    'Where the final status is POSTed when the job ends (done, failed or canceled): a webhook signed per Standard Webhooks ' +
+    '(`webhook-id`, `webhook-timestamp`, `webhook-signature`, keyed with WEBHOOK_SECRET), retried with backoff until the receiver ' +
+    'answers 2xx. The same address rules as `image_url` (400 `invalid_callback_url`); refused with 400 `webhooks_not_configured` ' +
+    'when the server has no WEBHOOK_SECRET. The status shows the delivery in `callback`.',
+  examples: ['https://hooks.agency.example/cutout'],
 };
 
 type Limits = Pick<Config, 'MAX_UPLOAD_BYTES' | 'MAX_IMAGE_PIXELS'>;
@@ -130,6 +142,7 @@ export const uploadSchema = (config: Limits) => ({
           properties: {
             file: { type: 'string', format: 'binary', description: 'The image. Its file name is kept for the download name.' },
             image_url: IMAGE_URL,
+            callback_url: CALLBACK_URL,
             ...Object.fromEntries(OPTIONS.map((o) => [o.name, optionProperty(o as unknown as OptionEntry<null>)])),
           },
         },
@@ -140,7 +153,7 @@ export const uploadSchema = (config: Limits) => ({
           required: ['image_url'],
           additionalProperties: false,
           description: `The image by its address, with options by their form names (at most ${formatBytes(JSON_BODY_LIMIT)}).`,
-          properties: { image_url: IMAGE_URL, ...Object.fromEntries(TEXT_OPTIONS.map((o) => [o.name, optionProperty(o)])) },
+          properties: { image_url: IMAGE_URL, callback_url: CALLBACK_URL, ...Object.fromEntries(TEXT_OPTIONS.map((o) => [o.name, optionProperty(o)])) },
           examples: [{ image_url: 'https://images.example.com/shoes/red-sneaker.jpg', format: 'webp', crop: 'true' }],
         },
       },
@@ -172,6 +185,8 @@ export const uploadSchema = (config: Limits) => ({
       duplicateOption('format'),
       ...optionErrorExamples(),
       INVALID_KEY_CASE,
+      invalidCallbackUrl('10.0.0.8 is a private address (10.0.0.0/8)'),
+      webhooksNotConfigured(),
       fastifyErrorCase('FST_FILES_LIMIT', config.MAX_UPLOAD_BYTES),
       fastifyErrorCase('FST_PROTO_VIOLATION', config.MAX_UPLOAD_BYTES),
     ),

@@ -40,7 +40,7 @@ export class FinishedViews {
 
 /** The status view of a job, with its links; 404 when unknown, 410 when expired. */
 export async function loadView(
-  { config, queue }: Pick<ApiDeps, 'config' | 'queue'>,
+  { config, queue, webhooks }: Pick<ApiDeps, 'config' | 'queue' | 'webhooks'>,
   jobId: string,
   cache?: FinishedViews,
 ): Promise<StatusView> {
@@ -52,8 +52,14 @@ export async function loadView(
   if ('reason' in found && found.reason === 'expired') throw jobExpired(config.RESULT_TTL_MINUTES);
   const view = 'reason' in found ? found.view : found;
   if (view.status === 'done') view.result_url = jobLinks(config, jobId).result;
+  if (view.callback && webhooks) view.callback = (await webhooks.state('job', jobId).catch(() => null)) ?? view.callback;
   cache?.remember(view);
   return view;
+}
+
+/** Asks for a job's webhook; a Redis hiccup is logged, not answered as the request's failure. */
+export async function requestWebhook(deps: Pick<ApiDeps, 'webhooks'>, jobId: string, url: string, log: FastifyBaseLogger): Promise<void> {
+  await deps.webhooks?.request({ kind: 'job', id: jobId, url }).catch((err: unknown) => log.error({ err, jobId }, 'webhook not queued'));
 }
 
 export type JobsService = ReturnType<typeof jobsService>;
@@ -101,7 +107,10 @@ export function jobsService(deps: ApiDeps, metrics: ApiMetrics) {
       if (outcome === 'canceled') await deps.store.deleteJob(jobId);
       metrics.canceled.inc();
       log.info({ jobId, outcome }, 'cancel requested');
-      return { outcome, view: await loadView(deps, jobId) };
+      const view = await loadView(deps, jobId);
+      // A job in hand ends on its worker, which sends its webhook; one removed from the line ends here.
+      if (outcome === 'canceled' && view.callback) await requestWebhook(deps, jobId, view.callback.url, log);
+      return { outcome, view };
     },
   };
 }

@@ -12,6 +12,7 @@ import { DONE_PROGRESS } from '../../jobs/status-rules.js';
 import { OPTION_NAMES, optionsAsText, optionsKey, parseOptions, type JobOptions } from '../../options/options.js';
 import type { ApiMetrics } from '../../metrics.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
+import { requestWebhook } from './jobs.js';
 import { badRequest, serviceUnavailable } from '../http-errors.js';
 
 /** A file name safe to show and to reuse in a download name. */
@@ -45,6 +46,8 @@ export interface Upload {
   background?: Buffer;
   /** Whose upload this is, for the result cache: the API key's digest, or 'public' when keys are off. */
   scope?: string;
+  /** A checked callback URL (services/callback-url.ts): the job's final status is POSTed there. */
+  callbackUrl?: string;
 }
 
 export interface Accepted {
@@ -91,6 +94,7 @@ async function fromCache(
   jobId: string,
   filename: string,
   options: JobOptions,
+  callbackUrl: string | undefined,
 ): Promise<StatusView | null> {
   const found = await queue.view(sourceId);
   const source = found && ('reason' in found ? (found.reason === 'expired' ? null : found.view) : found);
@@ -111,6 +115,7 @@ async function fromCache(
     options,
     result: source.result,
     cached: true,
+    ...(callbackUrl ? { callback: { url: callbackUrl, state: 'pending' as const, attempts: 0 } } : {}),
   };
   try {
     await queue.writeCachedJob(view);
@@ -122,7 +127,7 @@ async function fromCache(
 }
 
 export async function acceptUpload(
-  deps: Pick<ApiDeps, 'config' | 'queue' | 'store'>,
+  deps: Pick<ApiDeps, 'config' | 'queue' | 'store' | 'webhooks'>,
   upload: Upload,
   log: FastifyBaseLogger,
   metrics: ApiMetrics,
@@ -146,13 +151,14 @@ export async function acceptUpload(
     return {};
   });
   if (cached.exact) {
-    const view = await fromCache(deps, cached.exact, jobId, filename, options).catch((err: unknown) => {
+    const view = await fromCache(deps, cached.exact, jobId, filename, options, upload.callbackUrl).catch((err: unknown) => {
       log.warn({ err }, 'cached result not reused');
       return null;
     });
     if (view) {
       metrics.cache.inc({ outcome: 'hit' });
       log.info({ jobId, from: cached.exact, outcome: 'cached' }, 'job done from the result cache');
+      if (upload.callbackUrl) await requestWebhook(deps, jobId, upload.callbackUrl, log);
       return { job_id: jobId, status: 'done', status_url: links.status, events_url: links.events, result_url: links.result, cached: true };
     }
   }
@@ -168,6 +174,7 @@ export async function acceptUpload(
     height: info.height,
     options,
     maskFrom: cached.mask,
+    callbackUrl: upload.callbackUrl,
     cacheKey,
   };
   try {
