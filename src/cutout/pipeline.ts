@@ -6,6 +6,7 @@ import { applyMask, toMask, toModelInput } from './compose.js';
 import type { FaceDetector } from './face.js';
 import type { Box } from './layout.js';
 import { render, type OutputFormat } from './render.js';
+import { resizeLanczos } from './resample.js';
 import { renderSpec, type JobOptions } from '../options/options.js';
 import { ensureModelFile, resolveModel, type ResolvedModel } from './models.js';
 import type { SegmentationSession } from './session.js';
@@ -109,11 +110,8 @@ export class CutoutPipeline implements Cutter {
     const maskReused = small !== null;
     let tensor: Float32Array | null = null;
     if (!small) {
-      const rgb = await sharp(decoded.rgba, { raw: { width, height, channels: 4 } })
-        .removeAlpha()
-        .resize(size, size, { fit: 'fill', kernel: 'lanczos3' })
-        .raw()
-        .toBuffer();
+      // rembg: img.convert("RGB") (alpha dropped, not composited) .resize(size, LANCZOS).
+      const rgb = resizeLanczos({ data: decoded.rgba, width, height, channels: 4 }, size, size, 3);
       tensor = toModelInput(rgb, size, mean, std);
     }
 
@@ -127,11 +125,8 @@ export class CutoutPipeline implements Cutter {
     }
 
     await enter('compositing');
-    const mask = await sharp(small, { raw: { width: size, height: size, channels: 1 } })
-      .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
-      .extractChannel(0)
-      .raw()
-      .toBuffer();
+    // rembg: Image.fromarray(mask, "L").resize(img.size, LANCZOS).
+    const mask = resizeLanczos({ data: small, width: size, height: size, channels: 1 }, width, height, 1);
     const rgba = applyMask(decoded.rgba, mask, decoded.hasAlpha);
 
     await enter('encoding');

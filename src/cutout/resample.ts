@@ -1,0 +1,223 @@
+// Pillow's Lanczos resampling (`Image.resize(size, Image.LANCZOS)`), bit for bit, for 8-bit pixels.
+// rembg resizes the photo to the model's square and the mask back to the photo with it; libvips'
+// lanczos3 differs (it upsamples with a bicubic affine and quantises its kernel), which alone cost
+// up to 0.09 alpha IoU against rembg. A port of Pillow's src/libImaging/Resample.c: the kernel is
+// Lanczos a=3 widened by the downscale factor (antialiasing), weights normalised per output pixel
+// and quantised to 22-bit fixed point, a horizontal pass into an 8-bit intermediate (rounded and
+// clamped), then a vertical pass. Only the rows the vertical pass needs are resampled horizontally.
+
+const PRECISION_BITS = 32 - 8 - 2;
+const HALF = 1 << (PRECISION_BITS - 1);
+const SCALE = 1 << PRECISION_BITS;
+const SUPPORT = 3;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+function sinc(x: number): number {
+  if (x === 0) return 1;
+  const px = x * Math.PI;
+  return Math.sin(px) / px;
+}
+
+function lanczos(x: number): number {
+  return x >= -SUPPORT && x < SUPPORT ? sinc(x) * sinc(x / SUPPORT) : 0;
+}
+
+/** Per output pixel: the first input pixel, how many it reads, and its fixed-point weights. */
+interface Coefficients {
+  ksize: number;
+  first: Int32Array;
+  count: Int32Array;
+  weights: Int32Array;
+}
+
+/** Pillow's precompute_coeffs + normalize_coeffs_8bpc, for the box [0, inSize). */
+function coefficients(inSize: number, outSize: number): Coefficients {
+  const scale = inSize / outSize;
+  const filterscale = Math.max(scale, 1);
+  const support = SUPPORT * filterscale;
+  const ksize = Math.ceil(support) * 2 + 1;
+  const first = new Int32Array(outSize);
+  const count = new Int32Array(outSize);
+  const weights = new Int32Array(outSize * ksize);
+  const k = new Float64Array(ksize);
+  const ss = 1 / filterscale;
+  for (let xx = 0; xx < outSize; xx++) {
+    const center = (xx + 0.5) * scale;
+    const xmin = Math.max(0, Math.trunc(center - support + 0.5));
+    const xmax = Math.min(inSize, Math.trunc(center + support + 0.5)) - xmin;
+    let ww = 0;
+    for (let x = 0; x < xmax; x++) {
+      const w = lanczos((x + xmin - center + 0.5) * ss);
+      k[x] = w;
+      ww += w;
+    }
+    for (let x = 0; x < xmax; x++) {
+      const w = ww !== 0 ? k[x]! / ww : k[x]!;
+      weights[xx * ksize + x] = Math.trunc(w < 0 ? -0.5 + w * SCALE : 0.5 + w * SCALE);
+    }
+    first[xx] = xmin;
+    count[xx] = xmax;
+  }
+  return { ksize, first, count, weights };
+}
+
+/** Pillow's clip8: the accumulated sum back to 0..255 (the HALF added at the start rounds it). */
+function clip8(ss: number): number {
+  const v = ss >> PRECISION_BITS;
+  return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+/** A packed 8-bit image: `channels` bytes per pixel, rows without padding. */
+export interface Pixels {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: number;
+}
+
+/** Horizontal pass over rows [y0, y1) of `src`, the first `bands` channels of each pixel. */
+function horizontal(src: Pixels, outWidth: number, y0: number, y1: number, bands: 1 | 3): Pixels {
+  const c = coefficients(src.width, outWidth);
+  const out = new Uint8Array(outWidth * (y1 - y0) * bands);
+  if (bands === 1) horizontal1(src, c, y0, y1, out);
+  else if (LITTLE_ENDIAN && src.channels === 4 && src.data.byteOffset % 4 === 0) horizontalRgba(src, c, y0, y1, out);
+  else horizontal3(src, c, y0, y1, out);
+  return { data: out, width: outWidth, height: y1 - y0, channels: bands };
+}
+
+function horizontal1(src: Pixels, c: Coefficients, y0: number, y1: number, out: Uint8Array): void {
+  const { ksize, first, count, weights } = c;
+  const { data, width, channels } = src;
+  const outWidth = first.length;
+  let o = 0;
+  for (let y = y0; y < y1; y++) {
+    const row = y * width * channels;
+    for (let xx = 0, kb = 0; xx < outWidth; xx++, kb += ksize) {
+      const n = count[xx]!;
+      let p = row + first[xx]! * channels;
+      let s0 = HALF;
+      for (let x = 0; x < n; x++, p += channels) s0 += data[p]! * weights[kb + x]!;
+      out[o++] = clip8(s0);
+    }
+  }
+}
+
+/** horizontal3 for RGBA, one 32-bit load per pixel (little-endian: R is the low byte). */
+function horizontalRgba(src: Pixels, c: Coefficients, y0: number, y1: number, out: Uint8Array): void {
+  const { ksize, first, count, weights } = c;
+  const { data, width } = src;
+  const px = new Uint32Array(data.buffer, data.byteOffset, data.length >> 2);
+  const outWidth = first.length;
+  let o = 0;
+  for (let y = y0; y < y1; y++) {
+    const row = y * width;
+    for (let xx = 0, kb = 0; xx < outWidth; xx++, kb += ksize) {
+      const end = kb + count[xx]!;
+      let p = row + first[xx]!;
+      let s0 = HALF;
+      let s1 = HALF;
+      let s2 = HALF;
+      for (let k = kb; k < end; k++, p++) {
+        const w = weights[k]!;
+        const v = px[p]!;
+        s0 += (v & 0xff) * w;
+        s1 += ((v >>> 8) & 0xff) * w;
+        s2 += ((v >>> 16) & 0xff) * w;
+      }
+      out[o++] = clip8(s0);
+      out[o++] = clip8(s1);
+      out[o++] = clip8(s2);
+    }
+  }
+}
+
+function horizontal3(src: Pixels, c: Coefficients, y0: number, y1: number, out: Uint8Array): void {
+  const { ksize, first, count, weights } = c;
+  const { data, width, channels } = src;
+  const outWidth = first.length;
+  let o = 0;
+  for (let y = y0; y < y1; y++) {
+    const row = y * width * channels;
+    for (let xx = 0, kb = 0; xx < outWidth; xx++, kb += ksize) {
+      const end = kb + count[xx]!;
+      let p = row + first[xx]! * channels;
+      let s0 = HALF;
+      let s1 = HALF;
+      let s2 = HALF;
+      for (let k = kb; k < end; k++, p += channels) {
+        const w = weights[k]!;
+        s0 += data[p]! * w;
+        s1 += data[p + 1]! * w;
+        s2 += data[p + 2]! * w;
+      }
+      out[o++] = clip8(s0);
+      out[o++] = clip8(s1);
+      out[o++] = clip8(s2);
+    }
+  }
+}
+
+/** Vertical pass: output row yy reads rows first[yy] - offset … of `src` (all its channels). */
+function vertical(src: Pixels, c: Coefficients, offset: number): Uint8Array {
+  const { ksize, first, count, weights } = c;
+  const rowLength = src.width * src.channels;
+  const outHeight = first.length;
+  const out = new Uint8Array(rowLength * outHeight);
+  // Sums stay exact in doubles (they fit 32 bits, as in Pillow), in any order; two rows a step.
+  const acc = new Float64Array(rowLength);
+  const data = src.data;
+  for (let yy = 0; yy < outHeight; yy++) {
+    acc.fill(HALF);
+    const kb = yy * ksize;
+    const n = count[yy]!;
+    const top = (first[yy]! - offset) * rowLength;
+    let y = 0;
+    for (; y + 1 < n; y += 2) {
+      const w0 = weights[kb + y]!;
+      const w1 = weights[kb + y + 1]!;
+      const r0 = top + y * rowLength;
+      const r1 = r0 + rowLength;
+      for (let i = 0; i < rowLength; i++) acc[i]! += data[r0 + i]! * w0 + data[r1 + i]! * w1;
+    }
+    if (y < n) {
+      const w = weights[kb + y]!;
+      const r = top + y * rowLength;
+      for (let i = 0; i < rowLength; i++) acc[i]! += data[r + i]! * w;
+    }
+    const o = yy * rowLength;
+    for (let i = 0; i < rowLength; i++) out[o + i] = clip8(acc[i]!);
+  }
+  return out;
+}
+
+/**
+ * Resizes like Pillow's `Image.resize((outWidth, outHeight), Image.LANCZOS)` on an "L" (bands 1)
+ * or "RGB" (bands 3) image: the result is packed with `bands` channels. `bands` 3 on a 4-channel
+ * input reads RGB and ignores alpha, as rembg's `convert("RGB")` does.
+ */
+export function resizeLanczos(src: Pixels, outWidth: number, outHeight: number, bands: 1 | 3): Uint8Array {
+  if (bands > src.channels) throw new Error(`cannot read ${bands} channels from a ${src.channels}-channel image`);
+  if (src.data.length !== src.width * src.height * src.channels) throw new Error('pixel buffer does not match its size');
+  const vert = coefficients(src.height, outHeight);
+  const needVertical = outHeight !== src.height;
+  // Rows the vertical pass reads (all of them when it does not run).
+  const y0 = needVertical ? vert.first[0]! : 0;
+  const y1 = needVertical ? vert.first[outHeight - 1]! + vert.count[outHeight - 1]! : src.height;
+  let img: Pixels =
+    outWidth !== src.width
+      ? horizontal(src, outWidth, y0, y1, bands)
+      : { ...pick(src, bands, y0, y1), width: src.width, height: y1 - y0, channels: bands };
+  if (needVertical) img = { data: vertical(img, vert, y0), width: outWidth, height: outHeight, channels: bands };
+  return img.data;
+}
+
+/** Rows [y0, y1) of the first `bands` channels, without resampling. */
+function pick(src: Pixels, bands: number, y0: number, y1: number): { data: Uint8Array } {
+  const { data, width, channels } = src;
+  if (bands === channels) return { data: data.subarray(y0 * width * channels, y1 * width * channels) };
+  const out = new Uint8Array(width * (y1 - y0) * bands);
+  for (let p = y0 * width * channels, o = 0; o < out.length; p += channels) {
+    for (let c = 0; c < bands; c++) out[o++] = data[p + c]!;
+  }
+  return { data: out };
+}
