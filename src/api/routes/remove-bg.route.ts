@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { badRequest } from '../http-errors.js';
 import { FILE_OPTIONS, isOptionName } from '../../options/options.js';
-import { acceptUpload, duplicateOption, unknownField } from '../services/upload.js';
+import { acceptUpload, duplicateOption, malformedForm, queryOptions, unknownField } from '../services/upload.js';
 import { limitsBody, limitsSchema, uploadSchema } from './remove-bg.schema.js';
 
 interface Form {
@@ -24,11 +24,7 @@ async function readForm(req: FastifyRequest): Promise<Form> {
   try {
     return await readParts(req);
   } catch (err) {
-    // The form parser's own complaints (no boundary, a form cut short) are plain Errors.
-    if (err instanceof Error && !('code' in err) && /^(Multipart|Unexpected end|Malformed)/i.test(err.message)) {
-      throw badRequest('The form data is malformed (its boundary is missing or it ends early). Send a complete multipart/form-data body.', 'malformed_form');
-    }
-    throw err;
+    throw malformedForm(err) ?? err;
   }
 }
 
@@ -63,17 +59,6 @@ async function readParts(req: FastifyRequest): Promise<Form> {
   }
   if (!file) throw badRequest('No file was uploaded. Send the image in a multipart field named "file".', 'file_missing');
   return { ...file, fields, background };
-}
-
-/** Options given as query parameters (the same names as the form fields); api_key is the key, not an option. */
-function queryOptions(query: unknown): Record<string, string> {
-  const given: Record<string, string> = {};
-  for (const [name, value] of Object.entries((query ?? {}) as Record<string, unknown>)) {
-    if (name === 'api_key') continue;
-    if (Array.isArray(value)) throw duplicateOption(name);
-    given[name] = String(value);
-  }
-  return given;
 }
 
 export function removeBgRoute(app: FastifyInstance, deps: ApiDeps) {
