@@ -2,6 +2,7 @@
 // the api process and for the tests that run the real thing in-process.
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
+import { BatchRecords } from '../jobs/batches.js';
 import { cleanupWithConfig } from '../jobs/cleanup.js';
 import { createRedis, JobQueue, queueSettings } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
@@ -36,6 +37,7 @@ export async function createApiServer(config: Config, logger: Logger): Promise<A
     store,
     logger,
     redis: connection,
+    batches: new BatchRecords(connection, queueSettings(config)),
     cleanup: () => cleanupWithConfig(config, queue, store, logger),
   });
   return {

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { EventsHub } from '../../src/api/events-hub.js';
+import type { Cutter } from '../../src/cutout/pipeline.js';
 import { createApiServer } from '../../src/api/server.js';
 import { upload } from './multipart.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -35,7 +36,8 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(opts: { workers?: number; env?: Record<string, string>; logger?: Logger } = {}): Promise<Stack> {
+/** `cutter`: a stand-in for the model (test/helpers/stand-in.ts) in every worker, where the model is not the point. */
+export async function startStack(opts: { workers?: number; env?: Record<string, string>; logger?: Logger; cutter?: Cutter } = {}): Promise<Stack> {
   const redis = await startTestRedis();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-data-'));
   const config = loadConfig({
@@ -64,7 +66,7 @@ export async function startStack(opts: { workers?: number; env?: Record<string, 
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const workers: RunningWorker[] = [];
   const addWorker = async () => {
-    const w = await startWorker(config, store, logger);
+    const w = await startWorker(config, store, logger, { cutter: opts.cutter });
     workers.push(w);
     return w;
   };
