@@ -122,22 +122,25 @@ describe('batches', { timeout: 60_000 }, () => {
       { name: 'shoot/more.zip', data: makeZip([{ name: 'x.png', data: png }]) },
       { name: '__MACOSX/shoot/._one.jpg', data: Buffer.from('meta') },
       { name: 'shoot/', data: Buffer.alloc(0) },
+      { name: 'shoot/=sum(A1).png', data: png },
     ]);
     const batch = await accepted([['shoot.zip', archive], ['extra.png', png]]);
     const shape = batch.items.map((i) => [i.filename, 'job_id' in i ? 'job' : i.error.code]);
     assert.deepEqual(shape, [
       ['one.jpg', 'job'], ['two.png', 'job'], ['escape.png', 'job'],
-      ['notes.txt', 'unsupported_media_type'], ['more.zip', 'nested_archive'], ['extra.png', 'job'],
+      ['notes.txt', 'unsupported_media_type'], ['more.zip', 'nested_archive'], ['=sum(A1).png', 'job'], ['extra.png', 'job'],
     ]);
     const s = await waitDone(batch.batch_id);
-    assert.deepEqual(s.counts, { queued: 0, processing: 0, done: 4, failed: 0, canceled: 0, rejected: 2 });
+    assert.deepEqual(s.counts, { queued: 0, processing: 0, done: 5, failed: 0, canceled: 0, rejected: 2 });
     assert.equal(s.items[3]!.status, 'rejected');
     const files = await unzip(Buffer.from(await (await fetch(url(batch.zip_url))).arrayBuffer()));
-    assert.deepEqual([...files.keys()], ['one-cutout.png', 'two-cutout.png', 'escape-cutout.png', 'extra-cutout.png', 'manifest.csv']);
+    assert.deepEqual([...files.keys()], ['one-cutout.png', 'two-cutout.png', 'escape-cutout.png', '=sum(A1)-cutout.png', 'extra-cutout.png', 'manifest.csv']);
     const rows = csv(files.get('manifest.csv')!.toString());
     assert.deepEqual(rows.slice(1).map((r) => [r[0], r[3], r[4]]), [
       ['one.jpg', 'done', ''], ['two.png', 'done', ''], ['escape.png', 'done', ''],
-      ['notes.txt', 'rejected', 'unsupported_media_type'], ['more.zip', 'rejected', 'nested_archive'], ['extra.png', 'done', ''],
+      ['notes.txt', 'rejected', 'unsupported_media_type'], ['more.zip', 'rejected', 'nested_archive'],
+      ["'=sum(A1).png", 'done', ''], // a spreadsheet shows it, and does not run it
+      ['extra.png', 'done', ''],
     ]);
   });
 
