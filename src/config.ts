@@ -44,6 +44,10 @@ export const configSchema = z.object({
   WORKER_CONCURRENCY: int(1, 64).default(1),
   MAX_UPLOAD_BYTES: int(1024).default(DEFAULT_LIMITS.maxUploadBytes),
   MAX_IMAGE_PIXELS: int(1).default(DEFAULT_LIMITS.maxImagePixels),
+  /** POST /batches: items per batch (files, and the files of its ZIP archives). */
+  MAX_BATCH_ITEMS: int(1, 10_000).default(500),
+  /** POST /batches: bytes per request, and bytes of all its items once archives are expanded (each limit on its own). */
+  MAX_BATCH_BYTES: int(1024).default(200 * 1024 * 1024),
   JOB_ATTEMPTS: int(1, 20).default(3),
   /**
    * A job whose worker stops renewing its lock (killed) is handed to another after this. The

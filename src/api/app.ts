@@ -19,6 +19,7 @@ import requestLog from './plugins/request-log.js';
 import security from './plugins/security.js';
 import websocket from './plugins/websocket.js';
 import { adminRoutes } from './routes/admin.route.js';
+import { batchesRoutes } from './routes/batches.route.js';
 import { eventsRoute } from './routes/events.route.js';
 import { healthRoutes } from './routes/health.route.js';
 import { jobsRoutes } from './routes/jobs.route.js';
@@ -66,6 +67,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const jobs = jobsService(deps, app.metrics);
   jobsRoutes(app, jobs);
   if (deps.events) eventsRoute(app, deps.events, app.openStreams);
+  if (deps.batches) batchesRoutes(app, { ...deps, batches: deps.batches }, deps.events, app.openStreams);
   if (deps.cleanup) adminRoutes(app, () => jobs.cleanup());
   healthRoutes(app, deps);
   return app;

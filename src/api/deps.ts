@@ -1,6 +1,7 @@
 // What the api needs from the outside world, passed in so tests can build the real app.
 import type { Config } from '../config.js';
 import type { Redis } from 'ioredis';
+import type { BatchRecords } from '../jobs/batches.js';
 import type { CleanupReport } from '../jobs/cleanup.js';
 import type { IdempotencyStore } from '../jobs/idempotency.js';
 import type { WebhookQueue } from '../jobs/webhooks.js';
@@ -18,6 +19,8 @@ export interface ApiDeps {
   redis?: Redis;
   /** Live events (SSE); absent in tests that run without Redis. */
   events?: EventsHub;
+  /** Batch records (POST /batches and the batch routes); absent in tests that run without Redis. */
+  batches?: Pick<BatchRecords, 'create' | 'read'>;
   store: BlobStore;
   logger: Logger;
   /** Idempotency-Key records; absent in tests that run without Redis (the header is then not honoured). */

@@ -88,6 +88,7 @@ export function openapiOptions(config: Pick<Config, 'PUBLIC_URL'>, apiKeysOn: bo
       servers: config.PUBLIC_URL ? [{ url: config.PUBLIC_URL }] : [],
       tags: [
         { name: 'jobs', description: 'Upload an image, follow its job, fetch the cutout, cancel.' },
+        { name: 'batches', description: 'Many images at once (files or a ZIP archive), one set of options: follow them together, download them as one ZIP.' },
         { name: 'uploads', description: 'What uploads are accepted.' },
         { name: 'operations', description: 'Probes, metrics and maintenance, for operators and orchestrators.' },
       ],

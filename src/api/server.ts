@@ -2,6 +2,7 @@
 // the api process and for the tests that run the real thing in-process.
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
+import { BatchRecords } from '../jobs/batches.js';
 import { cleanupWithConfig } from '../jobs/cleanup.js';
 import { IdempotencyStore } from '../jobs/idempotency.js';
 import { WebhookQueue, webhookSettings } from '../jobs/webhooks.js';
@@ -41,6 +42,7 @@ export async function createApiServer(config: Config, logger: Logger): Promise<A
     redis: connection,
     idempotency: new IdempotencyStore(connection, config.QUEUE_NAME),
     webhooks,
+    batches: new BatchRecords(connection, queueSettings(config)),
     cleanup: () => cleanupWithConfig(config, queue, store, logger),
   });
   return {

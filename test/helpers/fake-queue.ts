@@ -1,5 +1,6 @@
 // An in-memory stand-in for the job queue, for unit tests of the HTTP layer (no Redis).
 import type { ApiDeps } from '../../src/api/deps.js';
+import type { BatchRecord } from '../../src/jobs/batch-contract.js';
 import type { JobData } from '../../src/jobs/contract.js';
 
 export function fakeQueue(opts: { enqueued?: JobData[]; up?: () => boolean } = {}): ApiDeps['queue'] {
@@ -17,5 +18,14 @@ export function fakeQueue(opts: { enqueued?: JobData[]; up?: () => boolean } = {
     workerCount: async () => 0,
     cacheLookup: async () => ({}),
     writeCachedJob: async () => undefined,
+  };
+}
+
+/** Batch records in memory, for unit tests of the HTTP layer. */
+export function fakeBatches(): NonNullable<ApiDeps['batches']> {
+  const records = new Map<string, BatchRecord>();
+  return {
+    create: async (record) => void records.set(record.batch_id, structuredClone(record)),
+    read: async (id) => structuredClone(records.get(id)) ?? null,
   };
 }

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { EventsHub } from '../../src/api/events-hub.js';
+import type { Cutter } from '../../src/cutout/pipeline.js';
 import { createApiServer } from '../../src/api/server.js';
 import { upload } from './multipart.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -14,7 +15,6 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import type { FsBlobStore } from '../../src/storage/fs-store.js';
 import { startWorker, type RunningWorker } from '../../src/worker/worker.js';
 import type { StatusView } from '../../src/jobs/contract.js';
-import type { Cutter } from '../../src/cutout/pipeline.js';
 import { startTestRedis } from './redis.js';
 import { isTerminalStatus } from '../../src/vocabulary.js';
 

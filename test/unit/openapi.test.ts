@@ -15,7 +15,7 @@ import type { EventsHub } from '../../src/api/events-hub.js';
 import { STATUS_EXAMPLES } from '../../src/api/schemas.js';
 import { loadConfig } from '../../src/config.js';
 import { FsBlobStore } from '../../src/storage/fs-store.js';
-import { fakeQueue } from '../helpers/fake-queue.js';
+import { fakeBatches, fakeQueue } from '../helpers/fake-queue.js';
 import { JOB_STATUSES } from '../../src/vocabulary.js';
 import { subjectOnBackground } from '../helpers/images.js';
 import { multipart, textForm } from '../helpers/multipart.js';
@@ -38,7 +38,7 @@ async function appWith(dir: string, env: Record<string, string>, queue: ApiDeps[
   const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0', ...env });
   const events = { listenerCount: () => 0, subscribe: () => () => undefined, snapshot: async () => null } as unknown as EventsHub;
   return buildApp({
-    config, queue, store: new FsBlobStore(dir), logger: pino({ level: 'silent' }), events,
+    config, queue, store: new FsBlobStore(dir), logger: pino({ level: 'silent' }), events, batches: fakeBatches(),
     cleanup: async () => ({ expiredJobs: 0, orphanFiles: 0, jobsWithoutFiles: 0, ms: 1 }),
   });
 }
@@ -111,6 +111,9 @@ describe('OpenAPI document', () => {
     const image = await subjectOnBackground(64, 48, 'png');
     const finished = crypto.randomUUID();
     await new FsBlobStore(dir).putResult(finished, image);
+    state.view = null;
+    const made = await app.inject({ method: 'POST', url: '/batches', ...multipart('a.png', image) });
+    const batchId = made.json<{ batch_id: string }>().batch_id;
     const cases: { name: string; op: [string, string]; inject: InjectOptions & { url: string }; view?: keyof typeof STATUS_EXAMPLES }[] = [
       { name: 'upload', op: ['post', '/remove-bg'], inject: { method: 'POST', url: '/remove-bg', ...multipart('a.png', image) } },
       { name: 'text file', op: ['post', '/remove-bg'], inject: { method: 'POST', url: '/remove-bg', ...multipart('a.txt', Buffer.from('hello, not an image')) } },
@@ -137,6 +140,16 @@ describe('OpenAPI document', () => {
       { name: 'failed list', op: ['get', '/jobs/failed'], inject: { url: '/jobs/failed?page=2' } },
       { name: 'failed list, bad page size', op: ['get', '/jobs/failed'], inject: { url: '/jobs/failed?per_page=500' } },
       { name: 'events of unknown', op: ['get', '/events/{job_id}'], inject: { url: `/events/${crypto.randomUUID()}` } },
+      { name: 'batch', op: ['post', '/batches'], inject: { method: 'POST', url: '/batches', ...multipart('a.png', image) } },
+      { name: 'batch of a text file', op: ['post', '/batches'], inject: { method: 'POST', url: '/batches', ...multipart('a.txt', Buffer.from('hello')) } },
+      { name: 'batch, json body', op: ['post', '/batches'], inject: { method: 'POST', url: '/batches', payload: { file: 'x' } } },
+      { name: 'batch status', op: ['get', '/batches/{batch_id}'], inject: { url: `/batches/${batchId}` }, view: 'done' },
+      { name: 'batch status, unknown', op: ['get', '/batches/{batch_id}'], inject: { url: `/batches/${crypto.randomUUID()}` } },
+      { name: 'batch zip', op: ['get', '/batches/{batch_id}/zip'], inject: { url: `/batches/${batchId}/zip` }, view: 'done' },
+      { name: 'batch zip, unknown', op: ['get', '/batches/{batch_id}/zip'], inject: { url: '/batches/nope/zip' } },
+      { name: 'batch events, unknown', op: ['get', '/batches/{batch_id}/events'], inject: { url: `/batches/${crypto.randomUUID()}/events` } },
+      { name: 'batch cancel', op: ['delete', '/batches/{batch_id}'], inject: { method: 'DELETE', url: `/batches/${batchId}` }, view: 'queued' },
+      { name: 'batch cancel, unknown', op: ['delete', '/batches/{batch_id}'], inject: { method: 'DELETE', url: `/batches/${crypto.randomUUID()}` } },
       { name: 'cleanup', op: ['post', '/admin/cleanup'], inject: { method: 'POST', url: '/admin/cleanup' } },
       { name: 'health', op: ['get', '/health'], inject: { url: '/health' } },
       { name: 'ready', op: ['get', '/ready'], inject: { url: '/ready' } },

@@ -1,21 +1,12 @@
 // GET /events/{job_id}: a job's live events as Server-Sent Events or over a WebSocket (the same
-// subscription and sequencing, services/event-streams.ts; only the framing differs here).
-import type { ServerResponse } from 'node:http';
+// subscription and sequencing, services/event-streams.ts; the framing is in event-transports.ts).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { EventsHub, JobEvent } from '../events-hub.js';
 import { isTerminal } from '../events-hub.js';
-import { EventSequencer, FINAL_ID, follow, stream, type Following, type OpenStreams, type Transport } from '../services/event-streams.js';
+import { SSE_PREAMBLE, serveSocket, serveSse, sseFrame } from '../event-transports.js';
+import { EventSequencer, FINAL_ID, follow, type Following, type OpenStreams } from '../services/event-streams.js';
 import { EXAMPLE, EXAMPLE_LINKS, JOB_ERRORS, ROUTE_SCHEMAS, response } from '../schemas.js';
-
-const RETRY_MS = 2_000;
-
-/** The first lines of every stream: how long a browser waits before it reconnects. */
-const SSE_PREAMBLE = `retry: ${RETRY_MS}\n\n`;
-
-/** One event as an SSE frame. */
-const sseFrame = ({ id, event }: { id: string; event: JobEvent }) =>
-  `id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
 
 /** What a client reads from /events for a job that waits, runs and finishes (made by the same code). */
 const SSE_EXAMPLE = (() => {
@@ -29,29 +20,6 @@ const SSE_EXAMPLE = (() => {
   ];
   return SSE_PREAMBLE + events.map((e) => sseFrame(seq.next(e)!)).join('');
 })();
-
-/** SSE frames on a hijacked response. */
-function sseTransport(res: ServerResponse): Transport {
-  return {
-    name: 'sse',
-    write: (out) => res.write(sseFrame(out)),
-    heartbeat: () => res.write(`: keep-alive\n\n`),
-    end: () => res.end(),
-  };
-}
-
-/** One JSON text message per event; closes with 1000 after the terminal one, 1001 on shutdown. */
-function websocketTransport(socket: WebSocket): Transport {
-  return {
-    name: 'websocket',
-    write: ({ id, event }) => socket.send(JSON.stringify({ id, event: event.type, data: event.data })),
-    heartbeat: () => socket.ping(),
-    end: (reason) => {
-      if (reason === 'final') socket.close(1000, 'final');
-      else if (reason === 'shutdown') socket.close(1001, 'server shutting down');
-    },
-  };
-}
 
 const EVENTS_SCHEMA = {
   summary: 'Live progress of a job (Server-Sent Events, or a WebSocket)',
@@ -94,24 +62,8 @@ export function eventsRoute(app: FastifyInstance, hub: EventsHub, open: OpenStre
         following.stop();
         return reply.code(204).send();
       }
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        ...(reply.getHeaders() as Record<string, string>),
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      res.write(SSE_PREAMBLE);
-      const close = stream(following, sseTransport(res), open, req.log, req.params.job_id);
-      req.raw.on('close', () => close('client'));
-      res.on('error', () => close('client'));
+      serveSse(req, reply, following, open, { route: '/events/:job_id', jobId: req.params.job_id });
     },
-    wsHandler: (socket: WebSocket, req) => {
-      const close = stream(pending.get(req)!, websocketTransport(socket), open, req.log, req.params.job_id);
-      socket.on('close', () => close('client'));
-      socket.on('error', () => close('client'));
-    },
+    wsHandler: (socket: WebSocket, req) => serveSocket(socket, req, pending.get(req)!, open, { route: '/events/:job_id', jobId: req.params.job_id }),
   });
 }

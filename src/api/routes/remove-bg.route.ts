@@ -4,20 +4,9 @@ import type { ApiDeps } from '../deps.js';
 import { idempotent, fingerprintOf } from '../services/idempotency.js';
 import { checkCallbackUrl } from '../services/callback-url.js';
 import { fetchImageUrl } from '../services/image-url.js';
-import { acceptUpload, duplicateOption } from '../services/upload.js';
+import { acceptUpload, duplicateOption, queryOptions } from '../services/upload.js';
 import { JSON_BODY_LIMIT, readRemoveBgBody } from './remove-bg.body.js';
 import { limitsBody, limitsSchema, uploadSchema } from './remove-bg.schema.js';
-
-/** Options given as query parameters (the same names as the form fields); api_key is the key, not an option. */
-function queryOptions(query: unknown): Record<string, string> {
-  const given: Record<string, string> = {};
-  for (const [name, value] of Object.entries((query ?? {}) as Record<string, unknown>)) {
-    if (name === 'api_key') continue;
-    if (Array.isArray(value)) throw duplicateOption(name);
-    given[name] = String(value);
-  }
-  return given;
-}
 
 export function removeBgRoute(app: FastifyInstance, deps: ApiDeps) {
   const { config } = deps;

@@ -13,7 +13,7 @@ import { invalidCallbackUrl, webhooksNotConfigured } from '../services/callback-
 import { IDEMPOTENCY_REQUEST_HEADERS, INVALID_KEY_CASE, KEY_REUSED_CASE, REPLAY_HEADERS, keyInFlightResponse } from './idempotency.schema.js';
 
 /** An option as an OpenAPI property: its description, example, allowed words and error code. */
-function optionProperty(o: OptionEntry<null>): Record<string, unknown> {
+export function optionProperty(o: OptionEntry<null>): Record<string, unknown> {
   const entry = o as unknown as OptionEntry<string | number | boolean | null>;
   const def = entry.default === null ? 'none' : entry.text(entry.default);
   return {
@@ -25,10 +25,10 @@ function optionProperty(o: OptionEntry<null>): Record<string, unknown> {
   };
 }
 
-const TEXT_OPTIONS = OPTIONS.filter((o) => !(o as unknown as OptionEntry<null>).file) as unknown as OptionEntry<null>[];
+export const TEXT_OPTIONS = OPTIONS.filter((o) => !(o as unknown as OptionEntry<null>).file) as unknown as OptionEntry<null>[];
 
 /** One named example per option error, with the sentence the api really answers. */
-function optionErrorExamples(): [string, string][] {
+export function optionErrorExamples(): [string, string][] {
   const bad: Record<string, Record<string, string>> = {
     format: { format: 'gif' },
     size: { size: 'huge' },

@@ -90,10 +90,23 @@ export async function follow(hub: EventsHub, jobId: string, connection: Socket):
   };
 }
 
+/** An event as a stream carries it: a job's event, or a batch's (its items' events, then its end). */
+export interface StreamEvent {
+  type: string;
+  data: object;
+}
+export type StreamOut = { id: string; event: StreamEvent };
+
+/** What a stream follows: it delivers events until it sends one with the id FINAL_ID. */
+export interface Streamable {
+  start(send: (out: StreamOut) => void): void;
+  stop(): void;
+}
+
 /** How a followed job reaches one client: SSE frames or WebSocket messages. */
 export interface Transport {
   name: 'sse' | 'websocket';
-  write(out: { id: string; event: JobEvent }): void;
+  write(out: StreamOut): void;
   heartbeat(): void;
   /** `final`: after the terminal event; otherwise the server is going away. */
   end(reason: 'final' | 'shutdown' | 'client'): void;
@@ -118,8 +131,11 @@ export class OpenStreams {
   }
 }
 
-/** Runs a followed job over a transport until the terminal event, the client leaves, or shutdown. */
-export function stream(following: Following, transport: Transport, open: OpenStreams, log: FastifyBaseLogger, jobId: string) {
+/**
+ * Runs a followed job (or batch) over a transport until the final event, the client leaves, or
+ * shutdown. `context` names the stream in the log line (route, job or batch id).
+ */
+export function stream(following: Streamable, transport: Transport, open: OpenStreams, log: FastifyBaseLogger, context: Record<string, string>) {
   const started = Date.now();
   const heartbeat = setInterval(() => transport.heartbeat(), HEARTBEAT_MS);
   let closed = false;
@@ -130,13 +146,13 @@ export function stream(following: Following, transport: Transport, open: OpenStr
     clearInterval(heartbeat);
     following.stop();
     transport.end(reason);
-    log.info({ route: '/events/:job_id', transport: transport.name, jobId, ms: Date.now() - started, reason }, 'event stream closed');
+    log.info({ ...context, transport: transport.name, ms: Date.now() - started, reason }, 'event stream closed');
   };
   open.add(close);
   // following.start delivers nothing once following.stop() ran, and close() runs it first.
   following.start((out) => {
     transport.write(out);
-    if (isTerminal(out.event)) close('final');
+    if (out.id === FINAL_ID) close('final');
   });
   return close;
 }

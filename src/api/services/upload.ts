@@ -13,7 +13,7 @@ import { OPTION_NAMES, optionsAsText, optionsKey, parseOptions, type JobOptions 
 import type { ApiMetrics } from '../../metrics.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
 import { requestWebhook } from './jobs.js';
-import { badRequest, serviceUnavailable } from '../http-errors.js';
+import { badRequest, serviceUnavailable, type HttpError } from '../http-errors.js';
 
 /** A file name safe to show and to reuse in a download name. */
 export function cleanFilename(name: string | undefined): string {
@@ -33,8 +33,27 @@ export const unknownField = (name: string) =>
     'unknown_field',
   );
 
+/** The form parser's own complaints (no boundary, a form cut short) are plain Errors: a 400 that says so; null for any other error. */
+export function malformedForm(err: unknown): HttpError | null {
+  if (err instanceof Error && !('code' in err) && /^(Multipart|Unexpected end|Malformed)/i.test(err.message)) {
+    return badRequest('The form data is malformed (its boundary is missing or it ends early). Send a complete multipart/form-data body.', 'malformed_form');
+  }
+  return null;
+}
+
 export const duplicateOption = (name: string) =>
   badRequest(`The option "${name.slice(0, 64)}" was given more than once (in the form, the query, or both). Give each option once.`, 'duplicate_option');
+
+/** Options given as query parameters (the same names as the form fields); api_key is the key, not an option. */
+export function queryOptions(query: unknown): Record<string, string> {
+  const given: Record<string, string> = {};
+  for (const [name, value] of Object.entries((query ?? {}) as Record<string, unknown>)) {
+    if (name === 'api_key') continue;
+    if (Array.isArray(value)) throw duplicateOption(name);
+    given[name] = String(value);
+  }
+  return given;
+}
 
 export interface Upload {
   bytes: Buffer;
@@ -126,19 +145,50 @@ async function fromCache(
   return view;
 }
 
+/** The options of an upload or a batch, checked once: the text options and the background image (bg_image). */
+export async function resolveOptions(config: Pick<Config, 'MAX_IMAGE_PIXELS'>, given: Record<string, string> = {}, background?: Buffer): Promise<JobOptions> {
+  const all = { ...given };
+  if (background) {
+    if (all.bg_image !== undefined) throw duplicateOption('bg_image');
+    all.bg_image = await checkBackground(background, config.MAX_IMAGE_PIXELS);
+  }
+  return parseOptions(all);
+}
+
+/** One image with its options already resolved: a job of its own (an upload, or an item of a batch). */
+export interface ImageJob {
+  bytes: Buffer;
+  filename: string | undefined;
+  requestId: string;
+  options: JobOptions;
+  background?: Buffer;
+  scope?: string;
+  /** A checked callback URL (services/callback-url.ts): the job's final status is POSTed there. */
+  callbackUrl?: string;
+}
+
 export async function acceptUpload(
   deps: Pick<ApiDeps, 'config' | 'queue' | 'store' | 'webhooks'>,
   upload: Upload,
   log: FastifyBaseLogger,
   metrics: ApiMetrics,
 ): Promise<Accepted> {
+  const options = await resolveOptions(deps.config, upload.options, upload.background);
+  return acceptImage(deps, { ...upload, options }, log, metrics);
+}
+
+/**
+ * An image becomes a job: its bytes are checked (a CutoutError says why not), then it is done
+ * at once from the result cache, or stored and queued (503 queue_unavailable when Redis is down).
+ */
+export async function acceptImage(
+  deps: Pick<ApiDeps, 'config' | 'queue' | 'store' | 'webhooks'>,
+  upload: ImageJob,
+  log: FastifyBaseLogger,
+  metrics: ApiMetrics,
+): Promise<Accepted> {
   const { config, queue, store } = deps;
-  const given = { ...upload.options };
-  if (upload.background) {
-    if (given.bg_image !== undefined) throw duplicateOption('bg_image');
-    given.bg_image = await checkBackground(upload.background, config.MAX_IMAGE_PIXELS);
-  }
-  const options = parseOptions(given);
+  const { options } = upload;
   const info = await inspectImage(upload.bytes, config.MAX_IMAGE_PIXELS);
   const jobId = randomUUID();
   const filename = cleanFilename(upload.filename);
