@@ -20,7 +20,7 @@ export interface ApiDeps {
   /** Live events (SSE); absent in tests that run without Redis. */
   events?: EventsHub;
   /** Batch records (POST /batches and the batch routes); absent in tests that run without Redis. */
-  batches?: Pick<BatchRecords, 'create' | 'read'>;
+  batches?: Pick<BatchRecords, 'create' | 'read' | 'noteEnded'>;
   store: BlobStore;
   logger: Logger;
   /** Idempotency-Key records; absent in tests that run without Redis (the header is then not honoured). */

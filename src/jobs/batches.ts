@@ -35,6 +35,22 @@ export class BatchRecords {
     return raw ? batchRecordSchema.parse(JSON.parse(raw)) : null;
   }
 
+  /**
+   * Notes that one of the batch's jobs ended (done, failed, canceled), and says whether the whole
+   * batch has now ended. Idempotent (a set of ended jobs), so a job reported twice counts once;
+   * a job that ends before its batch's record is written is counted when the record is checked
+   * (call it with no job id right after create()).
+   */
+  async noteEnded(batchId: string, jobId?: string): Promise<BatchRecord | null> {
+    const ended = `${this.key(batchId)}:ended`;
+    const ttl = Math.max(1, Math.ceil(this.settings.ttlSeconds)) + BATCH_GRACE_SECONDS;
+    if (jobId) await this.connection.multi().sadd(ended, jobId).expire(ended, ttl).exec();
+    const [record, count] = await Promise.all([this.read(batchId), this.connection.scard(ended)]);
+    if (!record) return null;
+    const jobs = record.items.filter((item) => 'job_id' in item).length;
+    return count >= jobs ? record : null;
+  }
+
   /** The jobs of a batch, in order (items that never became jobs are left out). */
   async jobIds(batchId: string): Promise<string[] | null> {
     const record = await this.read(batchId);

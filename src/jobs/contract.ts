@@ -24,6 +24,8 @@ export const jobDataSchema = z.object({
   cacheKey: z.string().optional(),
   /** Where the status is POSTed (a signed webhook) when the job ends. */
   callbackUrl: z.string().optional(),
+  /** The batch this job is an item of. */
+  batchId: z.string().optional(),
 });
 export type JobData = z.infer<typeof jobDataSchema>;
 
@@ -139,6 +141,7 @@ export const statusViewSchema = z.object({
     .meta({ description: 'The result file (done jobs).' }),
   cached: z.boolean().optional().meta({ description: 'True when the result came from an earlier job with the same photo and options: no processing.' }),
   mask_reused: z.boolean().optional().meta({ description: 'True when the mask of an earlier job with the same photo was reused: only the options were applied.' }),
+  batch_id: z.string().optional().meta({ description: 'The batch this job is an item of (POST /batches).' }),
   callback: callbackStateSchema.optional().meta({ description: 'The webhook asked for with callback_url, and its delivery.' }),
   result_url: z.string().optional(),
 });

@@ -36,6 +36,7 @@ export function toView(job: Job<JobData>, state: string): StatusView | null {
     attempts: job.attemptsStarted ?? job.attemptsMade,
     options: { ...defaultOptions(), ...job.data.options },
   };
+  if (job.data.batchId) view.batch_id = job.data.batchId;
   if (job.data.callbackUrl) view.callback = { url: job.data.callbackUrl, state: 'pending', attempts: 0 };
   if (status === 'processing' && progress.success) view.progress = progress.data;
   if (status === 'done') {

@@ -2,6 +2,8 @@
 // POST itself, through the SSRF-checked client (src/net/) with the same rules as image_url.
 import type { Config } from '../config.js';
 import { jobLinks } from '../jobs/links.js';
+import type { BatchRecords } from '../jobs/batches.js';
+import { batchView } from '../jobs/batch-view.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { WebhookTarget } from '../jobs/webhooks.js';
 import { parseAllowList, safeFetch, UrlRefusedError } from '../net/safe-fetch.js';
@@ -29,9 +31,20 @@ export function webhookPost(config: Pick<Config, 'URL_FETCH_ALLOW_HOSTS' | 'WEBH
   };
 }
 
-/** A job's webhook body: its status view with the result's link, as GET /status/{id} answers it. */
-export async function jobWebhookBody(config: Pick<Config, 'PUBLIC_URL'>, jobs: Pick<JobQueue, 'view'>, target: WebhookTarget): Promise<string | null> {
-  const found = await jobs.view(target.id);
+/**
+ * A webhook's body: a job's status view with the result's link, as GET /status/{id} answers it;
+ * a batch's status, as GET /batches/{id} answers it. Null when it is gone.
+ */
+export async function webhookBody(
+  config: Pick<Config, 'PUBLIC_URL' | 'RESULT_TTL_MINUTES'>,
+  from: { jobs: Pick<JobQueue, 'view'>; batches: Pick<BatchRecords, 'read'> },
+  target: WebhookTarget,
+): Promise<string | null> {
+  if (target.kind === 'batch') {
+    const record = await from.batches.read(target.id);
+    return record ? JSON.stringify(await batchView({ config, queue: from.jobs }, record)) : null;
+  }
+  const found = await from.jobs.view(target.id);
   if (!found || ('reason' in found && found.reason === 'expired')) return null;
   const view = { ...('reason' in found ? found.view : found) };
   delete view.callback; // the delivery's own state is not part of the message

@@ -15,7 +15,9 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { createRegistry, workerMetrics, type WorkerMetrics } from '../metrics.js';
 import { startHealthServer, type WorkerProbe } from './health-server.js';
 import { createRemoveBgProcessor } from './remove-bg.processor.js';
-import { jobWebhookBody, webhookPost } from '../webhooks/post.js';
+import { webhookBody, webhookPost } from '../webhooks/post.js';
+import { BatchRecords } from '../jobs/batches.js';
+import { jobEnded } from '../jobs/job-ended.js';
 import { startWebhookDelivery } from './webhook-delivery.js';
 
 export interface RunningWorker {
@@ -59,6 +61,8 @@ interface RemoveBgDeps {
   metrics?: WorkerMetrics;
   /** Deliveries of callback_url webhooks, asked for when a job ends. */
   webhooks?: WebhookQueue;
+  /** Batch records: a job's end is counted in its batch. */
+  batches?: BatchRecords;
 }
 
 /**
@@ -83,9 +87,12 @@ export async function startRemoveBgWorker(config: Config, deps: RemoveBgDeps): P
     maxStalledCount: 2,
   });
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
+  // A job's end: its webhook, and its batch's count (with the batch's webhook after its last job).
   const callBack = (job: { id?: string; data: JobData }) => {
-    if (!job.id || !job.data.callbackUrl || !deps.webhooks) return;
-    deps.webhooks.request({ kind: 'job', id: job.id, url: job.data.callbackUrl }).catch((err: unknown) => logger.error({ err, jobId: job.id }, 'webhook not queued'));
+    if (!job.id || (!job.data.callbackUrl && !job.data.batchId)) return;
+    jobEnded(deps, { id: job.id, callbackUrl: job.data.callbackUrl, batchId: job.data.batchId }).catch((err: unknown) =>
+      logger.error({ err, jobId: job.id }, 'webhook or batch count not updated'),
+    );
   };
   worker.on('completed', (job) => {
     const timings = job.returnvalue?.timings;
@@ -155,10 +162,11 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
   }, logger);
   const cutter = opts.cutter ?? (await loadModelCutter(config, logger));
   const webhooks = new WebhookQueue(queueConnection, webhookSettings(config));
-  const removeBg = await startRemoveBgWorker(config, { cutter, jobs, store, logger, metrics: workerMetrics(metricsRegistry), webhooks });
+  const batches = new BatchRecords(queueConnection, queueSettings(config));
+  const removeBg = await startRemoveBgWorker(config, { cutter, jobs, store, logger, metrics: workerMetrics(metricsRegistry), webhooks, batches });
   const closeMaintenance = await startMaintenance(config, jobs, store, logger, queueConnection);
   const closeDelivery = config.WEBHOOK_SECRET
-    ? startWebhookDelivery(config, { webhooks, logger, post: webhookPost(config), bodyOf: (t) => jobWebhookBody(config, jobs, t) })
+    ? startWebhookDelivery(config, { webhooks, logger, post: webhookPost(config), bodyOf: (t) => webhookBody(config, { jobs, batches }, t) })
     : () => undefined;
   readiness = { ok: true };
   logger.info({ queue: config.QUEUE_NAME, concurrency: config.WORKER_CONCURRENCY }, 'worker ready');

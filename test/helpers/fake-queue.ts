@@ -27,5 +27,6 @@ export function fakeBatches(): NonNullable<ApiDeps['batches']> {
   return {
     create: async (record) => void records.set(record.batch_id, structuredClone(record)),
     read: async (id) => structuredClone(records.get(id)) ?? null,
+    noteEnded: async () => null, // no webhooks in the in-memory app
   };
 }

@@ -3,60 +3,13 @@
 // a local server that fails twice, then checks the signature with the `standardwebhooks` package
 // (a verifier nobody on this project wrote).
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { Webhook } from 'standardwebhooks';
 import type { StatusView } from '../../src/jobs/contract.js';
 import { subjectOnBackground } from '../helpers/images.js';
 import { installLoopbackGuard, type LoopbackGuard } from '../helpers/loopback-only.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { standInCutter, type StandInCutter } from '../helpers/stand-in.js';
-
-const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
-
-interface Delivery {
-  headers: http.IncomingHttpHeaders;
-  body: string;
-  verified: StatusView | null;
-  answered: number;
-}
-
-/** A webhook receiver: answers `failFirst` deliveries of each message with 500, then 204. */
-async function startReceiver() {
-  const deliveries: Delivery[] = [];
-  const tries = new Map<string, number>();
-  let failFirst = 0;
-  const verifier = new Webhook(SECRET);
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const id = String(req.headers['webhook-id']);
-      const n = (tries.get(id) ?? 0) + 1;
-      tries.set(id, n);
-      let verified: StatusView | null = null;
-      try {
-        verified = verifier.verify(body, req.headers as Record<string, string>) as StatusView;
-      } catch {
-        verified = null;
-      }
-      const answered = n <= failFirst ? 500 : verified ? 204 : 401;
-      deliveries.push({ headers: req.headers, body, verified, answered });
-      res.writeHead(answered).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/cutout`,
-    deliveries,
-    failFirst: (n: number) => void (failFirst = n),
-    of: (jobId: string) => deliveries.filter((d) => d.headers['webhook-id'] === `msg_job_${jobId}`),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+import { SECRET, startReceiver } from '../helpers/webhook-receiver.js';
 
 describe('webhooks (callback_url)', { timeout: 120_000 }, () => {
   let stack: Stack;
@@ -107,7 +60,7 @@ describe('webhooks (callback_url)', { timeout: 120_000 }, () => {
     // Every attempt verifies (fresh timestamp, same id and body); the body is the job's done status.
     for (const d of mine) assert.ok(d.verified, 'the signature verifies with the standardwebhooks package');
     assert.equal(new Set(mine.map((d) => d.body)).size, 1);
-    const body = mine[2]!.verified!;
+    const body = mine[2]!.verified as unknown as StatusView;
     assert.equal(body.job_id, jobId);
     assert.equal(body.status, 'done');
     assert.equal(body.result_url, `https://cutout.example/result/${jobId}`);

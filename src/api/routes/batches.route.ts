@@ -7,6 +7,10 @@ import { serveSocket, serveSse } from '../event-transports.js';
 import { FINAL_ID, type OpenStreams } from '../services/event-streams.js';
 import { followBatch, type BatchFollowing } from '../services/batch-events.js';
 import { readBatchForm } from '../services/batch-form.js';
+import { BATCH_JSON_LIMIT, fetchBatchUrls, readBatchJson } from '../services/batch-json.js';
+import { checkCallbackUrl } from '../services/callback-url.js';
+import { fingerprintOf, idempotent } from '../services/idempotency.js';
+import { isJson } from './remove-bg.body.js';
 import { batchZip, batchZipName } from '../services/batch-zip.js';
 import { batchStatus, cancelBatch, createBatch, type BatchDeps } from '../services/batches.js';
 import { duplicateOption, queryOptions } from '../services/upload.js';
@@ -23,22 +27,30 @@ export function batchesRoutes(app: FastifyInstance, deps: BatchDeps, hub: Events
     {
       schema: createBatchSchema(config),
       validatorCompiler: () => () => true, // a multipart stream read by the handler, as for /remove-bg
-      config: config.RATE_LIMIT_PER_MINUTE > 0 ? { rateLimit: { max: config.RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 } } : {},
+      config: {
+        jsonBodyLimit: BATCH_JSON_LIMIT, // or a JSON body with image_urls
+        ...(config.RATE_LIMIT_PER_MINUTE > 0 ? { rateLimit: { max: config.RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 } } : {}),
+      },
       onRequest: async (req) => {
         if (Number(req.headers['content-length'] ?? 0) > config.MAX_BATCH_BYTES + 64 * 1024) throw batchTooLarge(config.MAX_BATCH_BYTES);
       },
     },
     async (req, reply) => {
       const query = queryOptions(req.query);
-      const form = await readBatchForm(req, config);
-      for (const name of Object.keys(form.fields)) if (name in query) throw duplicateOption(name);
-      const accepted = await createBatch(
-        deps,
-        { sources: form.sources, options: { ...query, ...form.fields }, background: form.background, requestId: req.id, scope: req.clientScope },
-        req.log,
-        app.metrics,
-      );
-      return reply.code(202).header('location', accepted.status_url).send(accepted);
+      const body = isJson(req) ? readBatchJson(req.body, config) : await readBatchForm(req, config);
+      for (const name of Object.keys(body.fields)) if (name in query) throw duplicateOption(name);
+      const options = { ...query, ...body.fields };
+      const background = 'background' in body ? body.background : undefined;
+      const print = () =>
+        fingerprintOf({ sources: 'urls' in body ? body.urls : body.sources.map((s) => ('bytes' in s ? { file: s.bytes, name: s.filename } : s)), options, background, callback: body.callbackUrl });
+      const answer = await idempotent(deps.idempotency, req, reply, print, async () => {
+        const callbackUrl = body.callbackUrl === undefined ? undefined : await checkCallbackUrl(config, body.callbackUrl);
+        const sources = 'urls' in body ? await fetchBatchUrls(config, body.urls) : body.sources;
+        const accepted = await createBatch(deps, { sources, options, background, requestId: req.id, scope: req.clientScope, callbackUrl }, req.log, app.metrics);
+        return { status: 202, body: accepted, location: accepted.status_url };
+      });
+      if (answer.location) reply.header('location', answer.location);
+      return reply.code(202).send(answer.body);
     },
   );
 

@@ -12,7 +12,10 @@ import { unknownBatch } from '../services/batches.js';
 import { noFiles } from '../services/batch-form.js';
 import { duplicateOption, queueUnavailable, unknownField } from '../services/upload.js';
 import { batchTooLarge, MAX_ZIP_RATIO, tooManyItems } from '../services/zip-input.js';
-import { optionErrorExamples, optionProperty, TEXT_OPTIONS } from './remove-bg.schema.js';
+import { CALLBACK_URL, optionErrorExamples, optionProperty, TEXT_OPTIONS } from './remove-bg.schema.js';
+import { IDEMPOTENCY_REQUEST_HEADERS, INVALID_KEY_CASE, KEY_REUSED_CASE, REPLAY_HEADERS, keyInFlightResponse } from './idempotency.schema.js';
+import { invalidCallbackUrl, webhooksNotConfigured } from '../services/callback-url.js';
+import { BATCH_JSON_LIMIT } from '../services/batch-json.js';
 
 type Limits = Pick<Config, 'MAX_UPLOAD_BYTES' | 'MAX_BATCH_ITEMS' | 'MAX_BATCH_BYTES'>;
 
@@ -60,6 +63,13 @@ const STATUS_EXAMPLE: BatchStatus = {
 
 const NOT_FOUND = errorResponse('No batch has this id (never existed, or expired)', unknownBatch(BATCH_ID));
 
+const BATCH_CALLBACK_URL = {
+  ...CALLBACK_URL,
+  description:
+    'Where the batch\'s status (as GET /batches/{id} shows it) is POSTed once every item has ended: a signed webhook (Standard Webhooks), ' +
+    'as for `callback_url` on POST /remove-bg.',
+};
+
 export const createBatchSchema = (config: Limits) => ({
   summary: 'Upload many images (files or a ZIP archive); each becomes a job, with the same options',
   description:
@@ -72,26 +82,61 @@ export const createBatchSchema = (config: Limits) => ({
     'than it declares (400 `suspicious_archive`) refuse the whole batch. A file that cannot be processed (not an image, ' +
     'an archive in the archive, a symbolic link, an encrypted or oversized entry) is listed with its `error` and no job; ' +
     'the others go on. Options apply to every image, as for POST /remove-bg. Answers 202; each item with a `job_id` is an ' +
-    'ordinary job (/status, /result, /events, DELETE /jobs).',
+    'ordinary job (/status, /result, /events, DELETE /jobs). ' +
+    'Or send a JSON body `{"image_urls": [...], ...options}`: each address is downloaded like `image_url` on POST /remove-bg ' +
+    '(public http or https addresses only, the same size and time limits), a few at a time, before the answer; an address ' +
+    'that cannot be used is an item with its `error`. With `callback_url`, the batch\'s status (as GET /batches/{id} shows it) ' +
+    'is POSTed there, signed, once every item has ended.',
   operationId: 'createBatch',
   tags: ['batches'],
-  consumes: ['multipart/form-data'],
+  headers: IDEMPOTENCY_REQUEST_HEADERS,
   querystring: {
     type: 'object',
     additionalProperties: false,
     properties: Object.fromEntries(TEXT_OPTIONS.map((o) => [o.name, optionProperty(o)])),
   },
   body: {
-    type: 'object',
-    required: ['file'],
-    additionalProperties: false,
-    properties: {
-      file: { type: 'array', items: { type: 'string', format: 'binary' }, description: 'The images, one per `file` field, or ZIP archives of images.' },
-      ...Object.fromEntries(OPTIONS.map((o) => [o.name, optionProperty(o as unknown as OptionEntry<null>)])),
+    content: {
+      'multipart/form-data': {
+        schema: {
+          type: 'object',
+          required: ['file'],
+          additionalProperties: false,
+          properties: {
+            file: { type: 'array', items: { type: 'string', format: 'binary' }, description: 'The images, one per `file` field, or ZIP archives of images.' },
+            callback_url: BATCH_CALLBACK_URL,
+            ...Object.fromEntries(OPTIONS.map((o) => [o.name, optionProperty(o as unknown as OptionEntry<null>)])),
+          },
+        },
+      },
+      'application/json': {
+        schema: {
+          type: 'object',
+          required: ['image_urls'],
+          additionalProperties: false,
+          description: `Images by their addresses, with options by their form names (at most ${formatBytes(BATCH_JSON_LIMIT)}).`,
+          properties: {
+            image_urls: {
+              type: 'array',
+              minItems: 1,
+              maxItems: config.MAX_BATCH_ITEMS,
+              items: { type: 'string', format: 'uri' },
+              description: 'The http or https addresses of the images (MAX_BATCH_ITEMS at most).',
+              examples: [['https://images.example.com/shoes/red-sneaker.jpg', 'https://images.example.com/shoes/blue-sneaker.jpg']],
+            },
+            callback_url: BATCH_CALLBACK_URL,
+            ...Object.fromEntries(TEXT_OPTIONS.map((o) => [o.name, optionProperty(o)])),
+          },
+          examples: [{ image_urls: ['https://images.example.com/shoes/red-sneaker.jpg'], format: 'webp', callback_url: 'https://hooks.agency.example/cutout' }],
+        },
+      },
     },
   },
   response: {
-    202: response('Accepted: every usable file is a queued job', jsonSchema(batchAcceptedSchema), ACCEPTED_EXAMPLE, { Location: { type: 'string', description: 'The status URL of the batch.' } }),
+    202: response('Accepted: every usable file is a queued job', jsonSchema(batchAcceptedSchema), ACCEPTED_EXAMPLE, {
+      ...REPLAY_HEADERS,
+      Location: { type: 'string', description: 'The status URL of the batch.' },
+    }),
     400: errorResponse(
       'No usable file, too many files, a hostile archive, or an option that is not allowed',
       noFiles(),
@@ -101,14 +146,21 @@ export const createBatchSchema = (config: Limits) => ({
       unknownField('colour'),
       duplicateOption('format'),
       ['malformed_form', 'The form data is malformed (its boundary is missing or it ends early). Send a complete multipart/form-data body.'],
+      ['malformed_body', 'The JSON body must be an object such as {"image_urls": ["https://example.com/a.jpg", "https://example.com/b.jpg"], "format": "webp"}.'],
+      ['missing_source', 'No image was given: send "image_urls", a list of image addresses (or a multipart form with files).'],
+      invalidCallbackUrl('10.0.0.8 is a private address (10.0.0.0/8)'),
+      webhooksNotConfigured(),
+      INVALID_KEY_CASE,
       ...optionErrorExamples(),
     ),
+    409: keyInFlightResponse(),
+    422: errorResponse('The Idempotency-Key was used for a different request', KEY_REUSED_CASE),
     413: errorResponse(
       'The batch, or its background image, is too large',
       batchTooLarge(config.MAX_BATCH_BYTES),
       ['file_too_large', `The background image (bg_image) is larger than the ${formatBytes(config.MAX_UPLOAD_BYTES)} limit.`],
     ),
-    415: errorResponse('Not a multipart upload', fastifyErrorCase('FST_INVALID_MULTIPART_CONTENT_TYPE', config.MAX_UPLOAD_BYTES)),
+    415: errorResponse('Neither a multipart upload nor a JSON body', fastifyErrorCase('FST_INVALID_MULTIPART_CONTENT_TYPE', config.MAX_UPLOAD_BYTES)),
     429: {
       ...errorResponse('Too many uploads from this client (RATE_LIMIT_PER_MINUTE; a batch counts as one)', ['rate_limited', tooManyUploads(30, 42)]),
       headers: { 'Retry-After': HEADERS.retryAfter },

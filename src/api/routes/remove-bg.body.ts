@@ -29,7 +29,7 @@ export const missingSource = () =>
 export const multipleSources = () =>
   badRequest('More than one image source was given: send either a file in the field "file" or one image_url, not both.', 'multiple_sources');
 
-const isJson = (req: FastifyRequest) => /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+export const isJson = (req: FastifyRequest) => /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
 
 export async function readRemoveBgBody(req: FastifyRequest): Promise<RemoveBgBody> {
   return isJson(req) ? readJson(req.body) : readForm(req);

@@ -15,6 +15,8 @@ export interface BatchForm {
   /** Option fields, as text. */
   fields: Record<string, string>;
   background?: Buffer;
+  /** Where the batch's status is POSTed when every item has ended, as the client wrote it. */
+  callbackUrl?: string;
 }
 
 type BatchLimits = Pick<Config, 'MAX_BATCH_ITEMS' | 'MAX_BATCH_BYTES' | 'MAX_UPLOAD_BYTES'>;
@@ -49,6 +51,11 @@ async function readParts(req: FastifyRequest, limits: BatchLimits): Promise<Batc
   });
   for await (const part of parts) {
     if (part.type === 'field') {
+      if (part.fieldname === 'callback_url') {
+        if (form.callbackUrl !== undefined) throw duplicateOption('callback_url');
+        form.callbackUrl = String(part.value);
+        continue;
+      }
       if (!isOptionName(part.fieldname) || FILE_OPTIONS.includes(part.fieldname)) throw unknownField(part.fieldname);
       if (part.fieldname in form.fields) throw duplicateOption(part.fieldname);
       form.fields[part.fieldname] = String(part.value);

@@ -4,20 +4,21 @@
 // rest of the batch goes on. Reading a batch reads each job's view (one round trip each).
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { CutoutError, jobExpired } from '../../errors.js';
-import { isJobId, type StatusView } from '../../jobs/contract.js';
+import { CutoutError } from '../../errors.js';
+import { isJobId } from '../../jobs/contract.js';
 import type { BatchRecords } from '../../jobs/batches.js';
-import { ITEM_STATUSES, type BatchAccepted, type BatchCounts, type BatchItem, type BatchItemView, type BatchRecord, type BatchStatus } from '../../jobs/batch-contract.js';
-import type { Tombstone } from '../../jobs/status-rules.js';
+import type { BatchAccepted, BatchItem, BatchRecord, BatchStatus } from '../../jobs/batch-contract.js';
 import type { ApiMetrics } from '../../metrics.js';
-import { isTerminalStatus } from '../../vocabulary.js';
-import { jobLinks, type ApiDeps } from '../deps.js';
+import type { ApiDeps } from '../deps.js';
 import { badRequest, notFound } from '../http-errors.js';
 import { uniqueNames } from './batch-names.js';
+import { batchLinks, batchView, mapLimit } from '../../jobs/batch-view.js';
+export { batchLinks, itemView, itemViews, mapLimit, summarise } from '../../jobs/batch-view.js';
+import { batchItemEnded } from './job-ended.js';
 import { acceptImage, queueUnavailable, resolveOptions } from './upload.js';
 import type { BatchSource } from './zip-input.js';
 
-export type BatchDeps = Pick<ApiDeps, 'config' | 'queue' | 'store'> & { batches: Pick<BatchRecords, 'create' | 'read'> };
+export type BatchDeps = Pick<ApiDeps, 'config' | 'queue' | 'store' | 'webhooks' | 'idempotency'> & { batches: Pick<BatchRecords, 'create' | 'read' | 'noteEnded'> };
 
 export interface BatchRequest {
   /** The batch's files in order: image bytes with a name, or why a file cannot be an item. */
@@ -27,26 +28,8 @@ export interface BatchRequest {
   background?: Buffer;
   requestId: string;
   scope?: string;
-}
-
-/** Links to a batch's resources: absolute when PUBLIC_URL is set, else relative to the api. */
-export function batchLinks(config: ApiDeps['config'], batchId: string) {
-  const base = `${config.PUBLIC_URL.replace(/\/$/, '')}/batches/${batchId}`;
-  return { status: base, events: `${base}/events`, zip: `${base}/zip` };
-}
-
-/** Runs `fn` over `items` with at most `limit` at once; the answers keep the items' order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const run = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
-  return out;
+  /** A checked callback URL: the batch's status is POSTed there when every item has ended. */
+  callbackUrl?: string;
 }
 
 const noUsableItems = (items: BatchItem[]) => {
@@ -63,7 +46,10 @@ export async function createBatch(deps: BatchDeps, request: BatchRequest, log: F
   const { config } = deps;
   const options = await resolveOptions(config, request.options, request.background);
   const names = uniqueNames(request.sources.map((s) => s.filename));
+  const batchId = randomUUID();
   const created: string[] = [];
+  /** Items done at once from the result cache: they end without a worker. */
+  const doneAtOnce: string[] = [];
   let items: BatchItem[];
   try {
     // One at a time, so that the items are queued (and processed) in the batch's order.
@@ -71,8 +57,10 @@ export async function createBatch(deps: BatchDeps, request: BatchRequest, log: F
       const filename = names[i]!;
       if ('error' in source) return { filename, error: source.error };
       try {
-        const accepted = await acceptImage(deps, { ...source, filename, options, background: request.background, requestId: request.requestId, scope: request.scope }, log, metrics);
+        const job = { ...source, filename, options, background: request.background, requestId: request.requestId, scope: request.scope, batchId };
+        const accepted = await acceptImage(deps, job, log, metrics);
         created.push(accepted.job_id);
+        if (accepted.status === 'done') doneAtOnce.push(accepted.job_id);
         return { job_id: accepted.job_id, filename };
       } catch (err) {
         if (err instanceof CutoutError) return { filename, error: { code: err.code, message: err.message } };
@@ -84,15 +72,17 @@ export async function createBatch(deps: BatchDeps, request: BatchRequest, log: F
     await undo(deps, created);
     throw err;
   }
-  const batchId = randomUUID();
   try {
-    await deps.batches.create({ batch_id: batchId, created_at: new Date().toISOString(), request_id: request.requestId, items });
+    await deps.batches.create({ batch_id: batchId, created_at: new Date().toISOString(), request_id: request.requestId, items, callback_url: request.callbackUrl });
   } catch (err) {
     log.error({ err }, 'batch record not written');
     await undo(deps, created);
     throw queueUnavailable();
   }
   log.info({ batchId, jobs: created.length, rejected: items.length - created.length }, 'batch queued');
+  // Items that ended before the record existed (from the cache, or a very fast worker) are counted now.
+  for (const jobId of doneAtOnce) await batchItemEnded(deps, batchId, jobId, log);
+  await batchItemEnded(deps, batchId, undefined, log);
   const links = batchLinks(config, batchId);
   return { batch_id: batchId, items, status_url: links.status, events_url: links.events, zip_url: links.zip };
 }
@@ -112,47 +102,8 @@ export async function loadBatch(deps: Pick<BatchDeps, 'batches'>, batchId: strin
   return record;
 }
 
-/** One item as the batch shows it, from its record entry and its job's view (or tombstone). */
-export function itemView(deps: Pick<BatchDeps, 'config'>, item: BatchItem, found: StatusView | Tombstone | null): BatchItemView {
-  if ('error' in item) return { filename: item.filename, status: 'rejected', error: item.error.message, error_code: item.error.code };
-  const expired = found === null || ('reason' in found && found.reason === 'expired');
-  const view = found && ('reason' in found ? found.view : found);
-  if (!view) return { job_id: item.job_id, filename: item.filename, status: 'failed', error: jobExpired(deps.config.RESULT_TTL_MINUTES).message, error_code: 'job_expired', expired: true };
-  return {
-    job_id: item.job_id,
-    filename: item.filename,
-    status: view.status,
-    ...(view.error ? { error: view.error, error_code: view.error_code } : {}),
-    ...(expired ? { expired: true } : {}),
-    ...(view.status === 'processing' && view.progress ? { progress: view.progress } : {}),
-    ...(view.status === 'done' && !expired ? { result: view.result, result_url: jobLinks(deps.config, item.job_id).result } : {}),
-  };
-}
-
-/** Every item's view, reading the queue a few jobs at a time. */
-export function itemViews(deps: Pick<BatchDeps, 'config' | 'queue'>, record: BatchRecord): Promise<BatchItemView[]> {
-  return mapLimit(record.items, 16, async (item) => itemView(deps, item, 'job_id' in item ? await deps.queue.view(item.job_id) : null));
-}
-
-export function summarise(items: readonly Pick<BatchItemView, 'status' | 'progress'>[]) {
-  const counts = Object.fromEntries(ITEM_STATUSES.map((s) => [s, 0])) as BatchCounts;
-  let percent = 0;
-  for (const item of items) {
-    counts[item.status]++;
-    if (isTerminalStatus(item.status)) percent += 100;
-    else if (item.status === 'processing') percent += item.progress?.percent ?? 0;
-  }
-  const jobs = items.length - counts.rejected;
-  const finished = counts.done + counts.failed + counts.canceled;
-  const status: 'queued' | 'processing' | 'done' = finished === jobs ? 'done' : counts.processing > 0 || finished > 0 ? 'processing' : 'queued';
-  return { status, counts, progress: jobs === 0 ? 100 : Math.floor(percent / jobs) };
-}
-
 export async function batchStatus(deps: Pick<BatchDeps, 'config' | 'queue' | 'batches'>, batchId: string): Promise<BatchStatus> {
-  const record = await loadBatch(deps, batchId);
-  const items = await itemViews(deps, record);
-  const links = batchLinks(deps.config, batchId);
-  return { batch_id: batchId, created_at: record.created_at, ...summarise(items), items, events_url: links.events, zip_url: links.zip };
+  return batchView(deps, await loadBatch(deps, batchId));
 }
 
 /** Cancels every item still queued or processing; says how many were canceled, are stopping, or had finished. */
@@ -162,7 +113,10 @@ export async function cancelBatch(deps: BatchDeps, batchId: string, log: Fastify
   await mapLimit(record.items, 8, async (item) => {
     if (!('job_id' in item)) return;
     const outcome = (await deps.queue.cancel(item.job_id)) ?? 'finished';
-    if (outcome === 'canceled') await deps.store.deleteJob(item.job_id);
+    if (outcome === 'canceled') {
+      await deps.store.deleteJob(item.job_id);
+      await batchItemEnded(deps, batchId, item.job_id, log);
+    }
     if (outcome !== 'finished') metrics.canceled.inc();
     tally[outcome]++;
   });

@@ -7,6 +7,7 @@ import type { ApiMetrics } from '../../metrics.js';
 import type { StoredBlob } from '../../storage/blob-store.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
 import { conflict, notFound } from '../http-errors.js';
+import { apiJobEnded } from './job-ended.js';
 
 /**
  * Views of finished jobs (done, failed, canceled) never change until they expire, and clients
@@ -57,11 +58,6 @@ export async function loadView(
   return view;
 }
 
-/** Asks for a job's webhook; a Redis hiccup is logged, not answered as the request's failure. */
-export async function requestWebhook(deps: Pick<ApiDeps, 'webhooks'>, jobId: string, url: string, log: FastifyBaseLogger): Promise<void> {
-  await deps.webhooks?.request({ kind: 'job', id: jobId, url }).catch((err: unknown) => log.error({ err, jobId }, 'webhook not queued'));
-}
-
 export type JobsService = ReturnType<typeof jobsService>;
 
 export function jobsService(deps: ApiDeps, metrics: ApiMetrics) {
@@ -109,7 +105,7 @@ export function jobsService(deps: ApiDeps, metrics: ApiMetrics) {
       log.info({ jobId, outcome }, 'cancel requested');
       const view = await loadView(deps, jobId);
       // A job in hand ends on its worker, which sends its webhook; one removed from the line ends here.
-      if (outcome === 'canceled' && view.callback) await requestWebhook(deps, jobId, view.callback.url, log);
+      if (outcome === 'canceled') await apiJobEnded(deps, { id: jobId, callbackUrl: view.callback?.url, batchId: view.batch_id }, log);
       return { outcome, view };
     },
   };

@@ -12,7 +12,7 @@ import { DONE_PROGRESS } from '../../jobs/status-rules.js';
 import { OPTION_NAMES, optionsAsText, optionsKey, parseOptions, type JobOptions } from '../../options/options.js';
 import type { ApiMetrics } from '../../metrics.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
-import { requestWebhook } from './jobs.js';
+import { apiJobEnded } from './job-ended.js';
 import { badRequest, serviceUnavailable, type HttpError } from '../http-errors.js';
 
 /** A file name safe to show and to reuse in a download name. */
@@ -165,6 +165,8 @@ export interface ImageJob {
   scope?: string;
   /** A checked callback URL (services/callback-url.ts): the job's final status is POSTed there. */
   callbackUrl?: string;
+  /** The batch this image is an item of. */
+  batchId?: string;
 }
 
 export async function acceptUpload(
@@ -208,7 +210,7 @@ export async function acceptImage(
     if (view) {
       metrics.cache.inc({ outcome: 'hit' });
       log.info({ jobId, from: cached.exact, outcome: 'cached' }, 'job done from the result cache');
-      if (upload.callbackUrl) await requestWebhook(deps, jobId, upload.callbackUrl, log);
+      if (upload.callbackUrl) await apiJobEnded(deps, { id: jobId, callbackUrl: upload.callbackUrl }, log);
       return { job_id: jobId, status: 'done', status_url: links.status, events_url: links.events, result_url: links.result, cached: true };
     }
   }
@@ -225,6 +227,7 @@ export async function acceptImage(
     options,
     maskFrom: cached.mask,
     callbackUrl: upload.callbackUrl,
+    batchId: upload.batchId,
     cacheKey,
   };
   try {

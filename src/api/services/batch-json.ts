@@ -1,0 +1,61 @@
+// POST /batches with a JSON body: `{"image_urls": [...], "callback_url"?: "...", ...options}`.
+// Each URL is downloaded like image_url on /remove-bg (SSRF-safe, the upload size cap, sniffed);
+// a URL that cannot be used becomes an item with its reason, and the rest of the batch goes on.
+import type { Config } from '../../config.js';
+import { CutoutError } from '../../errors.js';
+import { FILE_OPTIONS, isOptionName } from '../../options/options.js';
+import { badRequest, HttpError } from '../http-errors.js';
+import { mapLimit } from '../../jobs/batch-view.js';
+import { fetchImageUrl, filenameOfUrl, type ImageUrlConfig } from './image-url.js';
+import { unknownField } from './upload.js';
+import { itemError, tooManyItems, type BatchSource } from './zip-input.js';
+
+export interface BatchJson {
+  urls: string[];
+  /** Option fields, as text. */
+  fields: Record<string, string>;
+  callbackUrl?: string;
+}
+
+/** The largest JSON body POST /batches reads: MAX_BATCH_ITEMS long signed URLs fit. */
+export const BATCH_JSON_LIMIT = 4 * 1024 * 1024;
+/** Downloads at once for one batch. */
+const FETCHES_AT_ONCE = 8;
+
+const malformed = () =>
+  badRequest('The JSON body must be an object such as {"image_urls": ["https://example.com/a.jpg", "https://example.com/b.jpg"], "format": "webp"}.', 'malformed_body');
+
+export function readBatchJson(body: unknown, config: Pick<Config, 'MAX_BATCH_ITEMS'>): BatchJson {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw malformed();
+  const out: BatchJson = { urls: [], fields: {} };
+  for (const [name, value] of Object.entries(body)) {
+    if (name === 'image_urls') {
+      if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
+        throw badRequest('image_urls must be a list of strings: the http or https addresses of the images.', 'invalid_image_url');
+      }
+      out.urls = value as string[];
+    } else if (name === 'callback_url') {
+      if (typeof value !== 'string') throw badRequest('The callback_url must be a string: the http or https address to POST to.', 'invalid_callback_url');
+      out.callbackUrl = value;
+    } else {
+      if (!isOptionName(name) || FILE_OPTIONS.includes(name)) throw unknownField(name);
+      if (!['string', 'number', 'boolean'].includes(typeof value)) throw badRequest(`The option "${name}" must be a string, a number or true/false.`, `invalid_${name}`);
+      out.fields[name] = String(value);
+    }
+  }
+  if (out.urls.length === 0) throw badRequest('No image was given: send "image_urls", a list of image addresses (or a multipart form with files).', 'missing_source');
+  if (out.urls.length > config.MAX_BATCH_ITEMS) throw tooManyItems(config.MAX_BATCH_ITEMS);
+  return out;
+}
+
+/** Downloads every URL, a few at a time; each ends as image bytes or as an item with its reason. */
+export function fetchBatchUrls(config: ImageUrlConfig, urls: string[]): Promise<BatchSource[]> {
+  return mapLimit(urls, FETCHES_AT_ONCE, async (url) => {
+    try {
+      return await fetchImageUrl(config, url);
+    } catch (err) {
+      if (err instanceof HttpError || err instanceof CutoutError) return itemError(filenameOfUrl(url), err.code, err.message);
+      throw err;
+    }
+  });
+}
