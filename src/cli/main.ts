@@ -13,6 +13,7 @@ import { CutoutPipeline, type CutoutRequest } from '../cutout/pipeline.js';
 import { CutoutError } from '../errors.js';
 import { parseOptions, type JobOptions } from '../options/options.js';
 import { givenOptions, OPTION_FLAGS, optionsUsage, withDefaultValues } from './option-flags.js';
+import { runRemote } from './remote.js';
 
 const USAGE = `Usage: cutout <image|folder>... [-o <file.ext|folder>] [options]
 
@@ -21,12 +22,16 @@ Removes the background of each image and writes ${resultName('<name>', '<format>
                         extension (.png, .webp, .jpg) sets --format when it is not given
   -m, --model <name>    ${MODEL_NAMES.filter((m) => m !== 'custom').join(' | ')} (default: MODEL or isnet-general-use)
   -t, --threads <n>     inference threads (default: CPU cores)
+  -s, --server <url>    send the images to a running Cutout service (as batches) instead of running
+                        the model here; results are written as they finish (-o is then a folder)
+      --api-key <key>   the service's API key, with --server
   -h, --help            this help
 
 Options of the result (the API's per-job options, with - for _):
 ${optionsUsage()}
 
 Example: cutout shoe.jpg --crop --crop-margin 5% --canvas 2000x2000 --bg-color white --format jpg
+         cutout --server http://cutout.internal:8000 ./shoot/ -o ./cutouts/ --format webp
 Exit code: 0 when every image worked, 1 when some failed (the others are still written), 2 on bad usage.`;
 
 const IMAGE_EXT = /\.(jpe?g|png|webp|gif|avif|tiff?)$/i;
@@ -88,6 +93,8 @@ async function main(): Promise<number> {
         output: { type: 'string', short: 'o' },
         model: { type: 'string', short: 'm' },
         threads: { type: 'string', short: 't' },
+        server: { type: 'string', short: 's' },
+        'api-key': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -106,6 +113,7 @@ async function main(): Promise<number> {
     process.stderr.write(`${request}\n`);
     return 2;
   }
+  if (args.values.server !== undefined) return remote(args.values.server, args.values['api-key'], args.positionals, out, outExt, args.values as Record<string, unknown>);
   const config = loadConfigOrExit();
   const model = args.values.model ?? config.MODEL;
   if (!(MODEL_NAMES as readonly string[]).includes(model)) {
@@ -128,6 +136,49 @@ async function main(): Promise<number> {
   const pipeline = await CutoutPipeline.create(pipelineOptions(config, { model, threads }));
   const failed = await cutAll(pipeline, files, out, single, request);
   await pipeline.release();
+  if (failed) process.stderr.write(`${failed} of ${files.length} images failed.${os.EOL}`);
+  return failed ? 1 : 0;
+}
+
+/** --server: the images go to a running service; its answers say what went wrong, if anything. */
+async function remote(server: string, apiKey: string | undefined, inputs: string[], out: string | undefined, outExt: string | undefined, values: Record<string, unknown>): Promise<number> {
+  if (!/^https?:\/\/[^/]/.test(server)) {
+    process.stderr.write(`--server must be the service's http(s) URL, such as http://127.0.0.1:8000 (got "${server}").\n`);
+    return 2;
+  }
+  if (outExt) {
+    process.stderr.write('With --server, -o is a folder (the results keep their names); use --format to choose the format.\n');
+    return 2;
+  }
+  const request = await jobRequest(values, undefined); // checked here first: a typo is caught before any upload
+  if (typeof request === 'string') {
+    process.stderr.write(`${request}\n`);
+    return 2;
+  }
+  const { given, files: fileOptions } = givenOptions(values);
+  const files = await expand(inputs);
+  if (files.length === 0) {
+    process.stderr.write(`No images found (${INPUT_FORMATS.join(', ')}).\n`);
+    return 1;
+  }
+  const showBar = files.length > 1 && process.stderr.isTTY;
+  let failed: number;
+  try {
+    failed = await runRemote({
+      server,
+      apiKey,
+      files,
+      fields: given,
+      background: fileOptions.bg_image && request.background ? { name: path.basename(fileOptions.bg_image), bytes: request.background } : undefined,
+      out,
+      progress: (done, total, label) => showBar && process.stderr.write(bar(done, total, label)),
+      report: (line, failed) => (failed || showBar ? process.stderr.write(`${showBar ? '\n' : ''}${line}\n`) : process.stdout.write(`${line}\n`)),
+    });
+  } catch (err) {
+    process.stderr.write(`${showBar ? '\n' : ''}${(err as Error).message}\n`);
+    return 1;
+  }
+  if (showBar) process.stderr.write('\n');
   if (failed) process.stderr.write(`${failed} of ${files.length} images failed.${os.EOL}`);
   return failed ? 1 : 0;
 }
