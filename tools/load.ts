@@ -1,12 +1,18 @@
 // `npm run load`: 200 uploads from 50 concurrent clients against one api (real processes, a
 // private Redis); checks no 5xx and no lost job, and reports the api's peak memory.
-// Options: --uploads N --clients N --workers N
+// Options: --uploads N --clients N --workers N; or --batch N (tools/load-batch.ts: one batch,
+// with a worker SIGKILLed and Redis restarted on the way).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { isTerminalStatus } from '../src/vocabulary.js';
 import { peakRssMb, startService, upload } from './service.js';
+
+if (process.argv.includes('--batch')) {
+  await import('./load-batch.js');
+  process.exit(0);
+}
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);

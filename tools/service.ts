@@ -10,6 +10,10 @@ export interface Service {
   base: string;
   api: ChildProcess;
   workers: ChildProcess[];
+  /** Starts one more worker process. */
+  addWorker(): ChildProcess;
+  /** Stops Redis (SIGTERM: it writes its append-only file) and starts it again on the same port and data. */
+  restartRedis(): Promise<void>;
   /** SIGTERM to every process, then Redis stops. */
   stop(): Promise<void>;
 }
@@ -19,7 +23,7 @@ export async function startService(
   root: string,
   opts: { workers?: number; env?: Record<string, string>; stdio?: 'ignore' | 'inherit' } = {},
 ): Promise<Service> {
-  const redis = await startLocalRedis({ dir: path.join(root, 'redis') });
+  let redis = await startLocalRedis({ dir: path.join(root, 'redis') });
   const port = await freePort();
   const env = {
     ...process.env,
@@ -43,6 +47,15 @@ export async function startService(
     base,
     api,
     workers,
+    addWorker() {
+      const worker = run(builtScript('worker/main.js'));
+      workers.push(worker);
+      return worker;
+    },
+    async restartRedis() {
+      await redis.stop();
+      redis = await startLocalRedis({ dir: redis.dir, port: redis.port });
+    },
     async stop() {
       for (const p of [api, ...workers]) p.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 1500));
