@@ -12,7 +12,7 @@ import { unknownBatch } from '../services/batches.js';
 import { noFiles } from '../services/batch-form.js';
 import { duplicateOption, queueUnavailable, unknownField } from '../services/upload.js';
 import { batchTooLarge, MAX_ZIP_RATIO, tooManyItems } from '../services/zip-input.js';
-import { CALLBACK_URL, optionErrorExamples, optionProperty, TEXT_OPTIONS } from './remove-bg.schema.js';
+import { CALLBACK_URL, OPTIONS_QUERYSTRING, optionErrorExamples, optionProperty, TEXT_OPTIONS } from './remove-bg.schema.js';
 import { IDEMPOTENCY_REQUEST_HEADERS, INVALID_KEY_CASE, KEY_REUSED_CASE, REPLAY_HEADERS, keyInFlightResponse } from './idempotency.schema.js';
 import { invalidCallbackUrl, webhooksNotConfigured } from '../services/callback-url.js';
 import { BATCH_JSON_LIMIT } from '../services/batch-json.js';
@@ -90,11 +90,7 @@ export const createBatchSchema = (config: Limits) => ({
   operationId: 'createBatch',
   tags: ['batches'],
   headers: IDEMPOTENCY_REQUEST_HEADERS,
-  querystring: {
-    type: 'object',
-    additionalProperties: false,
-    properties: Object.fromEntries(TEXT_OPTIONS.map((o) => [o.name, optionProperty(o)])),
-  },
+  querystring: OPTIONS_QUERYSTRING,
   body: {
     content: {
       'multipart/form-data': {

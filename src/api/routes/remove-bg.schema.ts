@@ -69,6 +69,13 @@ const IMAGE_URL = {
   examples: ['https://images.example.com/shoes/red-sneaker.jpg'],
 };
 
+/** Options as query parameters (the same names as the form fields), for every route that creates jobs. */
+export const OPTIONS_QUERYSTRING = {
+  type: 'object',
+  additionalProperties: false,
+  properties: Object.fromEntries(TEXT_OPTIONS.map((o) => [o.name, optionProperty(o)])),
+};
+
 export const CALLBACK_URL = {
   type: 'string',
   format: 'uri',
@@ -127,11 +134,7 @@ export const uploadSchema = (config: Limits) => ({
   operationId: 'removeBackground',
   tags: ['jobs'],
   headers: IDEMPOTENCY_REQUEST_HEADERS,
-  querystring: {
-    type: 'object',
-    additionalProperties: false,
-    properties: Object.fromEntries(TEXT_OPTIONS.map((o) => [o.name, optionProperty(o)])),
-  },
+  querystring: OPTIONS_QUERYSTRING,
   body: {
     content: {
       'multipart/form-data': {
