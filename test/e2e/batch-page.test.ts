@@ -87,8 +87,9 @@ describe('demo page with many images in Chromium', { skip: browserSkip, timeout:
   });
 
   type Watched = Page & { jsErrors: string[] };
-  async function openPage(width: number, height: number): Promise<Watched> {
+  async function openPage(width: number, height: number, opts: { noEventSource?: boolean } = {}): Promise<Watched> {
     const page = (await browser.newPage({ viewport: { width, height } })) as Watched;
+    if (opts.noEventSource) await page.addInitScript(() => Reflect.deleteProperty(window, 'EventSource'));
     page.jsErrors = [];
     page.on('pageerror', (e) => page.jsErrors.push(String(e)));
     page.on('console', (m) => m.type() === 'error' && !/Failed to load resource/.test(m.text()) && page.jsErrors.push(m.text()));
@@ -191,12 +192,25 @@ describe('demo page with many images in Chromium', { skip: browserSkip, timeout:
     assert.equal(await page.locator('.card').first().locator('.badge').textContent(), 'Failed');
     assert.match((await page.locator('.card').first().locator('.error').textContent()) ?? '', /503/);
     await shot(page, '11-url-cards-1280');
+    await page.setViewportSize({ width: 375, height: 740 });
+    await noHorizontalScroll(page);
+    await shot(page, '11b-url-cards-375');
+    await page.setViewportSize({ width: 1280, height: 900 });
     flaky = false;
     await page.getByRole('button', { name: 'Retry failed' }).click();
     await page.waitForFunction(() => document.querySelector('.card .badge')?.textContent === 'Done');
     assert.deepEqual((await settled(page, 4)).map((c) => c.badge), ['Done', 'Failed', 'Done', 'Done']);
     assert.match((await page.locator('#toolbar-summary').textContent()) ?? '', /^4 images: 3 done, 1 failed/);
     assert.equal(await page.getByRole('button', { name: 'Retry failed' }).isVisible(), false);
+    assert.deepEqual(page.jsErrors, []);
+    await page.close();
+  });
+
+  it('follows a batch by polling GET /batches/{id} when the browser has no EventSource', async () => {
+    const page = await openPage(1280, 800, { noEventSource: true });
+    const zip = await makeZip([['one.png', photo], ['two.png', photo], ['three.png', photo]]);
+    await page.setInputFiles('#file', { name: 'three.zip', mimeType: 'application/zip', buffer: zip });
+    assert.deepEqual(await settled(page, 3), ['one.png', 'two.png', 'three.png'].map((name) => ({ badge: 'Done', name })));
     assert.deepEqual(page.jsErrors, []);
     await page.close();
   });
