@@ -1,10 +1,14 @@
-// The demo page: upload (choose, drop, paste), live progress over SSE (polling as a fallback),
-// compare with a slider or side by side, change the backdrop, download. Per-job options from the
+// The demo page: upload (choose, drop, paste), a ZIP of images (one card per image), or an image
+// URL (typed, pasted or dropped); live progress over SSE (polling as a fallback), compare with a
+// slider or side by side, change the backdrop, download one or all. Per-job options from the
 // Options panel (options-panel.ts, made from the options table). No framework.
-// A card follows its job with follow.ts and is drawn by render.ts from one state.
+// A card follows its job with follow.ts and is drawn by render.ts from one state; card-list.ts
+// holds the cards and the toolbar that acts on many.
 import { DEFAULT_LIMITS, INPUT_FORMATS_TEXT } from '../vocabulary.js';
 import { formatBytes } from '../format.js';
-import { Card, UNREACHABLE, type Session } from './card.js';
+import { isZipFile, UNREACHABLE, urlsIn } from './api-client.js';
+import type { CardSource, Session } from './card.js';
+import { CardList } from './card-list.js';
 import { createOptionsPanel } from './options-panel.js';
 
 // An API key, when the service requires one, comes from ?key= once and is remembered.
@@ -20,24 +24,36 @@ const session: Session = {
 
 const panel = createOptionsPanel(document.getElementById('options') as HTMLDetailsElement, document.getElementById('options-error')!);
 
-function addFiles(files: Iterable<File>): void {
-  const list = document.getElementById('cards')!;
+const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const cards = new CardList(
+  byId('cards'),
+  {
+    root: byId('toolbar'),
+    summary: byId('toolbar-summary'),
+    downloadAll: byId('download-all'),
+    retryFailed: byId('retry-failed'),
+    clearFinished: byId('clear-finished'),
+  },
+  session,
+  panel,
+);
+
+/** Files (images, or ZIP archives of images) and image addresses: a card each. */
+async function addSources(files: Iterable<File>, urls: string[] = []): Promise<void> {
   banner('');
+  const list = Array.from(files);
   const options = panel.current();
   // Options the api would refuse: the panel says why (under it); nothing is uploaded.
   if (!options.ok) {
-    if (Array.from(files).length) panel.reveal();
+    if (list.length || urls.length) panel.reveal();
     return;
   }
-  let added = 0;
-  for (const file of files) {
-    const card = new Card(file, session, panel, options.request);
-    list.prepend(card.el);
-    void card.start();
-    added++;
-  }
-  if (!added) banner('That was not a file. Drop or paste an image.');
+  const sources: CardSource[] = urls.map((url) => ({ kind: 'url', url }));
+  for (const file of list) sources.push({ kind: (await isZipFile(file)) ? 'zip' : 'file', file });
+  for (const source of sources) cards.add(source, options.request);
+  if (!sources.length) banner('That was not a file. Drop or paste an image, a ZIP of images or an image URL.');
 }
+const addFiles = (files: Iterable<File>) => void addSources(files);
 
 function banner(text: string): void {
   const el = document.getElementById('banner')!;
@@ -77,11 +93,29 @@ function init(): void {
     e.preventDefault();
     depth = 0;
     drop.classList.remove('dragging');
-    addFiles(Array.from(e.dataTransfer?.files ?? []));
+    const files = Array.from(e.dataTransfer?.files ?? []);
+    // An image dragged from another page arrives as its address.
+    void addSources(files, files.length ? [] : urlsIn(e.dataTransfer?.getData('text/uri-list') || e.dataTransfer?.getData('text/plain') || ''));
   });
   document.addEventListener('paste', (e) => {
     const files = Array.from(e.clipboardData?.files ?? []);
-    if (files.length) addFiles(files);
+    if (files.length) return addFiles(files);
+    // Text pasted into a field is the field's; elsewhere, image addresses become cards.
+    if (e.target instanceof Element && e.target.closest('input, textarea, [contenteditable]')) return;
+    const urls = urlsIn(e.clipboardData?.getData('text/plain') ?? '');
+    if (urls.length) void addSources([], urls);
+  });
+  const form = byId<HTMLFormElement>('url-form');
+  const field = byId<HTMLInputElement>('image-url');
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const urls = urlsIn(field.value.trim());
+    if (!urls.length) {
+      banner('Type the address of an image, starting with http:// or https://.');
+      return field.focus();
+    }
+    field.value = '';
+    void addSources([], urls);
   });
   fetch('/limits')
     .then((r) => (r.ok ? (r.json() as Promise<Session['limits']>) : null))

@@ -1,8 +1,11 @@
-// One uploaded image: uploads it with its options, follows its job (follow.ts) and keeps one state
-// that render.ts draws. "Apply options" sends the same file again with the panel's options: a
-// second job, quick because the api reuses the photo's mask.
+// One image: sends it (a file, or an image URL) with its options, follows its job (follow.ts) and
+// keeps one state that render.ts draws. "Apply options" sends the same image again with the
+// panel's options: a second job, quick because the api reuses the photo's mask. A ZIP archive is
+// a card too until the api has expanded it (POST /batches); its images are then cards of kind
+// `item`, already queued, whose events the host delivers (batch-follow.ts), or `rejected`.
 import { resultName, type Stage } from '../vocabulary.js';
 import { formatBytes } from '../format.js';
+import { ApiFailure, UNREACHABLE, nameFromUrl, send, type Accepted, type BatchAccepted, type Upload } from './api-client.js';
 import { follow, withKey, type JobEvent } from './follow.js';
 import { describe, formatWords, mayBeTransparent, reframes, type JobRequest, type PanelResult } from './options-request.js';
 import { isWorking, render, type CardState } from './render.js';
@@ -16,12 +19,14 @@ export interface OptionsSource {
   current(): PanelResult;
   onChange(fn: () => void): () => void;
 }
-interface ApiError {
-  error?: { code?: string; message?: string };
-}
-interface Accepted {
-  job_id: string;
-  events_url: string;
+/** What a card shows: something it sends itself, or an item of a batch the api has accepted. */
+export type CardSource = Upload | { kind: 'item'; name: string; jobId: string } | { kind: 'rejected'; name: string; error: string };
+/** Where a card tells of its changes; the list it is in. */
+export interface CardHost {
+  changed(card: Card): void;
+  /** A ZIP card's archive was accepted as a batch: its items become cards. */
+  expanded(card: Card, batch: BatchAccepted, request: JobRequest): void;
+  removed(card: Card): void;
 }
 
 /** Every stage has its words (the compiler says so when a stage is added). */
@@ -33,7 +38,6 @@ const STAGE_TEXT: Record<Stage, (format: string) => string> = {
 };
 /** Failures that would fail again with the same file and options: no Retry (other options may help). */
 const FINAL_FAILURES = ['invalid_image', 'no_face_found', 'no_subject_found'];
-export const UNREACHABLE = 'Cannot reach the Cutout server. Check your connection (or that the service is running) and retry.';
 
 function formatEta(s: number | undefined): string {
   if (s === undefined) return '';
@@ -61,22 +65,25 @@ export class Card {
   private readonly stopListening: () => void;
 
   constructor(
-    private readonly file: File,
+    private readonly source: CardSource,
     private readonly session: Session,
     private readonly panel: OptionsSource,
     private request: JobRequest,
+    private readonly host: CardHost,
   ) {
     const tpl = document.getElementById('card-template') as HTMLTemplateElement;
     this.el = tpl.content.firstElementChild!.cloneNode(true) as HTMLLIElement;
+    const name = this.name();
     this.state = {
-      name: file.name,
+      name,
       ...UPLOADING,
-      downloadName: resultName(file.name || 'image'),
+      downloadName: resultName(name || 'image'),
       downloadLabel: 'Download',
       optionsLine: '',
       canApply: false,
       transparent: true,
-      previewUrl: URL.createObjectURL(file),
+      // Only a local file has an original to show: the page may not load other sites' images (CSP).
+      previewUrl: source.kind === 'file' ? URL.createObjectURL(source.file) : '',
       previewBroken: false,
       // A crop or canvas moves the subject: the cutout no longer lies on the original, so side by side.
       view: reframes(request.options) ? 'side' : 'compare',
@@ -88,15 +95,37 @@ export class Card {
     render(this.el, this.state);
   }
 
+  private name(): string {
+    const s = this.source;
+    if (s.kind === 'url') return nameFromUrl(s.url);
+    return s.kind === 'file' || s.kind === 'zip' ? s.file.name : s.name;
+  }
+
+  get phase(): CardState['phase'] {
+    return this.state.phase;
+  }
+  get canRetry(): boolean {
+    return this.state.canRetry;
+  }
+  /** The result's address and download name, once done. */
+  get result(): { url: string; name: string } | null {
+    return this.state.phase === 'done' ? { url: this.state.resultUrl, name: this.state.downloadName } : null;
+  }
+  /** Whether the card can send its image again (an item of a batch has no bytes on the page). */
+  private get resendable(): boolean {
+    return this.source.kind === 'file' || this.source.kind === 'url';
+  }
+
   private set(patch: Partial<CardState>): void {
     this.state = { ...this.state, ...patch };
     // Apply options: when the job is over and the panel asks for something else.
     const now = this.panel.current();
-    this.state.canApply = !isWorking(this.state.phase) && now.ok && now.request.key !== this.request.key;
+    this.state.canApply = this.resendable && !isWorking(this.state.phase) && now.ok && now.request.key !== this.request.key;
     render(this.el, this.state);
+    this.host.changed(this);
   }
 
-  /** Sends the same file again with the panel's options; the card follows the new job. */
+  /** Sends the same image again with the panel's options; the card follows the new job. */
   applyOptions(): void {
     const now = this.panel.current();
     if (!now.ok) return;
@@ -125,67 +154,57 @@ export class Card {
     this.set({ phase: 'failed', error, canRetry, canCancel: false });
   }
 
+  /** Sends the image (or the archive), or, for an item of a batch, waits for its events. */
   async start(): Promise<void> {
     this.stopFollowing();
-    this.set({
-      ...UPLOADING,
-      optionsLine: describe(this.request) || 'Default options',
-    });
-    const max = this.session.limits.max_upload_bytes;
-    if (this.file.size === 0) return this.fail('This file is empty. Choose another image.', false);
-    if (this.file.size > max) {
-      return this.fail(`This file is ${formatBytes(this.file.size)}; the limit is ${formatBytes(max)}. Please use a smaller image.`, false);
+    const s = this.source;
+    const optionsLine = describe(this.request) || 'Default options';
+    if (s.kind === 'rejected') return this.set({ phase: 'failed', error: s.error, optionsLine });
+    if (s.kind === 'item') {
+      this.jobId = s.jobId;
+      return this.set({ phase: 'queued', percent: 0, line: 'Waiting in line…', canCancel: true, optionsLine });
     }
-    let accepted: Accepted;
+    this.set({ ...UPLOADING, line: s.kind === 'url' ? 'Fetching the image…' : UPLOADING.line, optionsLine });
+    if (s.kind === 'file') {
+      const max = this.session.limits.max_upload_bytes;
+      if (s.file.size === 0) return this.fail('This file is empty. Choose another image.', false);
+      if (s.file.size > max) {
+        return this.fail(`This file is ${formatBytes(s.file.size)}; the limit is ${formatBytes(max)}. Please use a smaller image.`, false);
+      }
+    }
+    const progress = (percent: number) => this.set({ percent: null, line: `Uploading… ${percent}%` });
     try {
-      accepted = await this.upload();
+      if (s.kind === 'zip') {
+        const batch = await send<BatchAccepted>(s, this.request, this.session.apiKey, progress);
+        return this.host.expanded(this, batch, this.request);
+      }
+      const accepted = await send<Accepted>(s, this.request, this.session.apiKey, progress);
+      this.follow(accepted);
     } catch (err) {
-      const e = err as Error & { retry?: boolean };
-      return this.fail(e.message, e.retry ?? true);
+      if (err instanceof ApiFailure) return this.fail(err.message, err.retry);
+      throw err;
     }
+  }
+
+  private follow(accepted: Accepted): void {
     this.jobId = accepted.job_id;
     this.set({ phase: 'queued', percent: 0, line: 'Waiting in line…', canCancel: true });
     this.stopFollowing = follow({
       jobId: accepted.job_id,
       eventsUrl: accepted.events_url,
       apiKey: this.session.apiKey,
-      onEvent: (e) => this.apply(e),
-      onTrouble: (line) => this.set({ line }),
+      onEvent: (e) => this.receive(e),
+      onTrouble: (line) => this.trouble(line),
     });
   }
 
-  private upload(): Promise<Accepted> {
-    return new Promise((resolve, reject) => {
-      const xhr = new XMLHttpRequest();
-      xhr.open('POST', '/remove-bg');
-      if (this.session.apiKey) xhr.setRequestHeader('x-api-key', this.session.apiKey);
-      xhr.upload.onprogress = (e) => {
-        if (e.lengthComputable) this.set({ percent: null, line: `Uploading… ${Math.round((e.loaded / e.total) * 100)}%` });
-      };
-      xhr.onerror = () => reject(Object.assign(new Error(UNREACHABLE), { retry: true }));
-      xhr.onload = () => {
-        let body: ApiError & { job_id?: string; events_url?: string } = {};
-        try {
-          body = JSON.parse(xhr.responseText) as typeof body;
-        } catch {
-          /* not JSON: handled below */
-        }
-        // 202: queued; 200: the same photo with the same options was done before (its done event follows).
-        if ((xhr.status === 202 || xhr.status === 200) && body.job_id && body.events_url) return resolve({ job_id: body.job_id, events_url: body.events_url });
-        const message = body.error?.message ?? `The server answered ${xhr.status}. Please retry.`;
-        // A 4xx about the file will fail again; a 429/5xx may not.
-        reject(Object.assign(new Error(message), { retry: xhr.status === 429 || xhr.status >= 500 }));
-      };
-      const form = new FormData();
-      for (const [name, text] of Object.entries(this.request.fields)) form.append(name, text);
-      if (this.request.background) form.append('bg_image', this.request.background, this.request.background.name || 'background.png');
-      form.append('file', this.file, this.file.name || 'pasted.png');
-      xhr.send(form);
-    });
+  /** The connection is in trouble: said on the card while it works. */
+  trouble(line: string): void {
+    if (isWorking(this.state.phase)) this.set({ line });
   }
 
   /** An event of the job, as the state it leads to. */
-  private apply(d: JobEvent): void {
+  receive(d: JobEvent): void {
     if (!isWorking(this.state.phase)) return;
     switch (d.type) {
       case 'queued':
@@ -199,13 +218,13 @@ export class Card {
         this.stopFollowing();
         return this.done(d);
       case 'failed':
-        return this.fail(d.error ?? 'Processing failed.', !FINAL_FAILURES.includes(d.error_code ?? ''));
+        return this.fail(d.error ?? 'Processing failed.', this.resendable && !FINAL_FAILURES.includes(d.error_code ?? ''));
       case 'canceled':
         this.stopFollowing();
-        return this.set({ phase: 'canceled', error: 'Canceled.', canRetry: true, canCancel: false });
+        return this.set({ phase: 'canceled', error: 'Canceled.', canRetry: this.resendable, canCancel: false });
       case 'expired':
         this.stopFollowing();
-        return this.set({ phase: 'expired', error: d.error ?? 'This job expired. Please upload the image again.', canRetry: true, canCancel: false });
+        return this.set({ phase: 'expired', error: d.error ?? 'This job expired. Please upload the image again.', canRetry: this.resendable, canCancel: false });
     }
   }
 
@@ -220,7 +239,7 @@ export class Card {
       line: 'Done',
       canCancel: false,
       resultUrl: withKey(d.result_url ?? `/result/${this.jobId}`, this.session.apiKey),
-      downloadName: resultName(this.file.name || 'image', format),
+      downloadName: resultName(this.state.name || 'image', format),
       downloadLabel: `Download ${formatWords(format)}`,
       meta: meta.join(' · '),
       transparent: mayBeTransparent(this.request.options, format),
@@ -233,7 +252,7 @@ export class Card {
     try {
       const headers: Record<string, string> = this.session.apiKey ? { 'x-api-key': this.session.apiKey } : {};
       const res = await fetch(`/jobs/${this.jobId}`, { method: 'DELETE', headers });
-      if (res.status === 200) this.apply({ type: 'canceled' });
+      if (res.status === 200) this.receive({ type: 'canceled' });
     } catch {
       this.set({ canCancel: true, line: UNREACHABLE });
     }
@@ -242,7 +261,8 @@ export class Card {
   dispose(): void {
     this.stopFollowing();
     this.stopListening();
-    URL.revokeObjectURL(this.state.previewUrl);
+    if (this.state.previewUrl) URL.revokeObjectURL(this.state.previewUrl);
     this.el.remove();
+    this.host.removed(this);
   }
 }

@@ -71,19 +71,25 @@ function renderProgress(el: HTMLElement, s: CardState): void {
   text($(el, '.status-line'), s.line);
 }
 
+/** The browser can show the original (a local file it can decode): else the cutout alone, once done. */
+const hasOriginal = (s: CardState): boolean => s.previewUrl !== '' && !s.previewBroken;
+
 function renderImages(el: HTMLElement, s: CardState): void {
   const done = s.phase === 'done';
-  $(el, '.stage').hidden = s.previewBroken;
+  const original = hasOriginal(s);
+  const view = original ? s.view : 'side';
+  el.classList.toggle('no-original', !original);
+  $(el, '.stage').hidden = !original && !done;
   for (const img of $$<HTMLImageElement>(el, 'img.original')) {
-    attr(img, 'src', s.previewUrl);
+    attr(img, 'src', s.previewUrl || null);
     img.alt = `Original: ${s.name || 'pasted image'}`;
   }
   for (const img of $$<HTMLImageElement>(el, 'img.result')) {
     attr(img, 'src', done ? s.resultUrl : null);
     img.alt = done ? `Cutout of ${s.name || 'the image'} with the background removed` : '';
   }
-  $(el, '.view.compare').hidden = s.view !== 'compare';
-  $(el, '.view.side').hidden = s.view !== 'side';
+  $(el, '.view.compare').hidden = view !== 'compare';
+  $(el, '.view.side').hidden = view !== 'side';
   $(el, '.compare').style.setProperty('--pos', `${s.pos}%`);
   $<HTMLInputElement>(el, '.slider').value = String(s.pos);
 }
@@ -91,6 +97,7 @@ function renderImages(el: HTMLElement, s: CardState): void {
 function renderTools(el: HTMLElement, s: CardState): void {
   const done = s.phase === 'done';
   $(el, '.tools').hidden = !done;
+  $(el, '.views').hidden = !hasOriginal(s);
   for (const b of $$(el, 'button.mode')) attr(b, 'aria-pressed', String(b.dataset.mode === s.view));
   for (const b of $$(el, 'button.bg')) attr(b, 'aria-pressed', String(b.dataset.bg === s.bg));
   $(el, '.backdrops').hidden = !s.transparent;
