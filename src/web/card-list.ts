@@ -8,7 +8,7 @@ import { isWorking } from './render.js';
 import { Card, type CardHost, type CardSource, type OptionsSource, type Session } from './card.js';
 import type { JobRequest } from './options-request.js';
 import { zipBlob, type ZipEntry } from './zip-writer.js';
-import { uniqueNames } from '../api/services/batch-names.js';
+import { uniqueNames } from '../names.js';
 
 interface Toolbar {
   root: HTMLElement;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import yazl from 'yazl';
-import { csvField, uniqueNames } from '../../src/api/services/batch-names.js';
+import { csvField, uniqueNames } from '../../src/names.js';
 import { entryName, isZip, readZip, type BatchSource, type ZipLimits } from '../../src/api/services/zip-input.js';
 import { deflatedZeros, makeZip } from '../helpers/zip.js';
 

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import yazl from 'yazl';
 import { resultName } from '../../vocabulary.js';
-import { csvRow, uniqueNames } from './batch-names.js';
+import { csvRow, uniqueNames } from '../../names.js';
 import type { BatchItemView } from '../../jobs/batch-contract.js';
 import { itemViews, loadBatch, type BatchDeps } from './batches.js';
 

@@ -11,7 +11,7 @@ import type { BatchAccepted, BatchItem, BatchRecord, BatchStatus } from '../../j
 import type { ApiMetrics } from '../../metrics.js';
 import type { ApiDeps } from '../deps.js';
 import { badRequest, notFound } from '../http-errors.js';
-import { uniqueNames } from './batch-names.js';
+import { uniqueNames } from '../../names.js';
 import { batchLinks, batchView, mapLimit } from '../../jobs/batch-view.js';
 export { batchLinks, itemView, itemViews, mapLimit, summarise } from '../../jobs/batch-view.js';
 import { batchItemEnded } from './job-ended.js';

@@ -1,4 +1,4 @@
-// Names in a batch: each item's file name made unique (a ZIP may hold `a/photo.jpg` and
+// Import-free (the page bundles it too). Names in a batch: each item's file name made unique (a ZIP may hold `a/photo.jpg` and
 // `b/photo.jpg`), and text put safely into the manifest (CSV, opened in spreadsheets).
 
 /** The same names, each made unique case-insensitively: `photo.jpg`, `photo-2.jpg`, `photo-3.jpg`. */
