@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parse } from 'yaml';
+import { readCompose } from '../helpers/compose.js';
 import { upload } from '../helpers/multipart.js';
 import { freePort } from '../../tools/local-redis.js';
 import { readDockerfile } from '../helpers/dockerfile.js';
@@ -18,9 +18,9 @@ import { startTestRedis } from '../helpers/redis.js';
 import { TEST_MODEL_DIR } from '../helpers/stack.js';
 
 type Env = Record<string, string>;
-const compose = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+const compose = readCompose<{
   services: Record<string, { environment: Env; healthcheck?: { test: string[] } }>;
-};
+}>();
 const stages = readDockerfile(path.join(ROOT, 'Dockerfile'));
 
 /** node_modules entries each target removes (see the Dockerfile's RUN rm lines). */
