@@ -164,6 +164,10 @@ describe('OpenAPI document', () => {
       { name: 'remove.bg, bad size', op: ['post', '/v1.0/removebg'], inject: { method: 'POST', url: '/v1.0/removebg', ...textForm({ size: 'huge' }, { bytes: image, field: 'image_file' }) } },
       { name: 'remove.bg, not an image', op: ['post', '/v1.0/removebg'], inject: { method: 'POST', url: '/v1.0/removebg', ...multipart('a.txt', Buffer.from('hello'), { field: 'image_file' }) } },
       { name: 'remove.bg account', op: ['get', '/v1.0/account'], inject: { url: '/v1.0/account' } },
+      { name: 'rembg, no url', op: ['get', '/api/remove'], inject: { url: '/api/remove?om=true' } },
+      { name: 'rembg, refused url', op: ['get', '/api/remove'], inject: { url: '/api/remove?url=http://10.0.0.8/a.png' } },
+      { name: 'rembg, no file', op: ['post', '/api/remove'], inject: { method: 'POST', url: '/api/remove', ...textForm({ om: 'true' }) } },
+      { name: 'rembg, bad af', op: ['post', '/api/remove'], inject: { method: 'POST', url: '/api/remove', ...textForm({ af: '300' }, { bytes: image }) } },
     ];
     const seen = new Set<string>();
     for (const c of cases) {
@@ -179,7 +183,8 @@ describe('OpenAPI document', () => {
       if (type !== 'application/json') continue;
       const body = res.json<unknown>();
       assert.ok(ajv.validate(media.schema!, body), `${c.name}: the body fits the schema: ${ajv.errorsText()} ${res.body}`);
-      if (res.statusCode >= 400) {
+      // rembg's FastAPI bodies ({detail}) carry no code: their shape is what is held.
+      if (res.statusCode >= 400 && errorCodeOf(body) !== undefined) {
         const codes = examplesOf(media).map(([name]) => name);
         assert.ok(codes.includes(errorCodeOf(body) ?? ''), `${c.name}: error code ${errorCodeOf(body)} is among the documented ${codes.join(', ')}`);
       }
