@@ -184,8 +184,8 @@ describe('remove.bg API: POST /v1.0/removebg, GET /v1.0/account', () => {
       seen.add(code);
     }
     // The codes remove.bg lists that this server never answers: it does not read dimensions apart
-    // from decoding, supports no region of interest (so none exceeds or is empty), and does not refuse
-    // a photo for its subject.
+    // from decoding, and supports no region of interest (so none exceeds or is empty).
+    // unknown_foreground (no subject to crop) needs the real model's empty mask: not with a stand-in.
     const never = ['invalid_dimensions', 'roi_exceeds_bounds', 'roi_region_empty', 'unknown_foreground'];
     assert.deepEqual(REMOVEBG_400_CODES.filter((c) => !seen.has(c) && !never.includes(c)), []);
     const unknown = await send(form({ image_file: { bytes: photo }, image_filename: 'x.png' }));

@@ -67,9 +67,15 @@ function waitForEnd(deps: SyncDeps, accepted: Accepted): Promise<void> {
   });
 }
 
+const PHOTO_FAULTS = ['invalid_image', 'no_subject_found', 'no_face_found'];
+
 /** Why a job ended without a result, as the error the compat route maps onto its own shape. */
 function noResult(view: StatusView): HttpError {
-  if (view.status === 'failed') return new HttpError(view.error_code === 'invalid_image' ? 422 : 500, view.error_code ?? 'processing_error', view.error ?? 'Processing failed.');
+  if (view.status === 'failed') {
+    const code = view.error_code ?? 'processing_error';
+    // The photo's own fault (damaged, no subject to crop, no face) is the client's to act on.
+    return new HttpError(PHOTO_FAULTS.includes(code) ? 422 : 500, code, view.error ?? 'Processing failed.');
+  }
   return new HttpError(409, 'job_canceled', 'The job was canceled before it was done, so there is no result.');
 }
 

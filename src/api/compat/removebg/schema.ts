@@ -72,6 +72,7 @@ const ERRORS_400 = [
   c('invalid_roi', 'Invalid roi parameter given: a region of interest other than the whole image ("0% 0% 100% 100%") is not supported by this server yet. Crop the image before sending it.'),
   c('invalid_bg_color', 'bg_color must be a hex colour (rgb, rgba, rrggbb or rrggbbaa, with or without #) or a CSS colour name like white.'),
   c('invalid_position', 'The option position applies with canvas or scale: give one of them, or leave position out.'),
+  c('unknown_foreground', 'No subject was found in this photo, so there is nothing to crop, fit or scale. Try it without crop, canvas and scale.'),
 ];
 
 export const removeBgSchema = (maxJsonBytes: number): Schema => ({
