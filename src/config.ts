@@ -78,6 +78,11 @@ export const configSchema = z.object({
   }),
   /** One time limit for a whole server-side fetch: lookups, connects, redirects, headers and body. */
   URL_FETCH_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(20),
+  /**
+   * The synchronous compat endpoints (remove.bg's POST /v1.0/removebg, rembg's /api/remove) wait
+   * this long for their job; past it they answer 504 with the job id, and the job goes on.
+   */
+  SYNC_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(60),
   API_KEYS: csv.default([]),
   API_KEYS_FILE: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

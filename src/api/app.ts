@@ -24,6 +24,8 @@ import { eventsRoute } from './routes/events.route.js';
 import { healthRoutes } from './routes/health.route.js';
 import { jobsRoutes } from './routes/jobs.route.js';
 import { removeBgRoute } from './routes/remove-bg.route.js';
+import { removeBgCompatRoutes } from './compat/removebg/route.js';
+import { rembgCompatRoutes } from './compat/rembg/route.js';
 import { REQUEST_ID_PATTERN } from './schemas.js';
 import { jobsService } from './services/jobs.js';
 
@@ -64,6 +66,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(page);
 
   removeBgRoute(app, deps);
+  await removeBgCompatRoutes(app, deps);
+  await rembgCompatRoutes(app, deps);
   const jobs = jobsService(deps, app.metrics);
   jobsRoutes(app, jobs);
   if (deps.events) eventsRoute(app, deps.events, app.openStreams);

@@ -90,26 +90,40 @@ function unnamedClientError(status: number): HttpError {
   return new HttpError(status, 'bad_request', 'The request could not be understood. Check it against the API documentation at /docs.');
 }
 
+/** What any error answers: a status, a code and a sentence (5xx never say what went wrong inside). */
+export interface ErrorAnswer {
+  status: number;
+  code: string;
+  message: string;
+}
+
+/** The one mapping of every error onto its answer: the api's JSON body and the compat routes' shapes use it. */
+export function errorAnswer(err: FastifyError, req: FastifyRequest, limits: FormLimits): ErrorAnswer {
+  const named = toHttpError(err);
+  if (named) return { status: named.statusCode, code: named.code, message: named.message };
+  const known = err.code ? FASTIFY_CODES[err.code] : undefined;
+  if (known) return { status: known.status, code: known.code, message: known.message(limits) };
+  if (err.validation) return { status: 400, code: 'invalid_request', message: `Invalid request: ${err.message}` };
+  const status = err.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    if (status === 429) return { status, code: 'rate_limited', message: err.message };
+    req.log.info({ code: err.code, reason: err.message }, 'client error');
+    const unnamed = unnamedClientError(status);
+    return { status: unnamed.statusCode, code: unnamed.code, message: unnamed.message };
+  }
+  req.log.error({ err }, 'request failed');
+  const internal = internalError();
+  return { status: internal.statusCode, code: internal.code, message: internal.message };
+}
+
 export function installErrorHandlers(app: FastifyInstance, maxUploadBytes: number): void {
   const limits = formLimits(maxUploadBytes);
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     // A body the framework refused on its way to no route at all: the answer is about the route.
     if (req.is404) return noRoute(app, req, reply);
-    const named = toHttpError(err);
-    if (named) return sendError(reply, named.statusCode, named.code, named.message);
-    const known = err.code ? FASTIFY_CODES[err.code] : undefined;
-    if (known) return sendError(reply, known.status, known.code, known.message(limits));
-    if (err.validation) return sendError(reply, 400, 'invalid_request', `Invalid request: ${err.message}`);
-    const status = err.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      if (status === 429) return sendError(reply.header('retry-after', reply.getHeader('retry-after') ?? '60'), 429, 'rate_limited', err.message);
-      req.log.info({ code: err.code, reason: err.message }, 'client error');
-      const unnamed = unnamedClientError(status);
-      return sendError(reply, unnamed.statusCode, unnamed.code, unnamed.message);
-    }
-    req.log.error({ err }, 'request failed');
-    const internal = internalError();
-    return sendError(reply, internal.statusCode, internal.code, internal.message);
+    const { status, code, message } = errorAnswer(err, req, limits);
+    if (status === 429) reply.header('retry-after', reply.getHeader('retry-after') ?? '60');
+    return sendError(reply, status, code, message);
   });
   app.setNotFoundHandler((req, reply) => noRoute(app, req, reply));
 }

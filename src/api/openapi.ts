@@ -7,6 +7,7 @@ import { apiKeyInvalid, apiKeyRequired, isOpenPath } from './auth.js';
 import { CLIENT_ERRORS } from './edge-errors.js';
 import { fastifyErrorCase, internalError, methodNotAllowed, shuttingDown } from './errors.js';
 import { EXAMPLE, HEADERS, REQUEST_ID_PATTERN, errorResponse } from './schemas.js';
+import { COMPAT_TAGS, isCompatOperation } from './compat/docs.js';
 
 type Schema = Record<string, unknown>;
 
@@ -91,6 +92,7 @@ export function openapiOptions(config: Pick<Config, 'PUBLIC_URL'>, apiKeysOn: bo
         { name: 'batches', description: 'Many images at once (files or a ZIP archive), one set of options: follow them together, download them as one ZIP.' },
         { name: 'uploads', description: 'What uploads are accepted.' },
         { name: 'operations', description: 'Probes, metrics and maintenance, for operators and orchestrators.' },
+        ...COMPAT_TAGS,
       ],
       // Documented only where keys are on, so the docs of an open deployment show no Authorize button.
       components: apiKeysOn
@@ -114,10 +116,15 @@ function withSharedResponses(s: Schema | undefined, url: string, methods: string
   const protectedRoute = apiKeysOn && !isOpenPath(url);
   const responses: Record<string, Schema> = {};
   const own = s.response as Record<string, Schema>;
-  const all: Record<string, Schema> = { ...own, 405: COMMON[405], 431: COMMON[431], 500: COMMON[500], ...(protectedRoute ? { 401: COMMON[401], 403: COMMON[403] } : {}) };
-  all[503] = own[503] ? mergeErrors(own[503], COMMON[503]) : COMMON[503];
+  // Compat endpoints (remove.bg, rembg) answer their errors in their own shapes: they document
+  // them all themselves; only the answers given before their routes (405, 431) are shared.
+  const compat = isCompatOperation(s.tags);
+  const all: Record<string, Schema> = compat
+    ? { ...own, 405: COMMON[405], 431: COMMON[431] }
+    : { ...own, 405: COMMON[405], 431: COMMON[431], 500: COMMON[500], ...(protectedRoute ? { 401: COMMON[401], 403: COMMON[403] } : {}) };
+  if (!compat) all[503] = own[503] ? mergeErrors(own[503], COMMON[503]) : COMMON[503];
   // Methods that carry a body: a stray one past the 1 MB limit is refused (plugins/bodies.ts).
-  if (methods.some((m) => m === 'POST' || m === 'DELETE')) {
+  if (!compat && methods.some((m) => m === 'POST' || m === 'DELETE')) {
     all[413] = own[413] ? mergeErrors(own[413], COMMON[413]) : COMMON[413];
   }
   for (const [code, r] of Object.entries(all)) {

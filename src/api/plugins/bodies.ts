@@ -20,13 +20,13 @@ declare module 'fastify' {
 
 type Done = (err: Error | null, body?: unknown) => void;
 
-const bodyTooLarge = () => Object.assign(new Error('body too large'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 });
+export const bodyTooLarge = () => Object.assign(new Error('body too large'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 });
 
 /** A Content-Type the framework can parse: type/subtype, then parameters. */
 const MEDIA_TYPE = /^[\w!#$&^.+-]+\/[\w!#$&^.+-]+\s*(;.*)?$/;
 
 /** Reads the body to its end, keeping at most `keep` bytes; `onEnd` gets them, or an error past `limit`. */
-function readBody(payload: NodeJS.ReadableStream, limit: number, keep: number, onEnd: (err: Error | null, bytes: Buffer) => void, tooLarge: () => Error) {
+export function readBody(payload: NodeJS.ReadableStream, limit: number, keep: number, onEnd: (err: Error | null, bytes: Buffer) => void, tooLarge: () => Error) {
   const chunks: Buffer[] = [];
   let bytes = 0;
   let settled = false;
