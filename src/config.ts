@@ -34,6 +34,28 @@ export const configSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only')
     .default('remove-bg'),
   DATA_DIR: z.string().min(1).default('./data'),
+  /** Where inputs, results, masks and backgrounds live: a directory (DATA_DIR) or an S3 bucket. */
+  STORAGE: z.enum(['fs', 's3']).default('fs'),
+  /** An S3-compatible server's address (MinIO, Ceph, R2…); empty = AWS S3 in S3_REGION. */
+  S3_ENDPOINT: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]).default(''),
+  /** The address clients are sent to by RESULT_DELIVERY=redirect, when it differs from S3_ENDPOINT. */
+  S3_PUBLIC_ENDPOINT: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]).default(''),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name: 3-63 lower-case letters, digits, dots, hyphens').optional(),
+  /** Empty (both): the SDK's default credentials (environment, profile, instance or pod role). */
+  S3_ACCESS_KEY_ID: z.string().default(''),
+  S3_SECRET_ACCESS_KEY: z.string().default(''),
+  /** bucket in the path (http://host/bucket/key), as MinIO and most S3-compatible servers want. */
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  /** Put every key under this prefix (e.g. cutout/), so one bucket can hold several deployments. */
+  S3_PREFIX: z
+    .string()
+    .regex(/^([A-Za-z0-9!_.*'()-]+\/)*$/, "path segments each ending in /, e.g. cutout/ or prod/cutout/")
+    .default(''),
+  /** GET /result: stream the file through the api (proxy) or answer 302 to a presigned URL (redirect, S3 only). */
+  RESULT_DELIVERY: z.enum(['proxy', 'redirect']).default('proxy'),
+  /** How long a presigned result URL is valid (RESULT_DELIVERY=redirect). */
+  RESULT_URL_TTL_SECONDS: int(1, 7 * 24 * 3600).default(300),
   /** Where assembled model weights are cached; defaults to DATA_DIR/models. */
   MODEL_DIR: z.string().default(''),
   MODEL: z.enum(MODEL_NAMES).default(DEFAULT_MODEL),
@@ -106,9 +128,11 @@ export const configSchema = z.object({
 
 type Raw = z.infer<typeof configSchema>;
 
-export interface Config extends Omit<Raw, 'MODEL_DIR' | 'LOG_PRETTY'> {
+export interface Config extends Omit<Raw, 'MODEL_DIR' | 'LOG_PRETTY' | 'S3_BUCKET'> {
   MODEL_DIR: string;
   LOG_PRETTY: boolean;
+  /** Empty unless STORAGE=s3 (then required). */
+  S3_BUCKET: string;
 }
 
 export class ConfigError extends Error {
@@ -131,17 +155,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
-  if (c.MODEL === 'custom' && (!c.MODEL_PATH || !c.MODEL_SHA256)) {
-    throw new ConfigError(
-      'Invalid configuration:\n  MODEL=custom needs MODEL_PATH (an .onnx file) and MODEL_SHA256 (its checksum)',
-    );
-  }
+  const problems = combinationProblems(c);
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return {
     ...c,
+    S3_BUCKET: c.S3_BUCKET ?? '',
     DATA_DIR: path.resolve(c.DATA_DIR),
     MODEL_DIR: path.resolve(c.MODEL_DIR || path.join(c.DATA_DIR, 'models')),
     LOG_PRETTY: c.LOG_PRETTY ?? c.NODE_ENV === 'development',
   };
+}
+
+/** Settings that are each valid but not together. */
+function combinationProblems(c: Raw): string[] {
+  const problems: string[] = [];
+  if (c.MODEL === 'custom' && (!c.MODEL_PATH || !c.MODEL_SHA256)) {
+    problems.push('MODEL=custom needs MODEL_PATH (an .onnx file) and MODEL_SHA256 (its checksum)');
+  }
+  if (c.STORAGE === 's3') {
+    if (!c.S3_BUCKET) problems.push('STORAGE=s3 needs S3_BUCKET (the bucket that holds the files)');
+    if (!c.S3_ACCESS_KEY_ID !== !c.S3_SECRET_ACCESS_KEY) {
+      const missing = c.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID';
+      problems.push(`STORAGE=s3 needs ${missing} too: set both keys, or neither to use the SDK's default credentials`);
+    }
+  }
+  if (c.RESULT_DELIVERY === 'redirect' && c.STORAGE !== 's3') {
+    problems.push('RESULT_DELIVERY=redirect needs STORAGE=s3 (a presigned URL points into the bucket); use proxy with STORAGE=fs');
+  }
+  return problems;
 }
 
 /** For process entry points: print the reason and exit non-zero instead of a stack trace. */

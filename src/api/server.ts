@@ -1,4 +1,4 @@
-// The api with its real dependencies (Redis queue, events hub, filesystem store), wired once for
+// The api with its real dependencies (Redis queue, events hub, blob store), wired once for
 // the api process and for the tests that run the real thing in-process.
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
@@ -8,7 +8,8 @@ import { IdempotencyStore } from '../jobs/idempotency.js';
 import { WebhookQueue, webhookSettings } from '../jobs/webhooks.js';
 import { createRedis, JobQueue, queueSettings } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
-import { FsBlobStore } from '../storage/fs-store.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { createBlobStore } from '../storage/create.js';
 import { buildApp } from './app.js';
 import { jobLinks } from './deps.js';
 import { EventsHub } from './events-hub.js';
@@ -17,7 +18,7 @@ export interface ApiServer {
   app: FastifyInstance;
   queue: JobQueue;
   events: EventsHub;
-  store: FsBlobStore;
+  store: BlobStore;
   /** Stops taking requests, drains open ones, then closes the Redis connections. */
   close(): Promise<void>;
 }
@@ -31,7 +32,7 @@ export async function createApiServer(config: Config, logger: Logger): Promise<A
     { view: (id) => queue.view(id), resultUrl: (id) => jobLinks(config, id).result, ttlMinutes: config.RESULT_TTL_MINUTES },
     (err) => logger.warn({ err }, 'queue events error'),
   );
-  const store = new FsBlobStore(config.DATA_DIR);
+  const store = await createBlobStore(config);
   const webhooks = new WebhookQueue(connection, webhookSettings(config));
   const app = await buildApp({
     config,
@@ -56,6 +57,7 @@ export async function createApiServer(config: Config, logger: Logger): Promise<A
       await webhooks.close();
       await queue.close();
       connection.disconnect();
+      store.close?.();
     },
   };
 }

@@ -16,6 +16,14 @@ export interface JobFiles {
 /** A job's smaller files besides its input and result: the model's mask, the background image. */
 export type ExtraKind = 'mask' | 'background';
 
+/** What a presigned result link answers with, and how long it is valid. */
+export interface ResultLink {
+  contentType: string;
+  contentDisposition: string;
+  cacheControl: string;
+  expiresInSeconds: number;
+}
+
 export interface BlobStore {
   putInput(jobId: string, bytes: Buffer): Promise<void>;
   readInput(jobId: string): Promise<Buffer>;
@@ -33,4 +41,8 @@ export interface BlobStore {
   deleteJob(jobId: string): Promise<void>;
   /** Every job that has at least one file, for cleanup. */
   listJobs(): AsyncIterable<JobFiles>;
+  /** A time-limited URL that serves the result without the api (stores that can: S3). */
+  resultUrl?(jobId: string, link: ResultLink): Promise<string>;
+  /** Releases connections (an S3 client's sockets); the store is not used afterwards. */
+  close?(): void;
 }

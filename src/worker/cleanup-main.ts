@@ -3,16 +3,18 @@ import { loadConfigOrExit } from '../config.js';
 import { cleanupWithConfig } from '../jobs/cleanup.js';
 import { createRedis, JobQueue, queueSettings } from '../jobs/queue.js';
 import { createLogger } from '../logger.js';
-import { FsBlobStore } from '../storage/fs-store.js';
+import { createBlobStore } from '../storage/create.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config, 'cleanup');
 const connection = createRedis(config.REDIS_URL, 'producer');
 const queue = new JobQueue(connection, queueSettings(config));
+const store = await createBlobStore(config);
 try {
-  const report = await cleanupWithConfig(config, queue, new FsBlobStore(config.DATA_DIR), logger);
+  const report = await cleanupWithConfig(config, queue, store, logger);
   console.log(JSON.stringify(report));
 } finally {
   await queue.close();
   connection.disconnect();
+  store.close?.();
 }

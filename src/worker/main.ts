@@ -1,14 +1,14 @@
 // The worker process: loads the model once, then takes jobs from Redis until told to stop.
 import { loadConfigOrExit } from '../config.js';
 import { createLogger } from '../logger.js';
-import { FsBlobStore } from '../storage/fs-store.js';
+import { createBlobStore } from '../storage/create.js';
 import { startWorker } from './worker.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config, 'worker');
 
 try {
-  const running = await startWorker(config, new FsBlobStore(config.DATA_DIR), logger);
+  const running = await startWorker(config, await createBlobStore(config), logger);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.info({ signal }, 'signal received');

@@ -12,7 +12,8 @@ import { upload } from './multipart.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { JobQueue } from '../../src/jobs/queue.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import type { FsBlobStore } from '../../src/storage/fs-store.js';
+import type { BlobStore } from '../../src/storage/blob-store.js';
+import { createBlobStore } from '../../src/storage/create.js';
 import { startWorker, type RunningWorker } from '../../src/worker/worker.js';
 import type { StatusView } from '../../src/jobs/contract.js';
 import { startTestRedis } from './redis.js';
@@ -27,7 +28,7 @@ export interface Stack {
   app: FastifyInstance;
   queue: JobQueue;
   events: EventsHub;
-  store: FsBlobStore;
+  store: BlobStore;
   redisUrl: string;
   workers: RunningWorker[];
   addWorker(): Promise<RunningWorker>;
@@ -37,11 +38,19 @@ export interface Stack {
 }
 
 export async function startStack(
-  opts: { workers?: number; env?: Record<string, string>; logger?: Logger; /** A stand-in for the model (no model is loaded). */ cutter?: Cutter } = {},
+  opts: {
+    workers?: number;
+    env?: Record<string, string>;
+    /** The workers' settings over `env`: with it they have a config and a blob store of their own, shared with the api only through what the settings point at (Redis, a bucket). */
+    workerEnv?: Record<string, string>;
+    logger?: Logger;
+    /** A stand-in for the model (no model is loaded). */
+    cutter?: Cutter;
+  } = {},
 ): Promise<Stack> {
   const redis = await startTestRedis();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-data-'));
-  const config = loadConfig({
+  const base = {
     REDIS_URL: redis.url,
     DATA_DIR: dataDir,
     MODEL_DIR: TEST_MODEL_DIR,
@@ -57,7 +66,8 @@ export async function startStack(
     // is off unless a test turns it on (the options and page tests do).
     RESULT_CACHE: 'false',
     ...opts.env,
-  });
+  };
+  const config = loadConfig(base);
   const logger = opts.logger ?? createLogger(config, 'test');
   const server = await createApiServer(config, logger);
   const { app, queue, events, store } = server;
@@ -65,9 +75,11 @@ export async function startStack(
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const workerConfig = opts.workerEnv ? loadConfig({ ...base, ...opts.workerEnv }) : config;
+  const workerStore = opts.workerEnv ? await createBlobStore(workerConfig) : store;
   const workers: RunningWorker[] = [];
   const addWorker = async () => {
-    const w = await startWorker(config, store, logger, opts.cutter ? { cutter: opts.cutter } : {});
+    const w = await startWorker(workerConfig, workerStore, logger, opts.cutter ? { cutter: opts.cutter } : {});
     workers.push(w);
     return w;
   };
@@ -96,6 +108,7 @@ export async function startStack(
     },
     async stop() {
       await Promise.all(workers.map((w) => w.shutdown()));
+      if (workerStore !== store) workerStore.close?.();
       await server.close();
       await redis.cleanup();
       await fs.rm(dataDir, { recursive: true, force: true });

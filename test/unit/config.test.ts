@@ -36,6 +36,12 @@ describe('config', () => {
     ['WORKER_CONCURRENCY', '0'],
     ['INFERENCE_THREADS', '1.5'],
     ['LOG_LEVEL', 'loud'],
+    ['STORAGE', 'ftp'],
+    ['S3_ENDPOINT', 'minio:9000'],
+    ['S3_BUCKET', 'Has_Capitals'],
+    ['S3_PREFIX', '/cutout'],
+    ['RESULT_DELIVERY', 'email'],
+    ['RESULT_URL_TTL_SECONDS', '0'],
   ] as const) {
     it(`rejects ${key}=${value} with a message naming the variable`, () => {
       assert.throws(() => loadConfig({ [key]: value }), (err: Error) => {
@@ -49,5 +55,26 @@ describe('config', () => {
   it('requires a path and a checksum for a custom model', () => {
     assert.throws(() => loadConfig({ MODEL: 'custom' }), /MODEL_PATH/);
     assert.throws(() => loadConfig({ MODEL: 'custom', MODEL_PATH: '/m.onnx', MODEL_SHA256: 'abc' }), /MODEL_SHA256/);
+  });
+
+  it('stores on the filesystem and streams results unless told otherwise', () => {
+    const c = loadConfig({});
+    assert.equal(c.STORAGE, 'fs');
+    assert.equal(c.RESULT_DELIVERY, 'proxy');
+    assert.equal(c.S3_BUCKET, '');
+  });
+
+  it('names what STORAGE=s3 is missing, and what redirect needs', () => {
+    assert.throws(() => loadConfig({ STORAGE: 's3' }), /STORAGE=s3 needs S3_BUCKET/);
+    assert.throws(() => loadConfig({ STORAGE: 's3', S3_BUCKET: 'cutout', S3_ACCESS_KEY_ID: 'k' }), /needs S3_SECRET_ACCESS_KEY/);
+    assert.throws(() => loadConfig({ STORAGE: 's3', S3_BUCKET: 'cutout', S3_SECRET_ACCESS_KEY: 's' }), /needs S3_ACCESS_KEY_ID/);
+    assert.throws(() => loadConfig({ RESULT_DELIVERY: 'redirect' }), /RESULT_DELIVERY=redirect needs STORAGE=s3/);
+    const c = loadConfig({
+      STORAGE: 's3', S3_BUCKET: 'cutout', S3_ENDPOINT: 'http://minio:9000', S3_FORCE_PATH_STYLE: 'true', S3_PREFIX: 'prod/cutout/', RESULT_DELIVERY: 'redirect',
+    });
+    assert.equal(c.S3_FORCE_PATH_STYLE, true);
+    assert.equal(c.S3_PREFIX, 'prod/cutout/');
+    assert.equal(c.RESULT_URL_TTL_SECONDS, 300);
+    assert.doesNotThrow(() => loadConfig({ STORAGE: 's3', S3_BUCKET: 'cutout' }), 'no keys: the SDK\'s default credentials');
   });
 });

@@ -9,6 +9,8 @@ import { readDockerfile } from '../helpers/dockerfile.js';
 import { ROOT } from '../helpers/fixtures.js';
 
 interface Service {
+  profiles?: string[];
+  entrypoint?: string[];
   image?: string;
   command?: string[];
   environment?: Record<string, string>;
@@ -31,8 +33,10 @@ const seconds = (d: string) => Number(/^(\d+)s$/.exec(d)?.[1] ?? (/^(\d+)m$/.exe
 describe('docker-compose.yml', () => {
   const { redis, api, worker } = compose.services;
 
-  it('has redis, api and worker', () => {
-    assert.deepEqual(Object.keys(compose.services).sort(), ['api', 'redis', 'worker']);
+  it('has redis, api and worker; MinIO and its setup only behind the s3 profile', () => {
+    assert.deepEqual(Object.keys(compose.services).sort(), ['api', 'minio', 'minio-setup', 'redis', 'worker']);
+    for (const name of ['api', 'redis', 'worker']) assert.equal(compose.services[name]!.profiles, undefined, `${name} always runs`);
+    for (const name of ['minio', 'minio-setup']) assert.deepEqual(compose.services[name]!.profiles, ['s3'], `${name}: --profile s3`);
   });
 
   it('sets only variables the config schema knows, and they parse', () => {
@@ -71,6 +75,53 @@ describe('docker-compose.yml', () => {
     assert.ok(seconds(worker!.stop_grace_period!) > Number(worker!.environment!.SHUTDOWN_GRACE_SECONDS));
     assert.equal(worker!.ports, undefined, 'no fixed ports: --scale worker=3 works');
     assert.equal(worker!.container_name, undefined);
+  });
+});
+
+describe('docker-compose.s3.yml (with --profile s3)', () => {
+  // Compose's `!reset` empties a list the base file set; here it parses as an empty list.
+  const reset = { tag: '!reset', collection: 'seq' as const, resolve: () => [] };
+  const override = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.s3.yml'), 'utf8'), { merge: true, customTags: [reset] }) as {
+    services: Record<string, Service>;
+  };
+  const defaults = (env: Record<string, unknown> = {}) =>
+    Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{\w+:-([^}]*)\}/g, '$1')]));
+  const { minio, 'minio-setup': setup } = compose.services;
+
+  it('points api and workers at the MinIO bucket the setup makes, with settings the config accepts', () => {
+    const setupEnv = defaults(setup!.environment);
+    for (const name of ['api', 'worker'] as const) {
+      const own = defaults(override.services[name]!.environment);
+      for (const key of Object.keys(own)) assert.ok(known.has(key), `${name}: ${key} is not a config variable`);
+      const env = { ...defaults(compose.services[name]!.environment), ...own };
+      const config = loadConfig(env);
+      assert.equal(config.STORAGE, 's3');
+      assert.equal(config.S3_BUCKET, setupEnv.BUCKET, `${name} uses the bucket minio-setup makes`);
+      assert.equal(config.S3_ACCESS_KEY_ID, setupEnv.APP_KEY, `${name} uses the key minio-setup creates`);
+      assert.equal(config.S3_SECRET_ACCESS_KEY, setupEnv.APP_SECRET);
+      assert.equal(new URL(config.S3_ENDPOINT).host, 'minio:9000', `${name} reaches the minio service`);
+      assert.equal(config.S3_FORCE_PATH_STYLE, true);
+    }
+  });
+
+  it('shares no volume between api and workers, and waits for the bucket', () => {
+    for (const name of ['api', 'worker'] as const) {
+      assert.deepEqual(override.services[name]!.volumes, [], `${name}: the data volume is reset`);
+      assert.equal(override.services[name]!.depends_on?.['minio-setup']?.condition, 'service_completed_successfully');
+    }
+    assert.deepEqual(Object.keys(override.services).sort(), ['api', 'worker'], 'it only rewires api and worker');
+  });
+
+  it('runs MinIO on a named volume with a healthcheck, and a one-shot setup: bucket, app user, lifecycle rule', () => {
+    assert.match(minio!.image!, /^minio\/minio:/);
+    assert.ok(minio!.volumes?.some((v) => v.split(':')[0]! in compose.volumes));
+    assert.ok(minio!.ports?.includes('9000:9000'), 'the S3 port is published (RESULT_DELIVERY=redirect)');
+    assert.ok(minio!.healthcheck?.test.length);
+    assert.match(setup!.image!, /^minio\/mc:/);
+    assert.equal(setup!.depends_on?.minio?.condition, 'service_healthy');
+    assert.equal(setup!.restart, 'no');
+    const script = (setup!.command ?? []).join('\n');
+    for (const step of [/mc mb --ignore-existing/, /mc admin user add/, /mc ilm rule add --expire-days \d+/]) assert.match(script, step);
   });
 });
 

@@ -1,15 +1,11 @@
 // The job routes: status, failed list, result, cancel. Each is a schema (jobs.schema.ts) and one
 // call to the jobs service.
 import type { FastifyInstance } from 'fastify';
-import { OUTPUT_MIME, resultName } from '../../vocabulary.js';
+import { RESULT_CACHE_CONTROL, resultType } from '../result-headers.js';
 import type { JobsService } from '../services/jobs.js';
 import { CANCEL_SCHEMA, FAILED_JOBS_SCHEMA, RESULT_SCHEMA, STATUS_SCHEMA } from './jobs.schema.js';
 
 type JobParams = { Params: { job_id: string } };
-
-/** Content-Disposition with an ASCII name and the UTF-8 one. */
-const disposition = (name: string) =>
-  `inline; filename="${name.replace(/[^\x20-\x7e]/g, '_').replace(/"/g, '')}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 
 export function jobsRoutes(app: FastifyInstance, jobs: JobsService) {
   app.get<JobParams>('/status/:job_id', { schema: STATUS_SCHEMA }, async (req) => jobs.status(req.params.job_id));
@@ -19,8 +15,8 @@ export function jobsRoutes(app: FastifyInstance, jobs: JobsService) {
   );
 
   app.get<JobParams>('/result/:job_id', { schema: RESULT_SCHEMA }, async (req, reply) => {
-    const { view, blob } = await jobs.result(req.params.job_id);
-    const format = view.result?.format ?? 'png';
+    const delivery = await jobs.result(req.params.job_id);
+    const { view } = delivery;
     if (view.result) {
       const { width, height, foreground: fg } = view.result;
       reply.headers({
@@ -32,12 +28,15 @@ export function jobsRoutes(app: FastifyInstance, jobs: JobsService) {
         'x-foreground-height': fg.height,
       });
     }
+    // The link expires: the redirect itself is not to be kept.
+    if ('redirect' in delivery) return reply.header('cache-control', 'no-store').redirect(delivery.redirect, 302);
+    const { contentType, contentDisposition } = resultType(view);
     return reply
-      .header('content-type', OUTPUT_MIME[format])
-      .header('content-length', blob.size)
-      .header('cache-control', 'private, max-age=3600, immutable')
-      .header('content-disposition', disposition(resultName(view.filename, format)))
-      .send(blob.stream);
+      .header('content-type', contentType)
+      .header('content-length', delivery.blob.size)
+      .header('cache-control', RESULT_CACHE_CONTROL)
+      .header('content-disposition', contentDisposition)
+      .send(delivery.blob.stream);
   });
 
   app.delete<JobParams>('/jobs/:job_id', { schema: CANCEL_SCHEMA }, async (req, reply) => {

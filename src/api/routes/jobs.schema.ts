@@ -80,6 +80,16 @@ export const RESULT_SCHEMA = {
         'X-Foreground-Height': { type: 'integer', description: 'The subject\'s bounding box: height (px).' },
       },
     },
+    302: {
+      description:
+        'With `RESULT_DELIVERY=redirect`: the result is served from object storage. `Location` is a presigned GET URL, ' +
+        'valid for `RESULT_URL_TTL_SECONDS` (5 minutes by default); ask this endpoint again for a new one.',
+      headers: {
+        Location: { type: 'string', format: 'uri', description: 'The presigned URL of the result file.' },
+        'X-Width': { type: 'integer', description: 'The result\'s width in pixels.' },
+        'X-Height': { type: 'integer', description: 'The result\'s height in pixels.' },
+      },
+    },
     404: errorResponse(
       'No result (yet): the job is not done, failed, was canceled, or does not exist',
       ['result_not_ready', 'The result is not ready yet: the job is processing. Try again when its status is done.'],

@@ -7,6 +7,7 @@ import type { ApiMetrics } from '../../metrics.js';
 import type { StoredBlob } from '../../storage/blob-store.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
 import { conflict, notFound } from '../http-errors.js';
+import { RESULT_CACHE_CONTROL, resultType } from '../result-headers.js';
 import { apiJobEnded } from './job-ended.js';
 
 /**
@@ -60,6 +61,11 @@ export async function loadView(
 
 export type JobsService = ReturnType<typeof jobsService>;
 
+/** A done job's result: its bytes to stream through the api, or a presigned URL to send the client to. */
+export type ResultDelivery = { view: StatusView } & ({ blob: StoredBlob } | { redirect: string });
+
+const expired = () => notFound('The result has expired and was deleted. Please upload the image again.', 'result_expired');
+
 export function jobsService(deps: ApiDeps, metrics: ApiMetrics) {
   const cache = new FinishedViews();
   const status = (jobId: string) => loadView(deps, jobId, cache);
@@ -73,16 +79,26 @@ export function jobsService(deps: ApiDeps, metrics: ApiMetrics) {
       return report;
     },
 
-    /** A done job's result file, or the reason there is none. */
-    async result(jobId: string): Promise<{ view: StatusView; blob: StoredBlob }> {
+    /**
+     * A done job's result, or the reason there is none. With RESULT_DELIVERY=redirect (and a store
+     * that can sign links) a short-lived URL into the bucket; the file's presence is checked first,
+     * so an expired result still answers the api's own 404 rather than the bucket's.
+     */
+    async result(jobId: string): Promise<ResultDelivery> {
       const view = await status(jobId);
       if (view.status === 'queued' || view.status === 'processing') {
         throw notFound(`The result is not ready yet: the job is ${view.status}. Try again when its status is done.`, 'result_not_ready');
       }
       if (view.status === 'failed') throw notFound(`The job failed, so there is no result: ${view.error ?? 'unknown reason'}`, 'job_failed');
       if (view.status === 'canceled') throw notFound('The job was canceled, so there is no result.', 'job_canceled');
-      const blob = await deps.store.openResult(view.job_id);
-      if (!blob) throw notFound('The result has expired and was deleted. Please upload the image again.', 'result_expired');
+      const { store, config } = deps;
+      if (config.RESULT_DELIVERY === 'redirect' && store.resultUrl) {
+        if (!(await store.hasResult(view.job_id))) throw expired();
+        const link = { ...resultType(view), cacheControl: RESULT_CACHE_CONTROL, expiresInSeconds: config.RESULT_URL_TTL_SECONDS };
+        return { view, redirect: await store.resultUrl(view.job_id, link) };
+      }
+      const blob = await store.openResult(view.job_id);
+      if (!blob) throw expired();
       return { view, blob };
     },
 

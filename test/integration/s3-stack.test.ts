@@ -1,0 +1,138 @@
+// The whole service on object storage: the api and the worker each have an empty DATA_DIR of their
+// own and share nothing but Redis and a bucket on a real S3-protocol server (s3rver). A job goes
+// upload → worker → done → GET /result, streamed through the api or by redirect to a presigned
+// URL, and the cleanup deletes its objects from the bucket.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { runCleanup } from '../../src/jobs/cleanup.js';
+import { S3BlobStore } from '../../src/storage/s3-store.js';
+import { subjectOnBackground } from '../helpers/images.js';
+import { installLoopbackGuard } from '../helpers/loopback-only.js';
+import { startTestS3, type TestS3 } from '../helpers/s3.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+import { standInCutter } from '../helpers/stand-in.js';
+
+const guard = installLoopbackGuard();
+let s3: TestS3;
+const dirs: string[] = [];
+before(async () => {
+  s3 = await startTestS3();
+});
+after(async () => {
+  await s3.stop();
+  await Promise.all(dirs.map((d) => fs.rm(d, { recursive: true, force: true })));
+  guard.check();
+  guard.remove();
+});
+
+/** A stack whose worker has a DATA_DIR of its own; both on the bucket under `prefix`. */
+async function s3Stack(prefix: string, env: Record<string, string> = {}): Promise<{ stack: Stack; apiDir: string; workerDir: string }> {
+  const workerDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-worker-data-'));
+  dirs.push(workerDir);
+  const stack = await startStack({
+    cutter: await standInCutter(),
+    env: { ...s3.env, S3_PREFIX: prefix, ...env },
+    workerEnv: { DATA_DIR: workerDir },
+  });
+  return { stack, apiDir: stack.config.DATA_DIR, workerDir };
+}
+
+async function doneJob(stack: Stack): Promise<string> {
+  const res = await stack.upload(await subjectOnBackground(64, 48), 'sneaker.jpg');
+  assert.equal(res.status, 202);
+  const { job_id: id } = (await res.json()) as { job_id: string };
+  const view = await stack.waitFor(id);
+  assert.equal(view.status, 'done', JSON.stringify(view));
+  return id;
+}
+
+const filesUnder = async (dir: string) => (await fs.readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+
+describe('api and worker with no shared directory (STORAGE=s3, RESULT_DELIVERY=proxy)', () => {
+  let stack: Stack;
+  let apiDir: string;
+  let workerDir: string;
+  before(async () => ({ stack, apiDir, workerDir } = await s3Stack('proxy/')));
+  after(() => stack?.stop());
+
+  it('runs a job through the bucket and streams the result through the api', async () => {
+    const id = await doneJob(stack);
+    assert.deepEqual(
+      (await s3.keys()).filter((k) => k.includes(id)),
+      [`proxy/inputs/${id}`, `proxy/results/${id}`],
+      'the input and the result are objects in the bucket (the stand-in model makes no mask)',
+    );
+    const res = await fetch(`${stack.baseUrl}/result/${id}`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'image/png');
+    assert.match(res.headers.get('content-disposition') ?? '', /sneaker-cutout\.png/);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    assert.equal(Number(res.headers.get('content-length')), bytes.length);
+    const stored = await stack.store.openResult(id);
+    const chunks: Buffer[] = [];
+    for await (const c of stored!.stream) chunks.push(c as Buffer);
+    assert.deepEqual(bytes, Buffer.concat(chunks), 'the bytes the worker stored');
+    assert.deepEqual(await sharp(bytes).metadata().then((m) => [m.format, m.width, m.height]), ['png', 4, 3]);
+    assert.deepEqual(await filesUnder(apiDir), [], 'nothing in the api\'s DATA_DIR');
+    assert.deepEqual(await filesUnder(workerDir), [], 'nothing in the worker\'s DATA_DIR');
+  });
+
+  it('cleanup deletes an expired job\'s objects and orphans from the bucket', async () => {
+    const id = await doneJob(stack);
+    const orphan = randomUUID();
+    await stack.store.putInput(orphan, Buffer.from('left behind by a crash'));
+    assert.ok((await s3.keys()).some((k) => k.includes(id)));
+    const report = await runCleanup(stack.queue, stack.store, 1);
+    assert.ok(report.expiredJobs >= 1 && report.orphanFiles >= 1, JSON.stringify(report));
+    assert.deepEqual((await s3.keys()).filter((k) => k.startsWith('proxy/')), [], 'no object left under the prefix');
+    const found = await stack.queue.view(id);
+    assert.ok(found && 'reason' in found && found.reason === 'expired', 'the job is expired (its status answers 410)');
+  });
+});
+
+describe('api and worker with no shared directory (RESULT_DELIVERY=redirect)', () => {
+  let stack: Stack;
+  before(async () => ({ stack } = await s3Stack('redirect/', { RESULT_DELIVERY: 'redirect', RESULT_URL_TTL_SECONDS: '120' })));
+  after(() => stack?.stop());
+
+  it('answers GET /result with 302 to a presigned URL that serves the bytes, type and name', async () => {
+    const id = await doneJob(stack);
+    const res = await fetch(`${stack.baseUrl}/result/${id}`, { redirect: 'manual' });
+    assert.equal(res.status, 302);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    assert.equal(res.headers.get('x-width'), '4');
+    const location = res.headers.get('location')!;
+    assert.ok(location.startsWith(`${s3.endpoint}/${s3.bucket}/redirect/results/${id}?`), location);
+    assert.match(location, /X-Amz-Expires=120&/);
+
+    const followed = await fetch(`${stack.baseUrl}/result/${id}`);
+    assert.equal(followed.status, 200);
+    assert.equal(followed.url.startsWith(s3.endpoint), true, 'served by the bucket');
+    assert.equal(followed.headers.get('content-type'), 'image/png');
+    assert.match(followed.headers.get('content-disposition') ?? '', /^inline; filename="sneaker-cutout\.png"/);
+    const direct = new S3BlobStore({ bucket: s3.bucket, region: 'us-east-1', endpoint: s3.endpoint, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true, prefix: 'redirect/' });
+    const stored = await direct.openResult(id);
+    const chunks: Buffer[] = [];
+    for await (const c of stored!.stream) chunks.push(c as Buffer);
+    direct.close();
+    assert.deepEqual(Buffer.from(await followed.arrayBuffer()), Buffer.concat(chunks));
+  });
+
+  it('answers the api\'s own 404 result_expired when the object is gone, not the bucket\'s', async () => {
+    const id = await doneJob(stack);
+    await stack.store.deleteJob(id);
+    const res = await fetch(`${stack.baseUrl}/result/${id}`, { redirect: 'manual' });
+    assert.equal(res.status, 404);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'result_expired');
+  });
+
+  it('documents the 302 in the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${stack.baseUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>> };
+    assert.ok(doc.paths['/result/{job_id}']!.get!.responses['302']?.headers?.Location);
+  });
+});
