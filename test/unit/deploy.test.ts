@@ -81,9 +81,7 @@ describe('docker-compose.yml', () => {
 describe('docker-compose.s3.yml (with --profile s3)', () => {
   // Compose's `!reset` empties a list the base file set; here it parses as an empty list.
   const reset = { tag: '!reset', collection: 'seq' as const, resolve: () => [] };
-  const override = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.s3.yml'), 'utf8'), { merge: true, customTags: [reset] }) as {
-    services: Record<string, Service>;
-  };
+  const override = readCompose<{ services: Record<string, Service> }>('docker-compose.s3.yml', { customTags: [reset] });
   const defaults = (env: Record<string, unknown> = {}) =>
     Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{\w+:-([^}]*)\}/g, '$1')]));
   const { minio, 'minio-setup': setup } = compose.services;
