@@ -32,7 +32,7 @@ const STAGE_TEXT: Record<Stage, (format: string) => string> = {
   encoding: (format) => `Saving the ${formatWords(format)}`,
 };
 /** Failures that would fail again with the same file and options: no Retry (other options may help). */
-const FINAL_FAILURES = ['invalid_image', 'no_face_found', 'no_subject_found'];
+const FINAL_FAILURES = ['invalid_image', 'no_face_found', 'no_subject_found', 'unknown_foreground'];
 export const UNREACHABLE = 'Cannot reach the Cutout server. Check your connection (or that the service is running) and retry.';
 
 function formatEta(s: number | undefined): string {

@@ -22,7 +22,8 @@ export function jobsRoutes(app: FastifyInstance, jobs: JobsService) {
     const { view, blob } = await jobs.result(req.params.job_id);
     const format = view.result?.format ?? 'png';
     if (view.result) {
-      const { width, height, foreground: fg } = view.result;
+      const { width, height, foreground: fg, confidence } = view.result;
+      if (confidence !== undefined) reply.header('x-confidence', confidence);
       reply.headers({
         'x-width': width,
         'x-height': height,
