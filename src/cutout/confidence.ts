@@ -10,6 +10,12 @@ const UNSURE_LO = 16;
 const UNSURE_HI = 240;
 /** Below this share of the image, there is no subject (at the model's 1024 px: about 0.03%, 300 px). */
 export const MIN_SUBJECT_SHARE = 3e-4;
+/**
+ * Above this many uncertain pixels per subject pixel, nothing stands out: the model's output is
+ * min-max normalised, so a plain white or grey photo still gives a faint blob (4 to 7 uncertain
+ * pixels per subject pixel); on ECSSD's 40 photos and their composites the most is 1.6.
+ */
+export const MAX_UNCERTAIN = 4;
 
 export interface MaskStats {
   /** Share of the image that is subject. */
@@ -86,10 +92,10 @@ export function confidenceOf(s: MaskStats): number {
 
 /**
  * The confidence of a mask (one byte per pixel), or an UnknownForegroundError when it holds no
- * subject (less than MIN_SUBJECT_SHARE of the image).
+ * subject (less than MIN_SUBJECT_SHARE of the image, or a blob that is mostly uncertain).
  */
 export function maskConfidence(mask: Uint8Array, w: number, h: number): number {
   const s = maskStats(mask, w, h);
-  if (s.subject < MIN_SUBJECT_SHARE) throw new UnknownForegroundError();
+  if (s.subject < MIN_SUBJECT_SHARE || s.uncertain > MAX_UNCERTAIN) throw new UnknownForegroundError();
   return confidenceOf(s);
 }

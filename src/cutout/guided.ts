@@ -22,11 +22,20 @@ export function boxMean(src: Float32Array, width: number, height: number, r: num
   for (let y = 0; y <= Math.min(r, height - 1); y++) for (let x = 0, i = y * width; x < width; x++, i++) acc[x]! += tmp[i]!;
   for (let y = 0; y < height; y++) {
     const k = 1 / (Math.min(height - 1, y + r) - Math.max(0, y - r) + 1);
-    for (let x = 0, i = y * width; x < width; x++, i++) dst[i] = acc[x]! * k;
-    const add = y + r + 1;
-    const sub = y - r;
-    if (add < height) for (let x = 0, i = add * width; x < width; x++, i++) acc[x]! += tmp[i]!;
-    if (sub >= 0) for (let x = 0, i = sub * width; x < width; x++, i++) acc[x]! -= tmp[i]!;
+    const row = y * width;
+    const add = (y + r + 1) * width;
+    const sub = (y - r) * width;
+    if (y + r + 1 < height && y - r >= 0) {
+      for (let x = 0; x < width; x++) {
+        const v = acc[x]!;
+        dst[row + x] = v * k;
+        acc[x] = v + tmp[add + x]! - tmp[sub + x]!;
+      }
+      continue;
+    }
+    for (let x = 0; x < width; x++) dst[row + x] = acc[x]! * k;
+    if (y + r + 1 < height) for (let x = 0; x < width; x++) acc[x]! += tmp[add + x]!;
+    if (y - r >= 0) for (let x = 0; x < width; x++) acc[x]! -= tmp[sub + x]!;
   }
   return dst;
 }

@@ -87,5 +87,20 @@ describe('core service, end to end', { timeout: 600_000 }, () => {
     // and the worker still works
     const next = await stack.waitFor(await submit(await subjectOnBackground(), 'ok.jpg'));
     assert.equal(next.status, 'done');
+    assert.ok(next.result?.confidence !== undefined && next.result.confidence > 0.5, `a clean disc: confidence ${next.result?.confidence}`);
+  });
+
+  it('a photo with nothing in it (plain white, a gradient) ends failed with unknown_foreground, without retries', async () => {
+    const white = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#ffffff' } }).png().toBuffer();
+    const sky = await sharp(
+      Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200"><defs><linearGradient id="g"><stop offset="0" stop-color="#4a90d9"/><stop offset="1" stop-color="#d0e4f7"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/></svg>'),
+    ).png().toBuffer();
+    for (const [name, bytes] of [['white.png', white], ['sky.png', sky]] as const) {
+      const view = await stack.waitFor(await submit(bytes, name));
+      assert.equal(view.status, 'failed', name);
+      assert.equal(view.error_code, 'unknown_foreground', name);
+      assert.match(view.error ?? '', /^No foreground .*\.$/);
+      assert.equal(view.attempts, 1);
+    }
   });
 });
