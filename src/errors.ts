@@ -42,6 +42,19 @@ export class InvalidOptionError extends CutoutError {}
  */
 export class UnprocessableOptionError extends CutoutError {}
 
+/**
+ * The model found no subject in the photo (remove.bg's `unknown_foreground`). Handled like
+ * `no_subject_found`: final, never retried.
+ */
+export class UnknownForegroundError extends UnprocessableOptionError {
+  constructor() {
+    super(
+      'unknown_foreground',
+      'No foreground (person, product, animal, …) could be found in this photo, so there is nothing to cut out. Try a photo with a clear subject.',
+    );
+  }
+}
+
 /** No job has this id: it never existed, or it expired long ago. */
 export class JobNotFoundError extends CutoutError {}
 

@@ -84,7 +84,7 @@ export const STATUS_EXAMPLES: Record<'queued' | 'processing' | 'done' | 'failed'
     created_at: created, started_at: '2026-11-23T10:15:08.402Z', finished_at: '2026-11-23T10:15:11.267Z', attempts: 1,
     progress: { stage: 'encoding', percent: 100 }, result_url: EXAMPLE_LINKS.result,
     options: { ...defaultOptions(), format: 'webp', crop: true, crop_margin: '5%' },
-    result: { width: 1380, height: 1012, format: 'webp', bytes: 1190233, foreground: { left: 63, top: 46, width: 1254, height: 920 } },
+    result: { width: 1380, height: 1012, format: 'webp', bytes: 1190233, foreground: { left: 63, top: 46, width: 1254, height: 920 }, confidence: 0.93 },
   },
   failed: {
     job_id: EXAMPLE.jobId, status: 'failed', filename: 'scan.tif', width: 1200, height: 900,

@@ -7,6 +7,8 @@ import type { FaceDetector } from './face.js';
 import type { Box } from './layout.js';
 import { render, type OutputFormat } from './render.js';
 import { resizeLanczos } from './resample.js';
+import { maskConfidence } from './confidence.js';
+import { refineEdges } from './refine.js';
 import { renderSpec, type JobOptions } from '../options/options.js';
 import { ensureModelFile, resolveModel, type ResolvedModel } from './models.js';
 import type { SegmentationSession } from './session.js';
@@ -39,6 +41,8 @@ export interface CutoutResult {
   mask?: Buffer;
   /** True when a stored mask was used and the model did not run. */
   maskReused: boolean;
+  /** How clean the mask looks, 0..1 (confidence.ts); absent from stand-ins. */
+  confidence?: number;
 }
 
 /** What a job asks for besides the photo. */
@@ -124,9 +128,13 @@ export class CutoutPipeline implements Cutter {
       maskPng.catch(() => undefined); // awaited below; never an unhandled rejection if rendering fails first
     }
 
+    // No subject at all: the job fails (unknown_foreground) rather than give an empty picture.
+    const confidence = maskConfidence(small, size, size);
+
     await enter('compositing');
     // rembg: Image.fromarray(mask, "L").resize(img.size, LANCZOS).
     const mask = resizeLanczos({ data: small, width: size, height: size, channels: 1 }, width, height, 1);
+    if (spec.refine === 'fast') refineEdges(decoded.rgba, mask, width, height);
     const rgba = applyMask(decoded.rgba, mask, decoded.hasAlpha);
 
     await enter('encoding');
@@ -143,7 +151,7 @@ export class CutoutPipeline implements Cutter {
       spec,
     );
     timings.encoding += performance.now() - t0;
-    return { ...out, timings, mask: await maskPng, maskReused };
+    return { ...out, timings, mask: await maskPng, maskReused, confidence };
   }
 
   /** The face detector, loaded on the first face crop only (it costs memory and a second). */

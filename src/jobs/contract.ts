@@ -53,6 +53,8 @@ export const jobResultSchema = z.object({
   format: z.enum(OUTPUT_FORMATS).optional(),
   foreground: boxSchema.optional(),
   mask_reused: z.boolean().optional(),
+  /** 0..1, from the mask (src/cutout/confidence.ts); absent in results made before it existed. */
+  confidence: z.number().min(0).max(1).optional(),
 });
 export type JobResult = z.infer<typeof jobResultSchema>;
 
@@ -120,7 +122,7 @@ export const statusViewSchema = z.object({
   position: z.number().int().min(1).optional().meta({ description: 'Place in line while queued; 1 = next.' }),
   eta_seconds: z.number().nonnegative().optional().meta({ description: 'Estimated seconds until the result is ready.' }),
   error: z.string().optional().meta({ description: 'Why the job failed, in words a person can act on.' }),
-  error_code: z.string().optional().meta({ description: 'Why the job failed, as a stable code: `invalid_image`, `no_face_found`, `no_subject_found`, `processing_error`.' }),
+  error_code: z.string().optional().meta({ description: 'Why the job failed, as a stable code: `invalid_image`, `no_face_found`, `no_subject_found`, `unknown_foreground` (no subject in the photo), `processing_error`.' }),
   options: z
     .object(
       Object.fromEntries(
@@ -136,6 +138,11 @@ export const statusViewSchema = z.object({
       format: z.enum(OUTPUT_FORMATS),
       bytes: z.number().int().meta({ description: 'The result file\'s size in bytes.' }),
       foreground: boxSchema.meta({ description: 'Where the subject is in the result, in its pixels.' }),
+      confidence: z.number().min(0).max(1).optional().meta({
+        description:
+          'How clean the mask looks, 0..1 (experimental): low when the subject is in pieces or its edge is a wide uncertain band. ' +
+          'A hint for which results deserve a human look, not a probability of being right.',
+      }),
     })
     .optional()
     .meta({ description: 'The result file (done jobs).' }),

@@ -22,10 +22,12 @@ export interface JobEventData {
     format: OutputFormat;
     bytes: number;
     foreground: { left: number; top: number; width: number; height: number };
+    /** 0..1: how clean the mask looks (absent for results made before it existed). */
+    confidence?: number;
   };
   cached?: boolean;
   /** failed, expired */
   error?: string;
-  /** failed: a stable code (invalid_image, no_face_found, …) */
+  /** failed: a stable code (invalid_image, no_face_found, unknown_foreground, …) */
   error_code?: string;
 }

@@ -51,6 +51,7 @@ export function toView(job: Job<JobData>, state: string): StatusView | null {
         bytes: r.bytes,
         foreground: r.foreground ?? { left: 0, top: 0, width: r.width, height: r.height },
       };
+      if (r.confidence !== undefined) view.result.confidence = r.confidence;
       if (r.mask_reused) view.mask_reused = true;
     }
   }

@@ -30,6 +30,8 @@ export interface RenderSpec {
     | { kind: 'blur'; amount: number };
   shadow: 'none' | 'soft';
   channels: 'rgba' | 'alpha';
+  /** Edge refinement at full resolution (guided filter + foreground colour), or the model's mask as it is. */
+  refine: 'none' | 'fast';
 }
 
 export const blankSpec = (): RenderSpec => ({
@@ -45,6 +47,7 @@ export const blankSpec = (): RenderSpec => ({
   background: { kind: 'none' },
   shadow: 'none',
   channels: 'rgba',
+  refine: 'none',
 });
 
 export type Json = string | number | boolean | null;

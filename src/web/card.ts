@@ -37,7 +37,7 @@ const STAGE_TEXT: Record<Stage, (format: string) => string> = {
   encoding: (format) => `Saving the ${formatWords(format)}`,
 };
 /** Failures that would fail again with the same file and options: no Retry (other options may help). */
-const FINAL_FAILURES = ['invalid_image', 'no_face_found', 'no_subject_found'];
+const FINAL_FAILURES = ['invalid_image', 'no_face_found', 'no_subject_found', 'unknown_foreground'];
 
 function formatEta(s: number | undefined): string {
   if (s === undefined) return '';

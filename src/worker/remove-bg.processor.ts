@@ -69,6 +69,7 @@ function resultOf(out: CutoutResult, model: string): JobResult {
     format: out.format,
     foreground: out.foreground,
     mask_reused: out.maskReused || undefined,
+    confidence: out.confidence,
     model,
     timings: Object.fromEntries(STAGES.map((stage) => [stage, Math.round(out.timings[stage])])) as JobResult['timings'],
   };

@@ -17,8 +17,11 @@ describe('core service, end to end', { timeout: 600_000 }, () => {
   });
   after(() => stack?.stop());
 
-  async function submit(bytes: Buffer, name: string): Promise<string> {
-    const res = await stack.upload(bytes, name);
+  async function submit(bytes: Buffer, name: string, fields: Record<string, string> = {}): Promise<string> {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(bytes)]), name);
+    for (const [k, v] of Object.entries(fields)) form.append(k, v);
+    const res = await fetch(`${stack.baseUrl}/remove-bg`, { method: 'POST', body: form });
     assert.equal(res.status, 202, await res.clone().text());
     const { job_id } = (await res.json()) as { job_id: string };
     return job_id;
@@ -56,9 +59,9 @@ describe('core service, end to end', { timeout: 600_000 }, () => {
     assert.ok(alpha.data[0]! < 30, 'corner is transparent');
   });
 
-  it('matches rembg isnet-general-use on the real fixtures', { skip: fixturesSkip }, async () => {
+  it('matches rembg isnet-general-use on the real fixtures with refine=none', { skip: fixturesSkip }, async () => {
     const ids = new Map<string, string>();
-    for (const file of Object.keys(PARITY)) ids.set(file, await submit(await fs.readFile(path.join(REMBG, file)), file));
+    for (const file of Object.keys(PARITY)) ids.set(file, await submit(await fs.readFile(path.join(REMBG, file)), file, { refine: 'none' }));
     for (const [file, id] of ids) {
       const view = await stack.waitFor(id);
       assert.equal(view.status, 'done', `${file}: ${view.error}`);
@@ -84,5 +87,20 @@ describe('core service, end to end', { timeout: 600_000 }, () => {
     // and the worker still works
     const next = await stack.waitFor(await submit(await subjectOnBackground(), 'ok.jpg'));
     assert.equal(next.status, 'done');
+    assert.ok(next.result?.confidence !== undefined && next.result.confidence > 0.5, `a clean disc: confidence ${next.result?.confidence}`);
+  });
+
+  it('a photo with nothing in it (plain white, a gradient) ends failed with unknown_foreground, without retries', async () => {
+    const white = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#ffffff' } }).png().toBuffer();
+    const sky = await sharp(
+      Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200"><defs><linearGradient id="g"><stop offset="0" stop-color="#4a90d9"/><stop offset="1" stop-color="#d0e4f7"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/></svg>'),
+    ).png().toBuffer();
+    for (const [name, bytes] of [['white.png', white], ['sky.png', sky]] as const) {
+      const view = await stack.waitFor(await submit(bytes, name));
+      assert.equal(view.status, 'failed', name);
+      assert.equal(view.error_code, 'unknown_foreground', name);
+      assert.match(view.error ?? '', /^No foreground .*\.$/);
+      assert.equal(view.attempts, 1);
+    }
   });
 });

@@ -71,15 +71,45 @@ describe('per-job options, end to end', { timeout: 600_000, skip: fixturesSkip }
     assert.deepEqual(view.result?.foreground, box);
     assert.equal(res.headers.get('x-foreground-left'), String(box.left));
     assert.equal(res.headers.get('x-width'), String(meta.width));
+    assert.equal(view.options?.refine, 'fast');
+    const confidence = view.result?.confidence;
+    assert.ok(confidence !== undefined && confidence > 0 && confidence <= 1, `confidence ${confidence}`);
+    assert.equal(res.headers.get('x-confidence'), String(confidence));
+  });
+
+  it('refine=none gives the model\'s mask as it is; fast differs only along the edge', async () => {
+    const none = await done(cloth, { refine: 'none' });
+    assert.equal(none.view.mask_reused, true, 'the same mask, other options');
+    assert.equal(none.view.result?.confidence, plain.view.result?.confidence, 'confidence comes from the mask');
+    const [a, b] = [await alphaOf(none.bytes), await alphaOf(plain.bytes)];
+    let changed = 0;
+    let flatChanged = 0;
+    for (let i = 0; i < a.data.length; i++) {
+      if (a.data[i] === b.data[i]) continue;
+      changed++;
+      // Where refine=none is fully opaque or transparent 48 px all around, fast leaves it.
+      const y = Math.floor(i / a.width);
+      const x = i % a.width;
+      let flat = true;
+      for (let dy = -48; dy <= 48 && flat; dy += 4) for (let dx = -48; dx <= 48 && flat; dx += 4) {
+        const v = a.data[Math.min(a.height - 1, Math.max(0, y + dy)) * a.width + Math.min(a.width - 1, Math.max(0, x + dx))]!;
+        if (v !== a.data[i] || (v !== 0 && v !== 255)) flat = false;
+      }
+      if (flat) flatChanged++;
+    }
+    assert.ok(changed > 0, 'fast changes the edge');
+    assert.ok(changed < a.data.length * 0.2, `only along the edge: ${changed} of ${a.data.length}`);
+    assert.ok(flatChanged < changed * 0.01, `flat regions untouched: ${flatChanged} of ${changed}`);
   });
 
   it('crop=true is the subject box, with exact margins; the mask is reused (no inference)', async () => {
     const inferences = await counter('cutout_inferences_total');
+    const reused = await counter('cutout_masks_reused_total');
     const { view, meta, res } = await done(cloth, { crop: 'true', crop_margin: '20px 10px' });
     const box = plain.view.result!.foreground;
     assert.equal(view.mask_reused, true);
     assert.equal(await counter('cutout_inferences_total'), inferences, 'the model did not run');
-    assert.equal(await counter('cutout_masks_reused_total'), 1);
+    assert.equal(await counter('cutout_masks_reused_total'), reused + 1);
     assert.ok(Math.abs(meta.width! - (box.width + 20)) <= 1, `${meta.width} vs ${box.width + 20}`);
     assert.ok(Math.abs(meta.height! - (box.height + 40)) <= 1, `${meta.height} vs ${box.height + 40}`);
     const fg = view.result!.foreground;

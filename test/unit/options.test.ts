@@ -57,13 +57,25 @@ describe('options table', () => {
       ['crop_margin', '10em'], ['canvas', '99999x99999'], ['canvas', '8000x8000'], ['canvas', '0x10'], ['canvas', 'big'],
       ['position', 'left'], ['position', '120% 0%'], ['scale', '5%'], ['scale', '300%'], ['bg_color', 'javascript:'],
       ['bg_color', '#12345'], ['bg_color', 'url(x)'], ['bg_image', '../../etc/passwd'], ['bg_blur', '500'], ['bg_blur', '-1'],
-      ['shadow', 'hard'], ['channels', 'cmyk'],
+      ['shadow', 'hard'], ['channels', 'cmyk'], ['refine', 'slow'], ['refine', 'true'],
     ];
     for (const [name, value] of cases) {
       const message = refused({ [name]: value }, `invalid_${name}`);
       assert.ok(message.length < 300, message);
     }
     assert.match(refused({ canvas: '99999x99999' }, 'invalid_canvas'), /10000/);
+  });
+
+  it('refine: fast by default (the evaluation\'s better), none gives the model\'s mask as it is', () => {
+    assert.equal(defaultOptions().refine, 'fast');
+    assert.equal(renderSpec(defaultOptions()).refine, 'fast');
+    const none = parseOptions({ refine: 'NONE ' });
+    assert.equal(none.refine, 'none');
+    assert.equal(renderSpec(none).refine, 'none');
+    assert.deepEqual(optionsAsText(none), { refine: 'none' });
+    assert.notEqual(optionsKey(none), optionsKey(defaultOptions()), 'a different result, so a different cache entry');
+    const o = OPTIONS.find((x) => x.name === 'refine')!;
+    assert.deepEqual([o.flag, o.control.label, o.values], ['refine', 'Refine edges', ['none', 'fast']]);
   });
 
   it('refuses combinations that make no sense, and unknown names', () => {

@@ -18,7 +18,8 @@ export function jobsRoutes(app: FastifyInstance, jobs: JobsService) {
     const delivery = await jobs.result(req.params.job_id);
     const { view } = delivery;
     if (view.result) {
-      const { width, height, foreground: fg } = view.result;
+      const { width, height, foreground: fg, confidence } = view.result;
+      if (confidence !== undefined) reply.header('x-confidence', confidence);
       reply.headers({
         'x-width': width,
         'x-height': height,

@@ -78,6 +78,7 @@ export const RESULT_SCHEMA = {
         'X-Foreground-Top': { type: 'integer', description: 'The subject\'s bounding box: top edge (px).' },
         'X-Foreground-Width': { type: 'integer', description: 'The subject\'s bounding box: width (px).' },
         'X-Foreground-Height': { type: 'integer', description: 'The subject\'s bounding box: height (px).' },
+        'X-Confidence': { type: 'number', description: 'How clean the mask looks, 0..1 (experimental; see the status\'s result.confidence).' },
       },
     },
     302: {

@@ -1,0 +1,59 @@
+// Foreground colour estimation by blur fusion (Forte & Pitié, "Approximate Fast Foreground Colour
+// Estimation", ICIP 2021; the method Photoroom publishes as fast foreground estimation): the
+// subject's colour F and the background's B are estimated as alpha-weighted box blurs, at a large
+// radius and then a small one, and each edge pixel's colour is corrected so that
+// α·F + (1 − α)·B explains what the camera saw. Pure functions on planar floats (0..1).
+import { boxMean, type Planes } from './guided.js';
+
+/** The blurred estimates of F and B after the two passes: 3 planes each. */
+export interface ForegroundEstimate {
+  width: number;
+  height: number;
+  f: Float32Array[];
+  b: Float32Array[];
+}
+
+/** One pass: alpha-weighted blurs of F and B; returns the corrected F and the blurred F and B. */
+function pass(image: Planes, f: Float32Array[], b: Float32Array[], alpha: Float32Array, r: number) {
+  const { width: w, height: h } = image;
+  const n = w * h;
+  const ba = boxMean(alpha, w, h, r);
+  const fOut: Float32Array[] = [];
+  const fBlur: Float32Array[] = [];
+  const bBlur: Float32Array[] = [];
+  const weighted = new Float32Array(n);
+  for (let c = 0; c < 3; c++) {
+    const img = image.planes[c]!;
+    const fc = f[c]!;
+    const bc = b[c]!;
+    for (let i = 0; i < n; i++) weighted[i] = fc[i]! * alpha[i]!;
+    const bf = boxMean(weighted, w, h, r);
+    for (let i = 0; i < n; i++) weighted[i] = bc[i]! * (1 - alpha[i]!);
+    const bb = boxMean(weighted, w, h, r);
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const fb = (bf[i] = bf[i]! / (ba[i]! + 1e-5));
+      const bk = (bb[i] = bb[i]! / (1 - ba[i]! + 1e-5));
+      const a = alpha[i]!;
+      out[i] = Math.min(1, Math.max(0, fb + a * (img[i]! - a * fb - (1 - a) * bk)));
+    }
+    fOut.push(out);
+    fBlur.push(bf);
+    bBlur.push(bb);
+  }
+  return { f: fOut, fBlur, bBlur };
+}
+
+/**
+ * The two-pass blur-fusion estimate (radii: `large`, then `small`). Apply it per pixel with
+ * `foregroundAt`: F = F̄ + α(I − αF̄ − (1 − α)B̄), which may use a full-resolution I and α.
+ */
+export function estimateForeground(image: Planes, alpha: Float32Array, large: number, small: number): ForegroundEstimate {
+  const first = pass(image, image.planes, image.planes, alpha, large);
+  const second = pass(image, first.f, first.bBlur, alpha, small);
+  return { width: image.width, height: image.height, f: second.fBlur, b: second.bBlur };
+}
+
+/** The corrected foreground colour (0..1) of one channel, from the pixel's colour, its alpha and the blurred F and B there. */
+export const foregroundAt = (i: number, a: number, fb: number, bb: number): number =>
+  Math.min(1, Math.max(0, fb + a * (i - a * fb - (1 - a) * bb)));

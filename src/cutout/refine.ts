@@ -1,0 +1,164 @@
+// `refine=fast`: the model's mask, enlarged to the photo's size, is snapped to the photo's own
+// edges by a guided filter, and the edge pixels get the subject's colour instead of a mix with
+// the old background (blur-fusion foreground estimation). The filter is fitted on a copy at most
+// `workSide` (768) pixels long and applied to the full-resolution photo ("fast guided filter", He &
+// Sun 2015), and only in the uncertain band around the edge: flat regions (alpha 0 or 1 all
+// around) are never touched. At 12 MP a 768 px copy instead of 1024 px halves the cost and moves
+// alpha in the band by 0.4/255 on average (at most 64/255 nowhere); photos up to 768 px (ECSSD's)
+// are filtered at their own size.
+import { estimateForeground, foregroundAt } from './foreground.js';
+import { boxMean, guidedCoefficients, type Planes } from './guided.js';
+
+export interface RefineParams {
+  /** The long side of the working copy, in pixels. */
+  workSide: number;
+  /** Guided filter radius, as a share of the working copy's long side (at least 2 px). */
+  radius: number;
+  /** Guided filter regularisation (colours on 0..1): larger = smoother, closer to the mask. */
+  eps: number;
+  /** Alpha within (edge, 1 − edge) is uncertain; the band is that, widened by the radius. */
+  edge: number;
+  /** Blur-fusion radii, as shares of the working copy's long side. */
+  large: number;
+  small: number;
+  /** Contrast of the refined alpha around 0.5 (1 = as filtered). */
+  gain: number;
+  /** Estimate the foreground colour of edge pixels. */
+  colour: boolean;
+}
+
+export const REFINE_DEFAULTS: RefineParams = { workSide: 768, radius: 0.008, eps: 3e-3, edge: 0.02, large: 0.044, small: 0.003, gain: 2, colour: true };
+
+/** A working copy: the photo's RGB and the mask, averaged over s × s blocks. */
+function shrink(rgba: Uint8Array, mask: Uint8Array, width: number, height: number, s: number): { guide: Planes; alpha: Float32Array } {
+  const w = Math.ceil(width / s);
+  const h = Math.ceil(height / s);
+  const planes = [new Float32Array(w * h), new Float32Array(w * h), new Float32Array(w * h)] as const;
+  const alpha = new Float32Array(w * h);
+  // Integer sums of one row of cells, over its s rows of pixels.
+  const sums = new Uint32Array(w * 4);
+  const cellOf = Int32Array.from({ length: width }, (_, x) => Math.floor(x / s) * 4);
+  for (let cy = 0; cy < h; cy++) {
+    sums.fill(0);
+    const y1 = Math.min(height, (cy + 1) * s);
+    for (let y = cy * s; y < y1; y++) {
+      for (let x = 0, p = y * width, j = p * 4; x < width; x++, p++, j += 4) {
+        const c = cellOf[x]!;
+        sums[c]! += rgba[j]!;
+        sums[c + 1]! += rgba[j + 1]!;
+        sums[c + 2]! += rgba[j + 2]!;
+        sums[c + 3]! += mask[p]!;
+      }
+    }
+    const bh = y1 - cy * s;
+    for (let cx = 0; cx < w; cx++) {
+      const i = cy * w + cx;
+      const k = 1 / (255 * bh * (Math.min(width, (cx + 1) * s) - cx * s));
+      planes[0][i] = sums[cx * 4]! * k;
+      planes[1][i] = sums[cx * 4 + 1]! * k;
+      planes[2][i] = sums[cx * 4 + 2]! * k;
+      alpha[i] = sums[cx * 4 + 3]! * k;
+    }
+  }
+  return { guide: { width: w, height: h, planes: [...planes] }, alpha };
+}
+
+/** The band on the working copy: uncertain alpha, widened by r. 1 = in the band. */
+function uncertainBand(alpha: Float32Array, w: number, h: number, r: number, edge: number): Uint8Array | null {
+  const u = new Float32Array(alpha.length);
+  let any = false;
+  for (let i = 0; i < alpha.length; i++) {
+    if (alpha[i]! <= edge || alpha[i]! >= 1 - edge) continue;
+    u[i] = 1;
+    any = true;
+  }
+  if (!any) return null;
+  const wide = boxMean(u, w, h, r);
+  const band = new Uint8Array(alpha.length);
+  for (let i = 0; i < band.length; i++) band[i] = wide[i]! > 1e-6 ? 1 : 0;
+  return band;
+}
+
+/**
+ * Refines `mask` (alpha, one byte per pixel, the photo's size) in place and writes the estimated
+ * foreground colour into `rgba`'s RGB where the refined alpha is partial. Returns the number of
+ * pixels it looked at (the band), 0 when the mask has no uncertain edge.
+ */
+export function refineEdges(rgba: Uint8Array, mask: Uint8Array, width: number, height: number, params: RefineParams = REFINE_DEFAULTS): number {
+  const s = Math.max(1, Math.ceil(Math.max(width, height) / params.workSide));
+  const { guide, alpha } = shrink(rgba, mask, width, height, s);
+  const { width: w, height: h } = guide;
+  const long = Math.max(w, h);
+  const r = Math.max(2, Math.round(params.radius * long));
+  const band = uncertainBand(alpha, w, h, r, params.edge);
+  if (!band) return 0;
+  const coef = guidedCoefficients(guide, alpha, r, params.eps);
+  if (params.gain !== 1) {
+    // q' = (q − 0.5)·gain + 0.5 is linear in q: scale the coefficients.
+    for (let c = 0; c < 3; c++) coef.planes[c]!.forEach((v, i, a) => (a[i] = v * params.gain));
+    coef.planes[3]!.forEach((v, i, a) => (a[i] = (v - 0.5) * params.gain + 0.5));
+  }
+  // The refined alpha on the working copy, for the colour estimate.
+  const [ar, ag, ab, b] = coef.planes as [Float32Array, Float32Array, Float32Array, Float32Array];
+  const [ir, ig, ib] = guide.planes as [Float32Array, Float32Array, Float32Array];
+  const q = Float32Array.from(alpha);
+  for (let i = 0; i < q.length; i++) if (band[i]) q[i] = Math.min(1, Math.max(0, ar[i]! * ir[i]! + ag[i]! * ig[i]! + ab[i]! * ib[i]! + b[i]!));
+  const fg = estimateForeground(guide, q, Math.max(1, Math.round(params.large * long)), Math.max(1, Math.round(params.small * long)));
+  const fields = params.colour ? [...coef.planes, ...fg.f, ...fg.b] : coef.planes;
+  let touched = 0;
+  const v = new Float32Array(fields.length);
+  for (let cy = 0; cy < h; cy++) {
+    for (let cx = 0; cx < w; cx++) {
+      if (!band[cy * w + cx]) continue;
+      touched += applyCell(rgba, mask, width, height, s, cx, cy, w, h, fields, v);
+    }
+  }
+  return touched;
+}
+
+/** Refines the s × s block of full-resolution pixels under one working-copy cell. */
+function applyCell(
+  rgba: Uint8Array,
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  s: number,
+  cx: number,
+  cy: number,
+  w: number,
+  h: number,
+  fields: Float32Array[],
+  v: Float32Array,
+): number {
+  const y1 = Math.min(height, (cy + 1) * s);
+  const x1 = Math.min(width, (cx + 1) * s);
+  let count = 0;
+  for (let y = cy * s; y < y1; y++) {
+    const fy = Math.min(h - 1, Math.max(0, (y + 0.5) / s - 0.5));
+    const y0 = Math.floor(fy);
+    const yb = Math.min(h - 1, y0 + 1);
+    const ty = fy - y0;
+    for (let x = cx * s; x < x1; x++, count++) {
+      const fx = Math.min(w - 1, Math.max(0, (x + 0.5) / s - 0.5));
+      const x0 = Math.floor(fx);
+      const xb = Math.min(w - 1, x0 + 1);
+      const tx = fx - x0;
+      const i00 = y0 * w + x0, i01 = y0 * w + xb, i10 = yb * w + x0, i11 = yb * w + xb;
+      const w00 = (1 - tx) * (1 - ty), w01 = tx * (1 - ty), w10 = (1 - tx) * ty, w11 = tx * ty;
+      for (let k = 0; k < fields.length; k++) {
+        const f = fields[k]!;
+        v[k] = f[i00]! * w00 + f[i01]! * w01 + f[i10]! * w10 + f[i11]! * w11;
+      }
+      const p = y * width + x;
+      const j = p * 4;
+      const r = rgba[j]! / 255, g = rgba[j + 1]! / 255, b = rgba[j + 2]! / 255;
+      const a = Math.min(1, Math.max(0, v[0]! * r + v[1]! * g + v[2]! * b + v[3]!));
+      mask[p] = Math.round(a * 255);
+      if (a <= 0 || a >= 1 || v.length < 10) continue;
+      rgba[j] = Math.round(foregroundAt(r, a, v[4]!, v[7]!) * 255);
+      rgba[j + 1] = Math.round(foregroundAt(g, a, v[5]!, v[8]!) * 255);
+      rgba[j + 2] = Math.round(foregroundAt(b, a, v[6]!, v[9]!) * 255);
+    }
+  }
+  return count;
+}

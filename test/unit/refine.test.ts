@@ -1,0 +1,93 @@
+// Edge refinement (refine=fast) on small synthetic photos: the guided filter sharpens a blurred
+// mask to the photo's edge, flat regions are untouched, and edge pixels keep the subject's colour.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { applyMask } from '../../src/cutout/compose.js';
+import { boxMean, guidedFilter } from '../../src/cutout/guided.js';
+import { refineEdges } from '../../src/cutout/refine.js';
+
+const W = 64;
+const H = 48;
+const RED = [220, 20, 20];
+const BLUE = [20, 40, 220];
+
+/** A red subject (x < 32) on a blue background, and a mask that is a 9 px ramp across the edge. */
+function scene() {
+  const rgba = new Uint8Array(W * H * 4);
+  const mask = new Uint8Array(W * H);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const p = y * W + x;
+      rgba.set([...(x < 32 ? RED : BLUE), 255], p * 4);
+      mask[p] = Math.round(255 * Math.min(1, Math.max(0, (36 - x) / 9)));
+    }
+  }
+  return { rgba, mask };
+}
+
+/** How far the mask is from the hard truth (subject = x < 32), summed over a row. */
+const rowError = (mask: Uint8Array, y: number) => {
+  let e = 0;
+  for (let x = 0; x < W; x++) e += Math.abs(mask[y * W + x]! - (x < 32 ? 255 : 0));
+  return e;
+};
+
+/** The colour seen when the cut-out is put on a white background. */
+const onWhite = (rgba: Uint8Array, p: number) => [0, 1, 2].map((c) => Math.round((rgba[p * 4 + c]! * rgba[p * 4 + 3]! + 255 * (255 - rgba[p * 4 + 3]!)) / 255));
+
+describe('box mean', () => {
+  it('averages over the window clipped to the image', () => {
+    const src = Float32Array.from([1, 2, 3, 4, 5, 6], (v) => v);
+    const out = boxMean(src, 3, 2, 1);
+    // Every window covers the whole 3×2 image but the corners' own column/row limits.
+    assert.ok(Math.abs(out[0]! - (1 + 2 + 4 + 5) / 4) < 1e-6);
+    assert.ok(Math.abs(out[1]! - 21 / 6) < 1e-6);
+  });
+});
+
+describe('guided filter', () => {
+  it('keeps a flat input flat whatever the guide', () => {
+    const n = 16 * 16;
+    const guide = { width: 16, height: 16, planes: [0, 1, 2].map(() => Float32Array.from({ length: n }, () => Math.random())) };
+    const q = guidedFilter(guide, new Float32Array(n).fill(1), 3, 1e-3);
+    assert.ok(q.every((v) => Math.abs(v - 1) < 1e-4));
+  });
+});
+
+describe('refine=fast', () => {
+  it('sharpens a blurred mask to the photo\'s edge', () => {
+    const { rgba, mask } = scene();
+    const before = rowError(mask, 20);
+    refineEdges(rgba, mask, W, H);
+    const after = rowError(mask, 20);
+    assert.ok(after < before / 3, `edge error ${before} → ${after}`);
+    assert.ok(mask[20 * W + 30]! > 230 && mask[20 * W + 34]! < 25, `alpha at the edge ${mask[20 * W + 30]} / ${mask[20 * W + 34]}`);
+  });
+
+  it('leaves flat regions and a mask without an uncertain edge untouched', () => {
+    const { rgba, mask } = scene();
+    const copy = Uint8Array.from(rgba);
+    refineEdges(rgba, mask, W, H);
+    for (const x of [0, 5, 60, 63]) assert.equal(mask[10 * W + x], x < 32 ? 255 : 0);
+    const hard = Uint8Array.from({ length: W * H }, (_, p) => (p % W < 32 ? 255 : 0));
+    assert.equal(refineEdges(copy, hard, W, H), 0);
+  });
+
+  it('gives edge pixels the subject\'s red, where the mask as it is shows purple', () => {
+    const none = scene();
+    applyMask(none.rgba, none.mask, false);
+    const fast = scene();
+    refineEdges(fast.rgba, fast.mask, W, H);
+    applyMask(fast.rgba, fast.mask, false);
+    // A partly transparent pixel just outside the red: with none it is blue (the old background) at partial alpha.
+    const p = 20 * W + 33;
+    const [r0, , b0] = onWhite(none.rgba, p);
+    assert.ok(b0! > r0!, `none: the old blue shows (${onWhite(none.rgba, p)})`);
+    for (let x = 26; x < 40; x++) {
+      const q = 20 * W + x;
+      if (fast.rgba[q * 4 + 3]! === 0) continue;
+      const [r, g, b] = [fast.rgba[q * 4]!, fast.rgba[q * 4 + 1]!, fast.rgba[q * 4 + 2]!];
+      assert.ok(r > 150 && b < 100 && g < 100, `fast: x=${x} is red (${r},${g},${b}), alpha ${fast.rgba[q * 4 + 3]}`);
+    }
+  });
+});
