@@ -42,7 +42,7 @@ describe("rembg's server API: /api/remove", () => {
     assert.equal(res.headers.get('content-type'), 'image/png');
     assert.equal((await sharp(Buffer.from(await res.arrayBuffer())).metadata()).format, 'png');
     const options = await optionsOf(res);
-    assert.deepEqual([options.format, options.size, options.channels, options.bg_color], ['png', 'full', 'rgba', null]);
+    assert.deepEqual([options.format, options.size, options.channels, options.bg_color, options.refine], ['png', 'full', 'rgba', null, 'none'], 'rembg\'s own answer: no refinement');
     assert.equal(res.headers.get('x-cutout-ignored'), null);
   });
 
@@ -50,8 +50,8 @@ describe("rembg's server API: /api/remove", () => {
     const mask = await post({ om: 'true', model: 'isnet-general-use', a: 'true', af: '240', ab: '10', ae: '10', ppm: 'true' }, '?bgc=255,0,0,255');
     assert.equal(mask.status, 200);
     const m = await optionsOf(mask);
-    assert.deepEqual([m.channels, m.bg_color], ['alpha', null], 'bgc does not apply to the mask alone, as in rembg');
-    assert.equal(mask.headers.get('x-cutout-ignored'), 'model,a,ppm');
+    assert.deepEqual([m.channels, m.bg_color, m.refine], ['alpha', null, 'fast'], 'bgc does not apply to the mask alone, as in rembg; alpha matting is edge refinement');
+    assert.equal(mask.headers.get('x-cutout-ignored'), 'model,ppm');
     const coloured = await post({}, '?bgc=255,0,0,128&extras=%7B%22sam_prompt%22%3A1%7D');
     assert.equal((await optionsOf(coloured)).bg_color, '#ff000080');
     assert.equal(coloured.headers.get('x-cutout-ignored'), 'extras');

@@ -1,9 +1,10 @@
 // rembg's server parameters (rembg/commands/s_command.py, CommonQueryParams) onto Cutout's
 // options: `om` is the mask alone (channels=alpha), `bgc` a background colour; the rest is checked
-// as rembg checks it and has no effect here (named in X-Cutout-Ignored when it asks for something):
-// `model` (one model serves every request), alpha matting `a`/`af`/`ab`/`ae` (Cutout's masks are
-// soft already; it has no matting step), `ppm` (no mask post-processing), `extras` (ignored, as
-// rembg ignores extras it cannot parse).
+// as rembg checks it: alpha matting `a` is Cutout's edge refinement (refine=fast; without it,
+// refine=none, so the answer is rembg's own, pixel for pixel); `af`/`ab`/`ae` are checked and have
+// no effect (refine has no thresholds); `model` (one model serves every request), `ppm` (no mask
+// post-processing) and `extras` (ignored, as rembg ignores extras it cannot parse) are named in
+// X-Cutout-Ignored when they ask for something.
 import { HttpError } from '../../http-errors.js';
 
 /** rembg's model names (its sessions), matched as rembg matches them: anywhere in the value. */
@@ -49,13 +50,13 @@ function colour(text: string): string {
 
 /** rembg's parameters (name → text) as Cutout options. Unknown names are ignored, as FastAPI does. */
 export function translateRembg(given: Record<string, string>): RembgTranslation {
-  const t: RembgTranslation = { options: { format: 'png' }, ignored: [] };
+  const t: RembgTranslation = { options: { format: 'png', refine: 'none' }, ignored: [] };
   const model = given.model;
   if (model !== undefined) {
     if (!REMBG_MODELS.some((m) => model.includes(m))) throw unprocessable('model', `String should match one of rembg's models (${REMBG_MODELS.join(', ')}).`);
     t.ignored.push('model');
   }
-  if (given.a !== undefined && bool('a', given.a)) t.ignored.push('a');
+  if (given.a !== undefined && bool('a', given.a)) t.options.refine = 'fast';
   for (const name of ['af', 'ab'] as const) if (given[name] !== undefined) int(name, given[name], 255);
   if (given.ae !== undefined) int('ae', given.ae);
   const onlyMask = given.om !== undefined && bool('om', given.om);
