@@ -99,7 +99,9 @@ describe('batches', { timeout: 60_000 }, () => {
     const rows = csv(files.get('manifest.csv')!.toString());
     assert.deepEqual(rows[0]!.slice(0, 4), ['filename', 'result_filename', 'job_id', 'status']);
     assert.deepEqual(rows.slice(1).map((r) => r.slice(0, 4)), batch.items.map((item, n) => [item.filename, [...files.keys()][n], jobIds[n], 'done']));
-    assert.deepEqual(rows[1]!.slice(6), ['4', '3', String(s.items[0]!.result!.bytes), '0', '0', '4', '3']);
+    const r0 = s.items[0]!.result!;
+    assert.deepEqual(rows[1]!.slice(6), ['4', '3', String(r0.bytes), '0', '0', '4', '3', r0.confidence === undefined ? '' : String(r0.confidence)]);
+    assert.equal(rows[0]!.at(-1), 'confidence');
 
     // The WebSocket form: the same events, ending with the batch's, then a normal close.
     const ws = new WebSocket(url(batch.events_url).replace('http', 'ws'));

@@ -14,7 +14,7 @@ import { itemViews, loadBatch, type BatchDeps } from './batches.js';
 export const MANIFEST_NAME = 'manifest.csv';
 export const MANIFEST_COLUMNS = [
   'filename', 'result_filename', 'job_id', 'status', 'error_code', 'error', 'width', 'height', 'bytes',
-  'foreground_left', 'foreground_top', 'foreground_width', 'foreground_height',
+  'foreground_left', 'foreground_top', 'foreground_width', 'foreground_height', 'confidence',
 ] as const;
 
 /** One manifest row: the item, and the name of its result in the archive ('' when it has none). */
@@ -23,7 +23,7 @@ export function manifestRow(item: BatchItemView, resultFile: string): string {
   const fg = r?.foreground;
   return csvRow([
     item.filename, resultFile, item.job_id, item.status, item.error_code, item.error,
-    r?.width, r?.height, r?.bytes, fg?.left, fg?.top, fg?.width, fg?.height,
+    r?.width, r?.height, r?.bytes, fg?.left, fg?.top, fg?.width, fg?.height, r?.confidence,
   ]);
 }
 
