@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
-import yauzl from 'yauzl';
+import { unzip } from '../helpers/zip.js';
 import yazl from 'yazl';
 import type { Cutter } from '../../src/cutout/pipeline.js';
 import { STAGES } from '../../src/vocabulary.js';
@@ -31,24 +31,6 @@ const ellipseCutter: Cutter = {
   },
 };
 
-async function unzip(bytes: Buffer): Promise<Map<string, Buffer>> {
-  const zip = await yauzl.fromBufferPromise(bytes, { lazyEntries: true });
-  const out = new Map<string, Buffer>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', (entry: yauzl.Entry) => {
-      zip.openReadStreamPromise(entry).then(async (stream) => {
-        const chunks: Buffer[] = [];
-        for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
-        out.set(entry.fileName, Buffer.concat(chunks));
-        zip.readEntry();
-      }, reject);
-    });
-    zip.on('end', resolve);
-    zip.on('error', reject);
-    zip.readEntry();
-  });
-  return out;
-}
 
 function makeZip(files: [string, Buffer][]): Promise<Buffer> {
   const zip = new yazl.ZipFile();

@@ -1,6 +1,7 @@
 // ZIP archives for tests, written by hand so that they can be as wrong as an attacker makes them:
 // names with `..`, symlinks, sizes that lie, bombs. (yazl refuses to write most of these.)
 import zlib from 'node:zlib';
+import yauzl from 'yauzl';
 
 export interface ZipEntrySpec {
   name: string;
@@ -85,4 +86,24 @@ export async function deflatedZeros(size: number): Promise<{ deflated: Buffer; s
   deflate.end();
   await done;
   return { deflated: Buffer.concat(out), size, crc };
+}
+
+/** Every entry of an archive, read back with yauzl (a reader nobody on this project wrote): name → bytes. */
+export async function unzip(bytes: Buffer): Promise<Map<string, Buffer>> {
+  const zip = await yauzl.fromBufferPromise(bytes, { lazyEntries: true });
+  const out = new Map<string, Buffer>();
+  await new Promise<void>((resolve, reject) => {
+    zip.on('entry', (entry: yauzl.Entry) => {
+      zip.openReadStreamPromise(entry).then(async (stream) => {
+        const chunks: Buffer[] = [];
+        for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
+        out.set(entry.fileName, Buffer.concat(chunks));
+        zip.readEntry();
+      }, reject);
+    });
+    zip.on('end', resolve);
+    zip.on('error', reject);
+    zip.readEntry();
+  });
+  return out;
 }

@@ -4,13 +4,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { WebSocket } from 'ws';
-import yauzl from 'yauzl';
 import type { BatchAccepted, BatchStatus } from '../../src/jobs/batch-contract.js';
 import { subjectOnBackground } from '../helpers/images.js';
 import { openSse } from '../helpers/sse.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { standInCutter, type StandInCutter } from '../helpers/stand-in.js';
-import { deflatedZeros, makeZip } from '../helpers/zip.js';
+import { deflatedZeros, makeZip, unzip } from '../helpers/zip.js';
 
 const MAX_ITEMS = 8;
 
@@ -49,24 +48,6 @@ describe('batches', { timeout: 60_000 }, () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`batch ${id} never finished`);
-  }
-  async function unzip(bytes: Buffer): Promise<Map<string, Buffer>> {
-    const zip = await yauzl.fromBufferPromise(bytes, { lazyEntries: true });
-    const out = new Map<string, Buffer>();
-    await new Promise<void>((resolve, reject) => {
-      zip.on('entry', (entry: yauzl.Entry) => {
-        zip.openReadStreamPromise(entry).then(async (stream) => {
-          const chunks: Buffer[] = [];
-          for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
-          out.set(entry.fileName, Buffer.concat(chunks));
-          zip.readEntry();
-        }, reject);
-      });
-      zip.on('end', resolve);
-      zip.on('error', reject);
-      zip.readEntry();
-    });
-    return out;
   }
   const csv = (text: string) => text.trim().split('\r\n').map((line) => line.split(','));
 
