@@ -7,7 +7,8 @@ import sharp from 'sharp';
 export type Expect =
   | { kind: 'reject'; status: number } // a 4xx at upload
   | { kind: 'works'; width: number; height: number } // a correct cutout of this size
-  | { kind: 'reject-or-fail' }; // a 4xx at upload or a failed job, with a readable message
+  | { kind: 'reject-or-fail' } // a 4xx at upload or a failed job, with a readable message
+  | { kind: 'no-subject' }; // accepted, then failed with unknown_foreground: there is nothing to cut out
 
 export interface CorpusFile {
   name: string;
@@ -118,7 +119,8 @@ export async function hostileCorpus(maxUploadBytes: number): Promise<CorpusFile[
     { name: 'bomb-60000x60000.jpg', bytes: claimJpegSize(jpeg, 60000, 60000), expect: { kind: 'reject', status: 413 } },
     { name: 'over-limit.jpg', bytes: Buffer.concat([jpeg, randomBytes(maxUploadBytes)]), expect: { kind: 'reject', status: 413 } },
     // odd but real: these must work
-    { name: 'one-pixel.png', bytes: await sharp({ create: { width: 1, height: 1, channels: 3, background: '#123456' } }).png().toBuffer(), expect: { kind: 'works', width: 1, height: 1 } },
+    // one flat pixel: a real image, but no subject in it (remove.bg answers unknown_foreground too)
+    { name: 'one-pixel.png', bytes: await sharp({ create: { width: 1, height: 1, channels: 3, background: '#123456' } }).png().toBuffer(), expect: { kind: 'no-subject' } },
     { name: 'strip-10000x100.jpg', bytes: await scene(10000, 100).jpeg().toBuffer(), expect: { kind: 'works', width: 10000, height: 100 } },
     { name: 'grayscale.jpg', bytes: await scene(W, H).grayscale().jpeg().toBuffer(), expect: { kind: 'works', width: W, height: H } },
     { name: 'cmyk.jpg', bytes: await scene(W, H).toColourspace('cmyk').jpeg().toBuffer(), expect: { kind: 'works', width: W, height: H } },

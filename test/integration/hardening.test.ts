@@ -42,6 +42,10 @@ describe('hostile and odd files through the real api and worker', { timeout: 900
         const png = Buffer.from(await (await fetch(`${stack.baseUrl}/result/${j.id}`)).arrayBuffer());
         const meta = await sharp(png).metadata();
         assert.deepEqual([meta.width, meta.height, meta.channels], [j.expect.width, j.expect.height, 4], j.name);
+      } else if (j.expect.kind === 'no-subject') {
+        assert.equal(view.status, 'failed', j.name);
+        assert.equal(view.error_code, 'unknown_foreground', `${j.name}: ${view.error}`);
+        assert.match(view.error ?? '', /No foreground/);
       } else {
         assert.ok(view.status === 'failed' || view.status === 'done', `${j.name}: ${view.status}`);
         if (view.status === 'failed') assert.match(view.error ?? '', /damaged|decoded|incomplete|checksum/i, j.name);

@@ -20,6 +20,9 @@ const CODE: Record<string, string> = {
   empty_file: 'failed_to_read_image',
   no_subject_found: 'unknown_foreground',
   multipart_expected: 'invalid_request',
+  malformed_body: 'invalid_request',
+  malformed_form: 'invalid_request',
+  unknown_field: 'unknown_parameter',
   api_key_required: 'auth_failed',
   api_key_invalid: 'auth_failed',
   rate_limited: 'rate_limit_exceeded',
@@ -42,6 +45,7 @@ const TITLE: Record<string, string> = {
   auth_failed: 'Missing API Key',
   rate_limit_exceeded: 'Rate limit exceeded',
   sync_timeout: 'Processing took too long',
+  invalid_request: 'Invalid request',
   internal_error: 'Internal server error',
 };
 
@@ -57,9 +61,14 @@ function statusOf(answer: ErrorAnswer): number {
 const titleOf = (code: string, fallback: string) =>
   TITLE[code] ?? (code.startsWith('invalid_') ? `Invalid ${code.slice('invalid_'.length)} parameter given` : fallback);
 
-/** Any error's answer in remove.bg's shape. */
-export function removeBgError(answer: ErrorAnswer): RemoveBgError {
-  const code = CODE[answer.code] ?? answer.code;
+/**
+ * Any error's answer in remove.bg's shape. A 400 whose code remove.bg's clients cannot know (not
+ * among `documented`, e.g. Cutout's duplicate_option) is remove.bg's generic `invalid_request`; its
+ * detail still says what is wrong.
+ */
+export function removeBgError(answer: ErrorAnswer, documented?: ReadonlySet<string>): RemoveBgError {
+  const mapped = CODE[answer.code] ?? answer.code;
+  const code = documented && statusOf(answer) === 400 && !documented.has(mapped) ? 'invalid_request' : mapped;
   const title = answer.code === 'api_key_invalid' ? 'API Key invalid' : titleOf(code, answer.message);
   return { status: statusOf(answer), body: { errors: [{ title, code, detail: answer.message }] } };
 }

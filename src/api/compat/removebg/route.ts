@@ -9,7 +9,7 @@ import { SyncTimeoutError } from '../sync-job.js';
 import { accountBody } from './account.js';
 import { removeBgError } from './errors.js';
 import { b64Limit } from './request.js';
-import { accountSchema, removeBgSchema } from './schema.js';
+import { accountSchema, REMOVEBG_400_CODES, removeBgSchema } from './schema.js';
 import { removeBgSync } from './service.js';
 
 /** A form body (application/x-www-form-urlencoded) as name → value; a name given twice is refused. */
@@ -38,7 +38,7 @@ export async function removeBgCompatRoutes(app: FastifyInstance, deps: ApiDeps):
   const { config } = deps;
   const bodyLimit = b64Limit(config.MAX_UPLOAD_BYTES);
   await app.register(async (scope) => {
-    scope.setErrorHandler(compatErrorHandler((status, code, message) => removeBgError({ status, code, message }), config.MAX_UPLOAD_BYTES));
+    scope.setErrorHandler(compatErrorHandler((status, code, message) => removeBgError({ status, code, message }, REMOVEBG_400_CODES), config.MAX_UPLOAD_BYTES));
     scope.addContentTypeParser('application/x-www-form-urlencoded', (_req, payload, done) =>
       readBody(payload, bodyLimit, bodyLimit, (err, bytes) => {
         if (err) return done(err);

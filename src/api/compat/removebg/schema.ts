@@ -72,8 +72,19 @@ const ERRORS_400 = [
   c('invalid_roi', 'Invalid roi parameter given: a region of interest other than the whole image ("0% 0% 100% 100%") is not supported by this server yet. Crop the image before sending it.'),
   c('invalid_bg_color', 'bg_color must be a hex colour (rgb, rgba, rrggbb or rrggbbaa, with or without #) or a CSS colour name like white.'),
   c('invalid_position', 'The option position applies with canvas or scale: give one of them, or leave position out.'),
+  c('invalid_request', 'The body must be an object of remove.bg parameters, such as {"image_url": "https://example.com/photo.jpg", "size": "auto"}.'),
   c('unknown_foreground', 'No subject was found in this photo, so there is nothing to crop, fit or scale. Try it without crop, canvas and scale.'),
 ];
+
+// remove.bg names a bad value of any parameter `invalid_<parameter>`: each is documented.
+for (const name of Object.keys(PARAMETERS)) {
+  if (!ERRORS_400.some((e) => e.code === `invalid_${name}`)) {
+    ERRORS_400.push(c(`invalid_${name}`, `Invalid ${name} parameter given: see the parameter's description for the values it takes.`));
+  }
+}
+
+/** The 400 codes this document lists: any other becomes `invalid_request` (errors.ts). */
+export const REMOVEBG_400_CODES: ReadonlySet<string> = new Set(ERRORS_400.map((e) => e.code));
 
 export const removeBgSchema = (maxJsonBytes: number): Schema => ({
   summary: 'remove.bg: remove the background of an image, answered at once',
