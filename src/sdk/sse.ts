@@ -34,7 +34,10 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      buf += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
+      buf += decoder.decode(value, { stream: true });
+      // Line ends as \n; a \r at the end of a chunk waits: its \n may be the next chunk's first byte.
+      const held = buf.endsWith('\r') ? '\r' : '';
+      buf = buf.slice(0, buf.length - held.length).replace(/\r\n?/g, '\n') + held;
       let sep: number;
       while ((sep = buf.indexOf('\n\n')) >= 0) {
         const message = parseBlock(buf.slice(0, sep));
