@@ -148,6 +148,15 @@ describe('the TypeScript SDK', { timeout: 120_000 }, () => {
     assert.equal((await client.batch(accepted.batch_id)).items[0]?.filename, 'a.png');
   });
 
+  it('the routes the SDK calls are documented in /openapi.json', async () => {
+    const doc = (await (await fetch(`${stack.baseUrl}/openapi.json`, { headers: { 'x-api-key': KEY } })).json()) as { paths: Record<string, Record<string, unknown>> };
+    const used = [
+      ['post', '/remove-bg'], ['get', '/status/{job_id}'], ['get', '/events/{job_id}'], ['get', '/result/{job_id}'], ['delete', '/jobs/{job_id}'],
+      ['post', '/batches'], ['get', '/batches/{batch_id}'], ['delete', '/batches/{batch_id}'], ['get', '/batches/{batch_id}/zip'],
+    ] as const;
+    for (const [method, route] of used) assert.ok(doc.paths[route]?.[method], `${method.toUpperCase()} ${route} is documented`);
+  });
+
   it('knows every option of the table, and bundles for a browser without Node modules or zod', async () => {
     assert.deepEqual([...SDK_OPTION_NAMES], OPTION_NAMES);
     const out = await build({ entryPoints: [`${ROOT}/src/sdk/index.ts`], bundle: true, platform: 'browser', format: 'esm', write: false, minify: true });
