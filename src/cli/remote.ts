@@ -1,9 +1,10 @@
 // `cutout --server http://host:8000 ./shoot/`: the images go to a running service as batches
 // (POST /batches), the CLI follows them (GET /batches/{id}) with a progress bar and writes each
-// result as it is done. Nothing runs in-process; the service's workers do the work.
+// result as it is done, all through the SDK (src/sdk). Nothing runs in-process; the service's workers do the work.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { resultName, type OutputFormat } from '../vocabulary.js';
+import { CutoutApiError, CutoutClient, CutoutNetworkError, type BatchItemView, type CutoutOptions } from '../sdk/index.js';
+import { resultName } from '../vocabulary.js';
 
 export interface RemoteRun {
   server: string;
@@ -19,38 +20,22 @@ export interface RemoteRun {
   report(line: string, failed: boolean): void;
 }
 
-interface BatchItem {
-  job_id?: string;
-  filename: string;
-  status?: string;
-  error?: string | { code: string; message: string };
-  result?: { format: OutputFormat; width: number; height: number };
-}
+type Counters = { done: number; total: number; failed: number };
 
 /** One request carries at most this many files or bytes; a big folder becomes several batches. */
 const CHUNK_FILES = 100;
 const CHUNK_BYTES = 64 * 1024 * 1024;
 const POLL_MS = 500;
 
-async function call(run: RemoteRun, method: string, route: string, body?: FormData): Promise<Response> {
-  const headers: Record<string, string> = run.apiKey ? { 'x-api-key': run.apiKey } : {};
-  let res: Response;
+/** The SDK's errors in the CLI's words: "cannot reach …", "POST /batches answered 400: …". */
+async function said<T>(run: RemoteRun, work: () => Promise<T>): Promise<T> {
   try {
-    res = await fetch(new URL(route, run.server), { method, body, headers });
+    return await work();
   } catch (err) {
-    throw new Error(`cannot reach ${run.server}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
+    if (err instanceof CutoutNetworkError) throw new Error(`cannot reach ${run.server}: ${err.reason}`);
+    if (err instanceof CutoutApiError) throw new Error(`${err.request} answered ${err.status}: ${err.message}`);
+    throw err;
   }
-  if (!res.ok) {
-    const text = await res.text();
-    let message = text.slice(0, 300);
-    try {
-      message = (JSON.parse(text) as { error: { message: string } }).error.message;
-    } catch {
-      /* not JSON: the text as it is */
-    }
-    throw new Error(`${method} ${route} answered ${res.status}: ${message}`);
-  }
-  return res;
 }
 
 /** Groups the files into batches under the size limits. */
@@ -72,44 +57,51 @@ async function chunks(files: string[]): Promise<string[][]> {
   return out;
 }
 
-const errorText = (e: BatchItem['error']) => (typeof e === 'string' ? e : e?.message ?? 'failed');
+const errorText = (e: { message: string } | string | undefined) => (typeof e === 'string' ? e : e?.message ?? 'failed');
 
-/** Sends one batch and writes its results as they come; returns how many failed. */
-async function runBatch(run: RemoteRun, files: string[], counters: { done: number; total: number; failed: number }): Promise<void> {
-  const form = new FormData();
-  for (const file of files) form.append('file', new Blob([new Uint8Array(await fs.readFile(file))]), path.basename(file));
-  for (const [k, v] of Object.entries(run.fields)) form.append(k, v);
-  if (run.background) form.append('bg_image', new Blob([new Uint8Array(run.background.bytes)]), run.background.name);
-  const accepted = (await (await call(run, 'POST', '/batches', form)).json()) as { batch_id: string; items: BatchItem[] };
+/** Writes a done item's result, or reports a failed or canceled one; true when the item has ended. */
+async function settle(run: RemoteRun, client: CutoutClient, item: BatchItemView, file: string, counters: Counters): Promise<boolean> {
+  if (item.status === 'done' && item.result && item.job_id) {
+    const target = path.join(run.out ?? path.dirname(file), resultName(path.basename(file), item.result.format));
+    const { bytes } = await client.result(item.job_id);
+    await fs.writeFile(target, bytes);
+    finish(counters, run, `${file} → ${target} (${item.result.format}, ${item.result.width}x${item.result.height})`, false);
+    return true;
+  }
+  if (item.status === 'failed' || item.status === 'canceled') {
+    finish(counters, run, `${file}: ${item.status === 'canceled' ? 'canceled' : errorText(item.error)}`, true);
+    return true;
+  }
+  return false;
+}
+
+/** Sends one batch and writes its results as they come. */
+async function runBatch(run: RemoteRun, client: CutoutClient, files: string[], counters: Counters): Promise<void> {
+  const uploads = await Promise.all(files.map(async (file) => ({ data: await fs.readFile(file), filename: path.basename(file) })));
+  const background = run.background && { data: run.background.bytes, filename: run.background.name };
+  // The fields were checked against the option table by the flag parser: they go as the api's text.
+  const options = { ...(run.fields as CutoutOptions), ...(background ? { bg_image: background } : {}) };
+  const accepted = await client.createBatch(uploads, options);
   // Items refused at upload (not an image, too large) never become jobs.
   const sourceOf = new Map<string, string>();
   accepted.items.forEach((item, i) => {
     const file = files[i] ?? item.filename;
-    if (item.job_id) sourceOf.set(item.job_id, file);
+    if ('job_id' in item) sourceOf.set(item.job_id, file);
     else finish(counters, run, `${file}: ${errorText(item.error)}`, true);
   });
   const written = new Set<string>();
-  while (written.size < sourceOf.size) {
-    const batch = (await (await call(run, 'GET', `/batches/${accepted.batch_id}`)).json()) as { items: BatchItem[] };
-    for (const item of batch.items) {
-      if (!item.job_id || written.has(item.job_id) || !sourceOf.has(item.job_id)) continue;
-      const file = sourceOf.get(item.job_id)!;
-      if (item.status === 'done' && item.result) {
-        const target = path.join(run.out ?? path.dirname(file), resultName(path.basename(file), item.result.format));
-        const res = await call(run, 'GET', `/result/${item.job_id}`);
-        await fs.writeFile(target, Buffer.from(await res.arrayBuffer()));
-        written.add(item.job_id);
-        finish(counters, run, `${file} → ${target} (${item.result.format}, ${item.result.width}x${item.result.height})`, false);
-      } else if (item.status === 'failed' || item.status === 'canceled') {
-        written.add(item.job_id);
-        finish(counters, run, `${file}: ${item.status === 'canceled' ? 'canceled' : errorText(item.error)}`, true);
+  if (sourceOf.size === 0) return;
+  await client.followBatch(accepted.batch_id, {
+    onUpdate: async (batch) => {
+      for (const item of batch.items) {
+        if (!item.job_id || written.has(item.job_id) || !sourceOf.has(item.job_id)) continue;
+        if (await settle(run, client, item, sourceOf.get(item.job_id)!, counters)) written.add(item.job_id);
       }
-    }
-    if (written.size < sourceOf.size) await new Promise((r) => setTimeout(r, POLL_MS));
-  }
+    },
+  });
 }
 
-function finish(counters: { done: number; total: number; failed: number }, run: RemoteRun, line: string, failed: boolean) {
+function finish(counters: Counters, run: RemoteRun, line: string, failed: boolean) {
   counters.done++;
   if (failed) counters.failed++;
   run.report(line, failed);
@@ -121,6 +113,7 @@ export async function runRemote(run: RemoteRun): Promise<number> {
   const counters = { done: 0, total: run.files.length, failed: 0 };
   if (run.out) await fs.mkdir(run.out, { recursive: true });
   run.progress(0, counters.total, 'uploading');
-  for (const group of await chunks(run.files)) await runBatch(run, group, counters);
+  const client = new CutoutClient({ baseUrl: run.server, apiKey: run.apiKey, pollIntervalMs: POLL_MS });
+  for (const group of await chunks(run.files)) await said(run, () => runBatch(run, client, group, counters));
   return counters.failed;
 }
