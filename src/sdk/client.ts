@@ -26,6 +26,8 @@ interface Call {
   body?: BodyInit;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** 'manual': a redirect is answered as it is (result downloads follow it without the API key). */
+  redirect?: RequestRedirect;
 }
 
 const id = (s: string) => encodeURIComponent(s);
@@ -55,13 +57,14 @@ export class CutoutClient {
     if (this.apiKey) headers['x-api-key'] = this.apiKey;
     let res: Response;
     try {
-      res = await this.fetchImpl(`${this.baseUrl}${path}`, { method, body: c.body, headers, signal: c.signal });
+      res = await this.fetchImpl(`${this.baseUrl}${path}`, { method, body: c.body, headers, signal: c.signal, redirect: c.redirect });
     } catch (err) {
       if (c.signal?.aborted) throw err;
       const why = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
       throw new CutoutNetworkError(this.baseUrl, why, request, { cause: err });
     }
-    if (!res.ok) throw await apiError(res, request);
+    const redirected = c.redirect === 'manual' && res.status >= 300 && res.status < 400 && res.headers.has('location');
+    if (!res.ok && !redirected) throw await apiError(res, request);
     return res;
   }
 
@@ -111,7 +114,16 @@ export class CutoutClient {
 
   /** The result file and what the api says of it (size, where the subject is, confidence). */
   async result(jobId: string, signal?: AbortSignal): Promise<CutoutResult> {
-    const res = await this.call(`/result/${id(jobId)}`, { signal });
+    // A presigned storage URL (RESULT_DELIVERY=redirect) is followed here, without the API key:
+    // fetch would carry X-Api-Key to the storage host. (Browsers answer a manual redirect opaquely;
+    // there the redirect is followed by the browser, which drops the key only from Authorization.)
+    let res = await this.call(`/result/${id(jobId)}`, { signal, redirect: typeof window === 'undefined' ? 'manual' : 'follow' });
+    if (res.status >= 300 && res.status < 400) {
+      const location = new URL(res.headers.get('location')!, this.baseUrl).href;
+      const stored = await this.fetchImpl(location, { signal });
+      if (!stored.ok) throw new CutoutNetworkError(this.baseUrl, `the result's storage answered ${stored.status}`, `GET ${location.split('?')[0]}`);
+      res = stored;
+    }
     const file = await this.download(res);
     let width = headerNumber(res, 'x-width');
     let height = headerNumber(res, 'x-height');

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { runCleanup } from '../../src/jobs/cleanup.js';
+import { CutoutClient } from '../../src/sdk/index.js';
 import { S3BlobStore } from '../../src/storage/s3-store.js';
 import { subjectOnBackground } from '../helpers/images.js';
 import { installLoopbackGuard } from '../helpers/loopback-only.js';
@@ -121,6 +122,17 @@ describe('api and worker with no shared directory (RESULT_DELIVERY=redirect)', (
     for await (const c of stored!.stream) chunks.push(c as Buffer);
     direct.close();
     assert.deepEqual(Buffer.from(await followed.arrayBuffer()), Buffer.concat(chunks));
+
+    // The SDK follows the presigned URL itself, without its API key: the storage host never sees it.
+    const sent: { url: string; key: string | null }[] = [];
+    const spy: typeof fetch = (input, init) => {
+      sent.push({ url: String(input), key: new Headers(init?.headers).get('x-api-key') });
+      return fetch(input, init);
+    };
+    const sdk = await new CutoutClient({ baseUrl: stack.baseUrl, apiKey: 'not-for-the-bucket', fetch: spy }).result(id);
+    assert.deepEqual(Buffer.from(sdk.bytes), Buffer.concat(chunks));
+    assert.deepEqual([sdk.width, sdk.height, sdk.contentType], [4, 3, 'image/png']);
+    assert.equal(sent.find((r) => r.url.startsWith(s3.endpoint))?.key, null, 'no API key to the bucket');
   });
 
   it('answers the api\'s own 404 result_expired when the object is gone, not the bucket\'s', async () => {
