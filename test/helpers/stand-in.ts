@@ -24,6 +24,8 @@ export interface StandInCutter extends Cutter {
   /** Calls wait in inference until proceed(). */
   hold(): void;
   proceed(): void;
+  /** Resolves once a call since hold() waits at the gate (past every check before inference). */
+  parked(): Promise<void>;
 }
 
 export async function standInCutter(): Promise<StandInCutter> {
@@ -31,17 +33,27 @@ export async function standInCutter(): Promise<StandInCutter> {
   let gate: Promise<void> = Promise.resolve();
   let open: () => void = () => undefined;
   let failures = 0;
+  let parkedCalls = 0;
   const cutter: StandInCutter = {
     modelName: 'stand-in',
     calls: 0,
     failNext: (n) => void (failures = n),
-    hold: () => void (gate = new Promise<void>((resolve) => (open = resolve))),
+    hold: () => {
+      parkedCalls = 0;
+      gate = new Promise<void>((resolve) => (open = resolve));
+    },
     proceed: () => open(),
+    async parked() {
+      while (parkedCalls === 0) await new Promise((r) => setTimeout(r, 10));
+    },
     async process(_input: Buffer, beforeStage?: StageHook): Promise<CutoutResult> {
       cutter.calls++;
       for (const stage of STAGES) {
         await beforeStage?.(stage);
-        if (stage === 'inference') await gate;
+        if (stage === 'inference') {
+          parkedCalls++;
+          await gate;
+        }
       }
       if (failures > 0) {
         failures--;

@@ -45,6 +45,7 @@ describe('the queue without the model', { timeout: 120_000 }, () => {
     assert.deepEqual(views.map((v) => v?.position), [1, 2, 3]);
     h.cutter.hold();
     h.running.worker.resume();
+    await h.cutter.parked();
     const processing = viewOf(await h.waitFor(ids[0]!, statusIs('processing')))!;
     assert.equal(processing.progress?.stage, 'inference');
     assert.ok(processing.started_at);

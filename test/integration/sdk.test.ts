@@ -122,7 +122,7 @@ describe('the TypeScript SDK', { timeout: 120_000 }, () => {
     cutter.hold();
     try {
       const accepted = await client.removeBackground(photo);
-      while ((await client.status(accepted.job_id)).status !== 'processing') await new Promise((r) => setTimeout(r, 20));
+      await cutter.parked();
       const following = client.follow(accepted.job_id);
       const view = await client.cancel(accepted.job_id);
       assert.equal(view.job_id, accepted.job_id);
