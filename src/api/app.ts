@@ -2,6 +2,7 @@
 // thin: a schema and one service call). main.ts runs it; tests build it and inject into it.
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { redisKeys } from '../redis/keys.js';
 import { loadApiKeys } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { clientError, frameworkError, MAX_PARAM_LENGTH } from './edge-errors.js';
@@ -59,7 +60,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(metrics, { queue: deps.queue, events: deps.events });
   await app.register(apiKeys, { keys });
   await app.register(cors, { origins: config.CORS_ORIGINS });
-  await app.register(rateLimit, { redis: deps.redis, queueName: config.QUEUE_NAME });
+  await app.register(rateLimit, { redis: deps.redis, keys: redisKeys(config.QUEUE_NAME, config) });
   await app.register(websocket);
   await app.register(bodies);
   await app.register(multipart, { maxUploadBytes: config.MAX_UPLOAD_BYTES });

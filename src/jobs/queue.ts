@@ -2,9 +2,9 @@
 // beside it), and nothing else. The rules (what a status is, an estimate, a tombstone, what a
 // cancel does) are in status-rules.ts; the status script in status-script.ts.
 import { Job, Queue, type JobsOptions } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config.js';
-import { REDIS_KEY_PREFIX } from '../vocabulary.js';
+import type { RedisClient } from '../redis/connection.js';
+import { redisKeys, type RedisKeys } from '../redis/keys.js';
 import { JOB_NAME, jobDataSchema, type JobData, type StatusView } from './contract.js';
 import { STATUS_LUA, STATUS_SCRIPT_KEYS, type StatusScriptReply } from './status-script.js';
 import {
@@ -19,34 +19,19 @@ import {
 
 export type { Tombstone } from './status-rules.js';
 
-export type RedisRole = 'producer' | 'worker' | 'events';
-
-/**
- * A Redis connection for one role. Workers and event readers block and must wait for Redis
- * forever (maxRetriesPerRequest: null); the api fails fast so a request never hangs on a
- * dead Redis.
- */
-export function createRedis(url: string, role: RedisRole): Redis {
-  const opts: RedisOptions =
-    role === 'producer'
-      ? { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5000 }
-      : { maxRetriesPerRequest: null };
-  const redis = new Redis(url, { ...opts, lazyConnect: false });
-  // Connection errors are retried by ioredis and reported through readiness; an unhandled
-  // 'error' event would crash the process.
-  redis.on('error', () => undefined);
-  return redis;
-}
-
 export interface QueueSettings {
   name: string;
+  /** Where its keys are (hash-tagged in a Redis Cluster). */
+  keys: RedisKeys;
   attempts: number;
   /** How long finished jobs are kept (their records; files are cleaned separately). */
   ttlSeconds: number;
 }
 
-export function queueSettings(config: Pick<Config, 'QUEUE_NAME' | 'JOB_ATTEMPTS' | 'RESULT_TTL_MINUTES'>): QueueSettings {
-  return { name: config.QUEUE_NAME, attempts: config.JOB_ATTEMPTS, ttlSeconds: Math.round(config.RESULT_TTL_MINUTES * 60) };
+export function queueSettings(
+  config: Pick<Config, 'QUEUE_NAME' | 'JOB_ATTEMPTS' | 'RESULT_TTL_MINUTES' | 'REDIS_SENTINELS' | 'REDIS_CLUSTER_NODES'>,
+): QueueSettings {
+  return { name: config.QUEUE_NAME, keys: redisKeys(config.QUEUE_NAME, config), attempts: config.JOB_ATTEMPTS, ttlSeconds: Math.round(config.RESULT_TTL_MINUTES * 60) };
 }
 
 export function defaultJobOptions(settings: QueueSettings): JobsOptions {
@@ -75,22 +60,20 @@ type StatusCommand = (...args: string[]) => Promise<StatusScriptReply>;
 export class JobQueue {
   /** The BullMQ queue; only this adapter touches it. */
   private readonly bull: Queue<JobData>;
-  private readonly prefix: string;
   private workersCache = { at: 0, count: 1 };
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     readonly settings: QueueSettings,
   ) {
-    this.bull = new Queue<JobData>(settings.name, { connection, defaultJobOptions: defaultJobOptions(settings) });
+    this.bull = new Queue<JobData>(settings.name, { connection, prefix: settings.keys.bullPrefix, defaultJobOptions: defaultJobOptions(settings) });
     this.bull.on('error', () => undefined);
-    this.prefix = `${REDIS_KEY_PREFIX}:${settings.name}`;
     // ioredis sends it by EVALSHA and falls back to EVAL when Redis does not have it yet.
     connection.defineCommand('cutoutStatus', { numberOfKeys: STATUS_SCRIPT_KEYS.length, lua: STATUS_LUA });
   }
 
   private key(kind: string, jobId?: string): string {
-    return jobId ? `${this.prefix}:${kind}:${jobId}` : `${this.prefix}:${kind}`;
+    return jobId ? this.settings.keys.own(kind, jobId) : this.settings.keys.own(kind);
   }
 
   /** Records how long a job took, for the wait estimate. Called by workers. */
@@ -177,7 +160,7 @@ export class JobQueue {
   /** Runs STATUS_LUA with its keys in the order its header names them. */
   private runStatusScript(jobId: string): Promise<StatusScriptReply> {
     const bullKeys = this.bull.keys;
-    const command = (this.connection as Redis & { cutoutStatus: StatusCommand }).cutoutStatus;
+    const command = (this.connection as RedisClient & { cutoutStatus: StatusCommand }).cutoutStatus;
     return command.call(
       this.connection,
       this.bull.toKey(jobId),

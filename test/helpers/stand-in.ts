@@ -9,7 +9,8 @@ import sharp from 'sharp';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Cutter, CutoutResult, StageHook } from '../../src/cutout/pipeline.js';
 import type { JobData, StatusView } from '../../src/jobs/contract.js';
-import { createRedis, JobQueue, queueSettings, type Tombstone } from '../../src/jobs/queue.js';
+import { JobQueue, queueSettings, type Tombstone } from '../../src/jobs/queue.js';
+import { createRedis } from '../../src/redis/connection.js';
 import { FsBlobStore } from '../../src/storage/fs-store.js';
 import { STAGES } from '../../src/vocabulary.js';
 import { startWorker, type RunningWorker } from '../../src/worker/worker.js';
@@ -102,7 +103,7 @@ export async function startQueueHarness(redisUrl: string, env: Record<string, st
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-queue-'));
   const config = testConfig(redisUrl, dataDir, env);
   const store = new FsBlobStore(dataDir);
-  const connection = createRedis(redisUrl, 'producer');
+  const connection = createRedis(config, 'producer');
   const queue = new JobQueue(connection, queueSettings(config));
   const cutter = await standInCutter();
   const running = await startWorker(config, store, silentLogger, { cutter });
