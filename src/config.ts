@@ -53,6 +53,11 @@ export const configSchema = z.object({
   REDIS_CLUSTER_NODES: hostPorts.default([]),
   /** Password for Sentinel and Cluster data nodes (single node: put it in REDIS_URL). Empty: none. */
   REDIS_PASSWORD: z.string().default(''),
+  /**
+   * An upload is answered 202 only once its job reached this many replicas (Redis WAIT, up to
+   * 2 s; else 503 and the job is withdrawn), so a failover cannot lose it. 0: once the master has it.
+   */
+  REDIS_WAIT_REPLICAS: int(0, 16).default(0),
   QUEUE_NAME: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only')
@@ -211,6 +216,9 @@ function combinationProblems(c: Raw): string[] {
   }
   if (c.REDIS_SENTINELS.length > 0 && !c.REDIS_SENTINEL_NAME) {
     problems.push('REDIS_SENTINELS needs REDIS_SENTINEL_NAME (the master\'s name in the Sentinels\' "sentinel monitor <name>" line, often mymaster)');
+  }
+  if (c.REDIS_WAIT_REPLICAS > 0 && c.REDIS_CLUSTER_NODES.length > 0) {
+    problems.push('REDIS_WAIT_REPLICAS works with a single node or Sentinel, not with REDIS_CLUSTER_NODES: set it to 0');
   }
   if (c.REDIS_SENTINEL_NAME && c.REDIS_SENTINELS.length === 0) {
     problems.push('REDIS_SENTINEL_NAME is set but REDIS_SENTINELS is not: list the Sentinels as host:port, comma-separated');

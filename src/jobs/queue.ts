@@ -2,6 +2,7 @@
 // beside it), and nothing else. The rules (what a status is, an estimate, a tombstone, what a
 // cancel does) are in status-rules.ts; the status script in status-script.ts.
 import { Job, Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { RedisClient } from '../redis/connection.js';
 import { redisKeys, type RedisKeys } from '../redis/keys.js';
@@ -26,12 +27,20 @@ export interface QueueSettings {
   attempts: number;
   /** How long finished jobs are kept (their records; files are cleaned separately). */
   ttlSeconds: number;
+  /** Replicas a new job must reach before enqueue() returns (REDIS_WAIT_REPLICAS); 0: none. */
+  waitReplicas: number;
 }
 
 export function queueSettings(
-  config: Pick<Config, 'QUEUE_NAME' | 'JOB_ATTEMPTS' | 'RESULT_TTL_MINUTES' | 'REDIS_SENTINELS' | 'REDIS_CLUSTER_NODES'>,
+  config: Pick<Config, 'QUEUE_NAME' | 'JOB_ATTEMPTS' | 'RESULT_TTL_MINUTES' | 'REDIS_SENTINELS' | 'REDIS_CLUSTER_NODES' | 'REDIS_WAIT_REPLICAS'>,
 ): QueueSettings {
-  return { name: config.QUEUE_NAME, keys: redisKeys(config.QUEUE_NAME, config), attempts: config.JOB_ATTEMPTS, ttlSeconds: Math.round(config.RESULT_TTL_MINUTES * 60) };
+  return {
+    name: config.QUEUE_NAME,
+    keys: redisKeys(config.QUEUE_NAME, config),
+    attempts: config.JOB_ATTEMPTS,
+    ttlSeconds: Math.round(config.RESULT_TTL_MINUTES * 60),
+    waitReplicas: config.REDIS_WAIT_REPLICAS,
+  };
 }
 
 export function defaultJobOptions(settings: QueueSettings): JobsOptions {
@@ -43,6 +52,9 @@ export function defaultJobOptions(settings: QueueSettings): JobsOptions {
     removeOnFail: { age: settings.ttlSeconds + 3600 },
   };
 }
+
+/** How long an upload waits for its job to reach the replicas (REDIS_WAIT_REPLICAS). */
+const REPLICA_WAIT_MS = 2000;
 
 /** How many recent processing times the ETA is computed from. */
 const DURATION_SAMPLES = 20;
@@ -114,8 +126,18 @@ export class JobQueue {
     return raw ? (JSON.parse(raw) as Tombstone) : null;
   }
 
+  /**
+   * Adds a job. With waitReplicas, only once that many replicas have it: a job the master alone
+   * holds is lost if a failover comes first, so it is withdrawn and enqueue() throws (the client
+   * is told to retry) rather than answered as accepted.
+   */
   async enqueue(jobId: string, data: JobData): Promise<void> {
     await this.bull.add(JOB_NAME, jobDataSchema.parse(data), { jobId });
+    if (this.settings.waitReplicas === 0) return;
+    const copies = await (this.connection as Redis).wait(this.settings.waitReplicas, REPLICA_WAIT_MS).catch(() => 0);
+    if (copies >= this.settings.waitReplicas) return;
+    await this.removeJob(jobId);
+    throw new Error(`job ${jobId} reached ${copies} of ${this.settings.waitReplicas} replicas within ${REPLICA_WAIT_MS} ms; withdrawn`);
   }
 
   async getJob(jobId: string): Promise<Job<JobData> | undefined> {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { Cluster } from 'ioredis';
 import { haSuite } from '../helpers/ha-suite.js';
-import { startTestCluster } from '../helpers/redis-ha.js';
+import { startTestCluster } from '../../tools/redis-ha.js';
 
 haSuite('on a Redis Cluster (3 masters)', startTestCluster, (ctx) => {
   it("every key of the queue, BullMQ's and Cutout's, is in one slot", async () => {

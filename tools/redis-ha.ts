@@ -1,4 +1,4 @@
-// Highly available Redis for tests, from real redis-server processes on free ports in temp dirs:
+// Highly available Redis for tests and tools/load-failover.ts, from real redis-server processes on free ports in temp dirs:
 // a 3-master Cluster, and a Sentinel set (a master, a replica, three Sentinels). Each returns the
 // environment that points Cutout at it, and stops every process and deletes its files on cleanup.
 import { execFile } from 'node:child_process';
@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { startLocalRedis, type LocalRedis } from '../../tools/local-redis.js';
+import { startLocalRedis, type LocalRedis } from './local-redis.js';
 
 const exec = promisify(execFile);
 
