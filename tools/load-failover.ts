@@ -4,7 +4,8 @@
 // subject is Redis, not the model. Clients keep uploading through the switch and retry what is
 // refused. Prints: accepted, done, lost (accepted but never done), ran twice, refused uploads,
 // and the pauses (the longest gap between two accepted uploads, and between two jobs started).
-// Options: --failover N --workers N --work-ms N --clients N, and any env (REDIS_WAIT_REPLICAS=1).
+// Options: --failover N --workers N --work-ms N --clients N --replicas N, --kill (SIGKILL the
+// master rather than SENTINEL FAILOVER), and REDIS_WAIT_REPLICAS=1 in the environment.
 import { startStack } from '../test/helpers/stack.js';
 import { standInCutter } from '../test/helpers/stand-in.js';
 import { subjectOnBackground } from '../test/helpers/images.js';
@@ -18,11 +19,13 @@ const arg = (name: string, def: number) => {
 };
 const UPLOADS = arg('failover', 300);
 const WORKERS = arg('workers', 2);
-const WORK_MS = arg('work-ms', 20);
+const WORK_MS = arg('work-ms', 50);
 const CLIENTS = arg('clients', 4);
+const REPLICAS = arg('replicas', 1);
+const KILL = process.argv.includes('--kill');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const sentinel = await startTestSentinel();
+const sentinel = await startTestSentinel({ replicas: REPLICAS });
 const cutter = await standInCutter();
 const starts: number[] = [];
 const process_ = cutter.process.bind(cutter);
@@ -46,7 +49,7 @@ await Promise.all(
       const i = next++;
       if (i === Math.floor(UPLOADS / 3)) {
         const began = Date.now();
-        failover = sentinel.failover().then((f) => ({ ...f, ms: Date.now() - began }));
+        failover = sentinel.failover({ kill: KILL }).then((f) => ({ ...f, ms: Date.now() - began }));
       }
       for (;;) {
         const res = await upload(stack.baseUrl, photo, `f-${i}.jpg`).catch(() => null);
@@ -82,7 +85,9 @@ console.log(
     uploads: UPLOADS,
     workers: WORKERS,
     work_ms: WORK_MS,
+    replicas: REPLICAS,
     redis_wait_replicas: stack.config.REDIS_WAIT_REPLICAS,
+    how: KILL ? 'master SIGKILLed' : 'SENTINEL FAILOVER',
     failover: switched,
     accepted: accepted.length,
     jobs: Object.fromEntries(outcome),

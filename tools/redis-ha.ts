@@ -77,24 +77,29 @@ export async function startTestCluster(): Promise<TestRedisSet> {
 export const SENTINEL_MASTER_NAME = 'cutout-test';
 
 export interface TestSentinelSet extends TestRedisSet {
-  /** The data servers: [first master, first replica]. */
-  data: [LocalRedis, LocalRedis];
+  /** The data servers: the first master, then its replicas. */
+  data: LocalRedis[];
   sentinels: LocalRedis[];
   /** The port of the master the Sentinels name now. */
   masterPort(): Promise<number>;
-  /** Asks a Sentinel to fail over, and waits until the replica is the master the Sentinels name. */
-  failover(): Promise<{ from: number; to: number }>;
+  /**
+   * Asks a Sentinel to fail over (or, with kill, SIGKILLs the master and lets the Sentinels find
+   * out), and waits until a replica is the master the Sentinels name.
+   */
+  failover(opts?: { kill?: boolean }): Promise<{ from: number; to: number }>;
 }
 
-/** A master, its replica, and three Sentinels watching them (quorum 2); ready when a Sentinel sees a healthy replica. */
-export async function startTestSentinel(): Promise<TestSentinelSet> {
+/** A master, its replicas (1 unless told), and three Sentinels watching them (quorum 2); ready when every Sentinel sees them healthy. */
+export async function startTestSentinel(opts: { replicas?: number } = {}): Promise<TestSentinelSet> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-sentinel-'));
   const servers: LocalRedis[] = [];
   try {
     const master = await startLocalRedis({ dir: path.join(root, 'master') });
     servers.push(master);
-    const replica = await startLocalRedis({ dir: path.join(root, 'replica'), args: ['--replicaof', '127.0.0.1', String(master.port)] });
-    servers.push(replica);
+    for (let i = 0; i < (opts.replicas ?? 1); i++) {
+      servers.push(await startLocalRedis({ dir: path.join(root, `replica-${i}`), args: ['--replicaof', '127.0.0.1', String(master.port)] }));
+    }
+    const data = [...servers];
     const sentinels: LocalRedis[] = [];
     for (let i = 0; i < 3; i++) {
       const dir = path.join(root, `sentinel-${i}`);
@@ -117,21 +122,23 @@ export async function startTestSentinel(): Promise<TestSentinelSet> {
     };
     const healthyReplica = async (sentinelPort: number) => {
       const replicas = (await ask(sentinelPort, 'SENTINEL', 'REPLICAS', SENTINEL_MASTER_NAME)) as string[][];
-      return replicas.some((flat) => {
+      const healthy = replicas.filter((flat) => {
         const fields = Object.fromEntries(flat.flatMap((v, i) => (i % 2 === 0 ? [[v, flat[i + 1]]] : [])));
         return fields.flags === 'slave' && fields['master-link-status'] === 'ok';
       });
+      return healthy.length >= (opts.replicas ?? 1);
     };
     for (const s of sentinels) await until(`sentinel ${s.port} sees a healthy replica`, () => healthyReplica(s.port));
     return {
       ...redisSet(root, servers, { REDIS_SENTINELS: sentinels.map((s) => `127.0.0.1:${s.port}`).join(','), REDIS_SENTINEL_NAME: SENTINEL_MASTER_NAME }),
-      data: [master, replica],
+      data,
       sentinels,
       masterPort,
-      async failover() {
+      async failover({ kill = false } = {}) {
         const from = await masterPort();
         await until('a replica ready to take over', () => healthyReplica(sentinels[0]!.port));
-        await ask(sentinels[0]!.port, 'SENTINEL', 'FAILOVER', SENTINEL_MASTER_NAME);
+        if (kill) await data.find((s) => s.port === from)!.stop('SIGKILL');
+        else await ask(sentinels[0]!.port, 'SENTINEL', 'FAILOVER', SENTINEL_MASTER_NAME);
         const to = await until('the replica promoted', async () => {
           const port = await masterPort();
           return port !== from && String(await ask(port, 'ROLE')).startsWith('master') ? port : false;

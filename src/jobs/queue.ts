@@ -54,7 +54,7 @@ export function defaultJobOptions(settings: QueueSettings): JobsOptions {
 }
 
 /** How long an upload waits for its job to reach the replicas (REDIS_WAIT_REPLICAS). */
-const REPLICA_WAIT_MS = 2000;
+const REPLICA_WAIT_MS = 1000;
 
 /** How many recent processing times the ETA is computed from. */
 const DURATION_SAMPLES = 20;
@@ -72,16 +72,31 @@ type StatusCommand = (...args: string[]) => Promise<StatusScriptReply>;
 export class JobQueue {
   /** The BullMQ queue; only this adapter touches it. */
   private readonly bull: Queue<JobData>;
+  /**
+   * With waitReplicas, jobs are added over a connection of their own: WAIT blocks the connection
+   * it runs on, and must not hold up the api's reads when a replica is slow or gone.
+   */
+  private readonly adder?: { bull: Queue<JobData>; connection: Redis };
   private workersCache = { at: 0, count: 1 };
 
   constructor(
     private readonly connection: RedisClient,
     readonly settings: QueueSettings,
   ) {
-    this.bull = new Queue<JobData>(settings.name, { connection, prefix: settings.keys.bullPrefix, defaultJobOptions: defaultJobOptions(settings) });
-    this.bull.on('error', () => undefined);
+    this.bull = this.openQueue(connection);
+    if (settings.waitReplicas > 0) {
+      const own = (connection as Redis).duplicate();
+      own.on('error', () => undefined);
+      this.adder = { bull: this.openQueue(own), connection: own };
+    }
     // ioredis sends it by EVALSHA and falls back to EVAL when Redis does not have it yet.
     connection.defineCommand('cutoutStatus', { numberOfKeys: STATUS_SCRIPT_KEYS.length, lua: STATUS_LUA });
+  }
+
+  private openQueue(connection: RedisClient): Queue<JobData> {
+    const bull = new Queue<JobData>(this.settings.name, { connection, prefix: this.settings.keys.bullPrefix, defaultJobOptions: defaultJobOptions(this.settings) });
+    bull.on('error', () => undefined);
+    return bull;
   }
 
   private key(kind: string, jobId?: string): string {
@@ -132,9 +147,13 @@ export class JobQueue {
    * is told to retry) rather than answered as accepted.
    */
   async enqueue(jobId: string, data: JobData): Promise<void> {
-    await this.bull.add(JOB_NAME, jobDataSchema.parse(data), { jobId });
-    if (this.settings.waitReplicas === 0) return;
-    const copies = await (this.connection as Redis).wait(this.settings.waitReplicas, REPLICA_WAIT_MS).catch(() => 0);
+    const job = jobDataSchema.parse(data);
+    if (!this.adder) {
+      await this.bull.add(JOB_NAME, job, { jobId });
+      return;
+    }
+    await this.adder.bull.add(JOB_NAME, job, { jobId });
+    const copies = await this.adder.connection.wait(this.settings.waitReplicas, REPLICA_WAIT_MS).catch(() => 0);
     if (copies >= this.settings.waitReplicas) return;
     await this.removeJob(jobId);
     throw new Error(`job ${jobId} reached ${copies} of ${this.settings.waitReplicas} replicas within ${REPLICA_WAIT_MS} ms; withdrawn`);
@@ -267,7 +286,11 @@ export class JobQueue {
     return (await this.connection.ping()) === 'PONG';
   }
 
-  close(): Promise<void> {
-    return this.bull.close();
+  async close(): Promise<void> {
+    await this.bull.close();
+    if (this.adder) {
+      await this.adder.bull.close();
+      this.adder.connection.disconnect();
+    }
   }
 }
