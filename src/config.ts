@@ -55,7 +55,8 @@ export const configSchema = z.object({
   REDIS_PASSWORD: z.string().default(''),
   /**
    * An upload is answered 202 only once its job reached this many replicas (Redis WAIT, up to
-   * 1 s; else 503 and the job is withdrawn), so a failover cannot lose it. 0: once the master has it.
+   * 1 s; else 503 and the job is withdrawn). Set to the number of replicas, a failover loses no
+   * accepted upload. 0: answered once the master has it.
    */
   REDIS_WAIT_REPLICAS: int(0, 16).default(0),
   QUEUE_NAME: z

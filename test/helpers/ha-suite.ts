@@ -1,6 +1,6 @@
 // What every Redis mode must do for a user, end to end (api + worker, stand-in cutter): a job
 // followed over SSE to its result, Idempotency-Key replays, a batch, cancel (queued and in
-// flight), the upload rate limit, and the TTL cleanup. The Cluster and Sentinel test files run it
+// flight), a signed webhook, the upload rate limit, and the TTL cleanup. The Cluster and Sentinel test files run it
 // against their Redis set.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -13,9 +13,10 @@ import type { TestRedisSet } from '../../tools/redis-ha.js';
 import { openSse } from './sse.js';
 import { startStack, type Stack } from './stack.js';
 import { standInCutter, type StandInCutter } from './stand-in.js';
+import { SECRET, startReceiver } from './webhook-receiver.js';
 
 /** Uploads allowed per minute and route: more than the suite's uploads to /remove-bg; the rate-limit test meets it on /batches. */
-const RATE_LIMIT = 60;
+const RATE_LIMIT = 200;
 
 export interface HaSuiteContext {
   stack: Stack;
@@ -29,11 +30,14 @@ export interface HaSuiteContext {
 export function haSuite(name: string, startRedis: () => Promise<TestRedisSet>, more: (ctx: () => HaSuiteContext) => void = () => undefined) {
   describe(name, { timeout: 120_000 }, () => {
     let redis: TestRedisSet | undefined;
+    let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
     let ctx: HaSuiteContext;
     before(async () => {
       redis = await startRedis();
+      receiver = await startReceiver();
       const cutter = await standInCutter();
-      const stack = await startStack({ workers: 1, cutter, redis, env: { RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT) } });
+      const env = { RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT), WEBHOOK_SECRET: SECRET, URL_FETCH_ALLOW_HOSTS: '127.0.0.1' };
+      const stack = await startStack({ workers: 1, cutter, redis, env });
       const photo = await subjectOnBackground(64, 48);
       const submit = async (headers: Record<string, string> = {}) => {
         const res = await upload(stack.baseUrl, photo, 'photo.jpg', headers);
@@ -45,6 +49,7 @@ export function haSuite(name: string, startRedis: () => Promise<TestRedisSet>, m
     });
     after(async () => {
       await ctx?.stack.stop();
+      await receiver?.close();
       await redis?.cleanup();
     });
     const url = (path: string) => `${ctx.stack.baseUrl}${path}`;
@@ -65,6 +70,17 @@ export function haSuite(name: string, startRedis: () => Promise<TestRedisSet>, m
       const again = await upload(ctx.stack.baseUrl, ctx.photo, 'photo.jpg', key);
       assert.equal(again.headers.get('idempotent-replayed'), 'true');
       assert.equal(((await again.json()) as { job_id: string }).job_id, first);
+    });
+
+    it('a webhook reports the job, signed, through the webhook queue', async () => {
+      const form = new FormData();
+      form.append('file', new Blob([new Uint8Array(ctx.photo)]), 'photo.jpg');
+      form.append('callback_url', receiver!.url);
+      const res = await fetch(url('/remove-bg'), { method: 'POST', body: form });
+      const { job_id: id } = (await res.json()) as { job_id: string };
+      const view = await ctx.stack.waitFor(id, (v) => v.callback?.state === 'delivered' || v.callback?.state === 'failed', 30_000);
+      assert.equal(view.callback?.state, 'delivered');
+      assert.ok(receiver!.of(id).some((d) => d.answered === 204), 'a delivery with a valid signature');
     });
 
     it('a batch runs to the end and its ZIP downloads', async () => {
