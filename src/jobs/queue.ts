@@ -76,7 +76,7 @@ export class JobQueue {
    * With waitReplicas, jobs are added over a connection of their own: WAIT blocks the connection
    * it runs on, and must not hold up the api's reads when a replica is slow or gone.
    */
-  private readonly adder?: { bull: Queue<JobData>; connection: Redis };
+  private adder?: { bull: Queue<JobData>; connection: Redis };
   private workersCache = { at: 0, count: 1 };
 
   constructor(
@@ -84,11 +84,6 @@ export class JobQueue {
     readonly settings: QueueSettings,
   ) {
     this.bull = this.openQueue(connection);
-    if (settings.waitReplicas > 0) {
-      const own = (connection as Redis).duplicate();
-      own.on('error', () => undefined);
-      this.adder = { bull: this.openQueue(own), connection: own };
-    }
     // ioredis sends it by EVALSHA and falls back to EVAL when Redis does not have it yet.
     connection.defineCommand('cutoutStatus', { numberOfKeys: STATUS_SCRIPT_KEYS.length, lua: STATUS_LUA });
   }
@@ -148,9 +143,14 @@ export class JobQueue {
    */
   async enqueue(jobId: string, data: JobData): Promise<void> {
     const job = jobDataSchema.parse(data);
-    if (!this.adder) {
+    if (this.settings.waitReplicas === 0) {
       await this.bull.add(JOB_NAME, job, { jobId });
       return;
+    }
+    if (!this.adder) {
+      const own = (this.connection as Redis).duplicate(); // opened on the first upload: workers never need it
+      own.on('error', () => undefined);
+      this.adder = { bull: this.openQueue(own), connection: own };
     }
     await this.adder.bull.add(JOB_NAME, job, { jobId });
     const copies = await this.adder.connection.wait(this.settings.waitReplicas, REPLICA_WAIT_MS).catch(() => 0);
