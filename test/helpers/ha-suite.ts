@@ -83,6 +83,16 @@ export function haSuite(name: string, startRedis: () => Promise<TestRedisSet>, m
       assert.ok(receiver!.of(id).some((d) => d.answered === 204), 'a delivery with a valid signature');
     });
 
+    it('the result cache records a done job and finds it by photo and options', async () => {
+      const id = await ctx.submit();
+      assert.equal((await ctx.stack.waitFor(id)).status, 'done');
+      await ctx.stack.queue.cacheRecord('photo-hash', 'png-full', id);
+      assert.deepEqual(await ctx.stack.queue.cacheLookup('photo-hash', 'png-full'), { exact: id, mask: id });
+      const other = await ctx.stack.queue.cacheLookup('photo-hash', 'webp-full');
+      assert.equal(other.exact, undefined);
+      assert.equal(other.mask, id);
+    });
+
     it('a batch runs to the end and its ZIP downloads', async () => {
       const form = new FormData();
       for (const n of ['a', 'b', 'c']) form.append('file', new Blob([new Uint8Array(ctx.photo)]), `${n}.jpg`);
