@@ -6,7 +6,7 @@ import path from 'node:path';
 import { loadConfigOrExit } from '../src/config.js';
 import { startLocalRedis, redisAnswers, REDIS_INSTALL_HINT, type LocalRedis } from './local-redis.js';
 import { builtScript } from './repo.js';
-import { redisMode } from '../src/redis/connection.js';
+import { redisMode } from '../src/jobs/redis-connection.js';
 
 const config = loadConfigOrExit();
 let scripts: { api: string; worker: string };

@@ -2,7 +2,7 @@
 // thin: a schema and one service call). main.ts runs it; tests build it and inject into it.
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { redisKeys } from '../redis/keys.js';
+import { redisKeys } from '../jobs/redis-keys.js';
 import { loadApiKeys } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { clientError, frameworkError, MAX_PARAM_LENGTH } from './edge-errors.js';

@@ -7,7 +7,7 @@ import type { WebhookQueue } from '../jobs/webhooks.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { EventsHub } from './events-hub.js';
 import type { Logger } from '../logger.js';
-import type { RedisClient } from '../redis/connection.js';
+import type { RedisClient } from '../jobs/redis-connection.js';
 import type { BlobStore } from '../storage/blob-store.js';
 
 export interface ApiDeps {

@@ -7,8 +7,8 @@ import type { JobEventData, JobEventType } from '../jobs/events.js';
 import { isTerminalEvent } from '../vocabulary.js';
 import { jobExpired } from '../errors.js';
 import type { Tombstone } from '../jobs/status-rules.js';
-import type { RedisClient } from '../redis/connection.js';
-import type { RedisKeys } from '../redis/keys.js';
+import type { RedisClient } from '../jobs/redis-connection.js';
+import type { RedisKeys } from '../jobs/redis-keys.js';
 
 export interface JobEvent {
   type: JobEventType;

@@ -1,7 +1,7 @@
 // The api process: HTTP in front of the queue. It never runs the model.
 import { loadConfigOrExit } from '../config.js';
 import { createLogger } from '../logger.js';
-import { describeRedis } from '../redis/connection.js';
+import { describeRedis } from '../jobs/redis-connection.js';
 import { createApiServer } from './server.js';
 
 const config = loadConfigOrExit();

@@ -7,7 +7,7 @@ import { cleanupWithConfig } from '../jobs/cleanup.js';
 import { IdempotencyStore } from '../jobs/idempotency.js';
 import { WebhookQueue, webhookSettings } from '../jobs/webhooks.js';
 import { JobQueue, queueSettings } from '../jobs/queue.js';
-import { createRedis } from '../redis/connection.js';
+import { createRedis } from '../jobs/redis-connection.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { createBlobStore } from '../storage/create.js';

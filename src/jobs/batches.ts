@@ -1,8 +1,8 @@
-// Batches in Redis, beside the queue's keys (`cutout:<queue>:batch:<id>`, see redis/keys.ts): one JSON record per
+// Batches in Redis, beside the queue's keys (`cutout:<queue>:batch:<id>`): one JSON record per
 // batch, its items in order. An item is a job (its state lives in the queue, read per job), or a
 // file that could not become one, with the reason. The record expires on its own (a Redis TTL):
 // RESULT_TTL_MINUTES plus a day, so a batch outlives its items and can still say they expired.
-import type { RedisClient } from '../redis/connection.js';
+import type { RedisClient } from './redis-connection.js';
 import { batchRecordSchema, type BatchRecord } from './batch-contract.js';
 import type { QueueSettings } from './queue.js';
 

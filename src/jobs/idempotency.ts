@@ -1,8 +1,8 @@
 // Idempotency keys in Redis, beside the queue's keys: one record per client and key, holding the
 // request's fingerprint and, once answered, the answer. A record is claimed atomically (SET NX),
 // so two concurrent requests with one key cannot both create jobs.
-import type { RedisClient } from '../redis/connection.js';
-import type { RedisKeys } from '../redis/keys.js';
+import type { RedisClient } from './redis-connection.js';
+import type { RedisKeys } from './redis-keys.js';
 
 /** How long a key is remembered (the IETF draft suggests at least 24 hours). */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;

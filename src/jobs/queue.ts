@@ -4,8 +4,8 @@
 import { Job, Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
-import type { RedisClient } from '../redis/connection.js';
-import { redisKeys, type RedisKeys } from '../redis/keys.js';
+import type { RedisClient } from './redis-connection.js';
+import { redisKeys, type RedisKeys } from './redis-keys.js';
 import { JOB_NAME, jobDataSchema, type JobData, type StatusView } from './contract.js';
 import { STATUS_LUA, STATUS_SCRIPT_KEYS, type StatusScriptReply } from './status-script.js';
 import {

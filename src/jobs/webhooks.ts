@@ -2,8 +2,8 @@
 // A delivery is a BullMQ job of its own (retried with jittered exponential backoff); its id is
 // derived from the job or batch it reports, so asking twice delivers once.
 import { Queue, type JobsOptions } from 'bullmq';
-import type { RedisClient } from '../redis/connection.js';
-import { redisKeys, type RedisKeys } from '../redis/keys.js';
+import type { RedisClient } from './redis-connection.js';
+import { redisKeys, type RedisKeys } from './redis-keys.js';
 import type { Config } from '../config.js';
 import { z } from 'zod';
 import { callbackStateSchema, type CallbackState } from './contract.js';

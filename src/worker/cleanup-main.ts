@@ -2,7 +2,7 @@
 import { loadConfigOrExit } from '../config.js';
 import { cleanupWithConfig } from '../jobs/cleanup.js';
 import { JobQueue, queueSettings } from '../jobs/queue.js';
-import { createRedis } from '../redis/connection.js';
+import { createRedis } from '../jobs/redis-connection.js';
 import { createLogger } from '../logger.js';
 import { createBlobStore } from '../storage/create.js';
 

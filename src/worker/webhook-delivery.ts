@@ -4,7 +4,7 @@
 // jittered exponential backoff, and every attempt is recorded for the status.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Config } from '../config.js';
-import { createRedis } from '../redis/connection.js';
+import { createRedis } from '../jobs/redis-connection.js';
 import { webhookQueueName, type WebhookQueue, type WebhookTarget } from '../jobs/webhooks.js';
 import type { Logger } from '../logger.js';
 import { signWebhook, webhookKey, type WebhookHeaders } from '../webhooks/sign.js';

@@ -8,7 +8,7 @@ import { pipelineOptions } from '../config.js';
 import { CutoutPipeline, type Cutter } from '../cutout/pipeline.js';
 import type { JobData, JobResult } from '../jobs/contract.js';
 import { JobQueue, queueSettings } from '../jobs/queue.js';
-import { createRedis, describeRedis, type RedisClient } from '../redis/connection.js';
+import { createRedis, describeRedis, type RedisClient } from '../jobs/redis-connection.js';
 import { WebhookQueue, webhookSettings } from '../jobs/webhooks.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../storage/blob-store.js';

@@ -10,7 +10,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { Cutter, CutoutResult, StageHook } from '../../src/cutout/pipeline.js';
 import type { JobData, StatusView } from '../../src/jobs/contract.js';
 import { JobQueue, queueSettings, type Tombstone } from '../../src/jobs/queue.js';
-import { createRedis } from '../../src/redis/connection.js';
+import { createRedis } from '../../src/jobs/redis-connection.js';
 import { FsBlobStore } from '../../src/storage/fs-store.js';
 import { STAGES } from '../../src/vocabulary.js';
 import { startWorker, type RunningWorker } from '../../src/worker/worker.js';

@@ -16,7 +16,7 @@ import { jobExpired } from '../../src/errors.js';
 import { CLEANUP_BATCH, runCleanup } from '../../src/jobs/cleanup.js';
 import type { StatusView } from '../../src/jobs/contract.js';
 import { JobQueue, queueSettings, type Tombstone } from '../../src/jobs/queue.js';
-import { createRedis } from '../../src/redis/connection.js';
+import { createRedis } from '../../src/jobs/redis-connection.js';
 import { FsBlobStore } from '../../src/storage/fs-store.js';
 import { startTestRedis } from '../helpers/redis.js';
 import { openSse } from '../helpers/sse.js';

@@ -1,5 +1,5 @@
 // Cutout on a real 3-master Redis Cluster: everything a user does works, and each queue's keys
-// share one slot (the hash tag in redis/keys.ts), so BullMQ's scripts and ours never cross slots.
+// share one slot (the hash tag in src/jobs/redis-keys.ts), so BullMQ's scripts and ours never cross slots.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { Cluster } from 'ioredis';

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { describeRedis, redisMode } from '../../src/redis/connection.js';
-import { redisKeys } from '../../src/redis/keys.js';
+import { describeRedis, redisMode } from '../../src/jobs/redis-connection.js';
+import { redisKeys } from '../../src/jobs/redis-keys.js';
 
 describe('Redis modes', () => {
   it('is a single node at REDIS_URL unless told otherwise; empty variables are unset', () => {

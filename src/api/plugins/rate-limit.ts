@@ -2,8 +2,8 @@
 // every api replica shares them, skipped when Redis is down rather than refusing uploads.
 import rateLimit from '@fastify/rate-limit';
 import fp from 'fastify-plugin';
-import type { RedisClient } from '../../redis/connection.js';
-import type { RedisKeys } from '../../redis/keys.js';
+import type { RedisClient } from '../../jobs/redis-connection.js';
+import type { RedisKeys } from '../../jobs/redis-keys.js';
 import { tooManyUploads } from '../errors.js';
 
 export default fp<{ redis?: RedisClient; keys: RedisKeys }>(async (app, { redis, keys }) => {

@@ -10,7 +10,7 @@
 // read several keys at once and MULTI groups several writes; both need their keys in one slot.
 // Different queues hash apart, so several queues spread over the masters.
 import { REDIS_KEY_PREFIX } from '../vocabulary.js';
-import { redisMode, type RedisConfig } from './connection.js';
+import { redisMode, type RedisConfig } from './redis-connection.js';
 
 /** BullMQ's own default prefix, kept for single node and Sentinel so existing queues are found. */
 const BULL_PREFIX = 'bull';

@@ -1,7 +1,7 @@
 // The one place that turns the configuration into a Redis connection: a single node (REDIS_URL),
 // a master found through Sentinels (REDIS_SENTINELS + REDIS_SENTINEL_NAME), or a Cluster
 // (REDIS_CLUSTER_NODES). Every Redis user in Cutout gets its connection here, and its key names
-// from keys.ts.
+// from redis-keys.ts.
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Config } from '../config.js';
 
