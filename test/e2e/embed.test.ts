@@ -25,6 +25,9 @@ const RECORD_EVENTS = `
     });
   }`;
 
+/** The shop's own key: public in its page (a dedicated key with a rate limit, in real life). */
+const KEY = 'k-shop-embed';
+
 interface Recorded {
   type: string;
   detail: Record<string, unknown>;
@@ -44,14 +47,15 @@ describe('<cutout-remover> embedded in another origin, in Chromium', { skip: bro
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>A shop</title><script src="${stack.baseUrl}/embed.js" defer></script></head>
 <body style="margin:0;padding:16px;font-family:Georgia,serif;background:#f4f1ea">
-<h1 style="margin:0 0 12px">Sell your sneakers</h1><cutout-remover format="png"></cutout-remover></body></html>`);
+<h1 style="margin:0 0 12px">Sell your sneakers</h1><cutout-remover format="png" api-key="${KEY}"></cutout-remover></body></html>`);
   };
 
   before(async () => {
     cutter = await standInCutter(await subjectCutout(480, 360));
     shop = await startServer({ '/': hostPage });
     stranger = await startServer({ '/': hostPage });
-    stack = await startStack({ cutter, env: { CORS_ORIGINS: shop.origin } });
+    // As an operator sets it: the shop's origin allowed, keys required (the shop has its own).
+    stack = await startStack({ cutter, env: { CORS_ORIGINS: shop.origin, API_KEYS: `k-admin,${KEY}` } });
     browser = await launchChromium();
     photo = await subjectOnBackground(480, 360);
   });
@@ -70,6 +74,8 @@ describe('<cutout-remover> embedded in another origin, in Chromium', { skip: bro
     page.on('console', (m) => m.type() === 'error' && !/Failed to load resource|CORS policy/.test(m.text()) && errors.push(m.text()));
     (page as Page & { jsErrors?: string[] }).jsErrors = errors;
     await page.addInitScript(RECORD_EVENTS);
+    // The demo page's live instance uses the key the Cutout page keeps for its server.
+    await page.addInitScript(`localStorage.setItem('cutout-api-key', '${KEY}')`);
     await page.goto(url);
     await page.getByRole('button', { name: 'Choose a photo' }).waitFor();
     return page;
@@ -163,6 +169,30 @@ describe('<cutout-remover> embedded in another origin, in Chromium', { skip: bro
     assert.ok(String(error.detail.message).includes(stranger.origin) && /CORS_ORIGINS/.test(String(error.detail.message)), String(error.detail.message));
     assert.match((await page.getByRole('alert').textContent()) ?? '', /Cannot reach the background-removal service/);
     await shot(page, 'desktop-5-cors-refused');
+    await page.close();
+  });
+
+  it('a wrong key and a bad option attribute are cutout-errors with the api sentence', async () => {
+    const page = await open(shop.origin, 1280, 800);
+    const el = page.locator('cutout-remover');
+    const errorFor = async (attribute: string, value: string, screenshot: string) => {
+      await el.evaluate((e, [a, v]) => e.setAttribute(a!, v!), [attribute, value]);
+      await page.evaluate(() => ((window as unknown as { cutoutEvents: Recorded[] }).cutoutEvents.length = 0));
+      await give(page, 'choose', { name: 'sneaker.jpg', mimeType: 'image/jpeg', buffer: photo });
+      await waitForEvent(page, 'cutout-error');
+      const { detail } = (await events(page)).find((e) => e.type === 'cutout-error')!;
+      assert.equal(await page.getByRole('alert').textContent(), detail.message);
+      await shot(page, screenshot);
+      await page.locator('cutout-remover [part="reset"]').last().click();
+      return detail;
+    };
+    const badKey = await errorFor('api-key', 'k-wrong', 'desktop-6-wrong-key');
+    assert.equal(badKey.status, 403, JSON.stringify(badKey)); // an unknown key (no key at all: 401)
+    await el.evaluate((e, key) => e.setAttribute('api-key', key), KEY);
+    const badOption = await errorFor('format', 'bmp', 'desktop-7-bad-option');
+    assert.equal(badOption.status, 400, JSON.stringify(badOption));
+    assert.match(String(badOption.message), /format/i);
+    assert.deepEqual(jsErrors(page), []);
     await page.close();
   });
 

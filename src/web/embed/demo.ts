@@ -5,6 +5,9 @@ if (snippet) snippet.textContent = (snippet.textContent ?? '').replace('https://
 
 const log = document.getElementById('log') as HTMLOListElement;
 const demo = document.getElementById('demo');
+// The key the Cutout page keeps for this server (when API_KEYS is on), for the live instance.
+const key = localStorage.getItem('cutout-api-key');
+if (key) demo?.setAttribute('api-key', key);
 
 function line(type: string, text: string): void {
   log.querySelector('.empty')?.remove();
