@@ -151,7 +151,7 @@ describe('<cutout-remover> embedded in another origin, in Chromium', { skip: bro
       await give(page, how, { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a photo at all\n') });
       await waitForEvent(page, 'cutout-error');
       const error = (await events(page)).find((e) => e.type === 'cutout-error')!;
-      assert.equal(error.detail.status, 415, JSON.stringify(error.detail));
+      assert.equal(error.detail.code, 'unsupported_media_type', JSON.stringify(error.detail));
       assert.match(String(error.detail.message), /not a supported image/);
       assert.equal(await page.getByRole('alert').textContent(), error.detail.message, 'the api sentence is on screen');
       await shot(page, `${label}-4-error`);
@@ -159,6 +159,30 @@ describe('<cutout-remover> embedded in another origin, in Chromium', { skip: bro
       await page.close();
     });
   }
+
+  it('Cancel cancels the job on the server and goes back to the drop zone', async (t) => {
+    const page = await open(shop.origin, 1280, 800);
+    cutter.hold();
+    await give(page, 'choose', { name: 'sneaker.jpg', mimeType: 'image/jpeg', buffer: photo });
+    await cutter.parked();
+    await page.waitForFunction(() => (window as unknown as { cutoutEvents: Recorded[] }).cutoutEvents.some((e) => e.detail.stage === 'inference'));
+    const jobId = String((await events(page)).find((e) => e.detail.jobId)!.detail.jobId);
+    t.after(() => cutter.proceed()); // whatever happens, the worker is not left held
+    const canceled = page.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().endsWith(`/jobs/${jobId}`));
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.locator('cutout-remover[state="idle"]').waitFor();
+    assert.equal((await canceled).status(), 202, 'the cancel was accepted (it lands at the next stage)');
+    cutter.proceed(); // the worker reaches its next stage and sees the cancel
+    let status = '';
+    for (let i = 0; i < 200 && status !== 'canceled'; i++) {
+      status = ((await (await fetch(`${stack.baseUrl}/status/${jobId}`, { headers: { 'x-api-key': KEY } })).json()) as { status: string }).status;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(status, 'canceled');
+    assert.equal((await events(page)).filter((e) => e.type !== 'cutout-progress').length, 0, 'no done or error event');
+    assert.deepEqual(jsErrors(page), []);
+    await page.close();
+  });
 
   it('an origin CORS_ORIGINS does not allow gets a cutout-error saying so, not a silent hang', async () => {
     const page = await open(stranger.origin, 1280, 800);
@@ -187,10 +211,10 @@ describe('<cutout-remover> embedded in another origin, in Chromium', { skip: bro
       return detail;
     };
     const badKey = await errorFor('api-key', 'k-wrong', 'desktop-6-wrong-key');
-    assert.equal(badKey.status, 403, JSON.stringify(badKey)); // an unknown key (no key at all: 401)
+    assert.equal(badKey.code, 'api_key_invalid', JSON.stringify(badKey));
     await el.evaluate((e, key) => e.setAttribute('api-key', key), KEY);
     const badOption = await errorFor('format', 'bmp', 'desktop-7-bad-option');
-    assert.equal(badOption.status, 400, JSON.stringify(badOption));
+    assert.equal(badOption.code, 'invalid_format', JSON.stringify(badOption));
     assert.match(String(badOption.message), /format/i);
     assert.deepEqual(jsErrors(page), []);
     await page.close();

@@ -1,5 +1,6 @@
 // Cross-origin browsers are refused unless their origin is listed in CORS_ORIGINS (a site that
-// embeds <cutout-remover> is one). A result's description headers are readable there too.
+// embeds <cutout-remover> is one). DELETE too (cancel a job or a batch: not in the plugin's
+// default methods); a result's description headers are readable there too.
 import cors from '@fastify/cors';
 import fp from 'fastify-plugin';
 
@@ -10,5 +11,5 @@ const EXPOSED_HEADERS = [
 
 export default fp<{ origins: string[] }>(async (app, { origins }) => {
   if (origins.length === 0) return;
-  await app.register(cors, { origin: origins, exposedHeaders: EXPOSED_HEADERS });
+  await app.register(cors, { origin: origins, methods: ['GET', 'HEAD', 'POST', 'DELETE'], exposedHeaders: EXPOSED_HEADERS });
 }, { name: 'cors' });

@@ -36,7 +36,7 @@ export interface CutoutDoneDetail {
   confidence: number | undefined;
 }
 export interface CutoutErrorDetail {
-  /** The api's code (unsupported_media_type, file_too_large, invalid_option, …), the job's error_code, network_error or canceled. */
+  /** The api's code (unsupported_media_type, file_too_large, invalid_format, api_key_invalid, …), the job's error_code, network_error or canceled. */
   code: string;
   message: string;
   /** The HTTP status, when the api answered. */
@@ -126,8 +126,13 @@ export class CutoutRemover extends HTMLElement {
     this.setAttribute('state', this.state.phase);
   }
 
+  /** Taken out of the page (not just moved): the job is no longer followed. */
   disconnectedCallback(): void {
-    this.abort?.abort();
+    queueMicrotask(() => {
+      if (this.isConnected || this.state.phase !== 'working') return;
+      this.abort?.abort();
+      this.set(IDLE);
+    });
   }
 
   /** The last cutout, once done. */
