@@ -55,7 +55,8 @@ describe('<cutout-remover> embedded in another origin, in Chromium', { skip: bro
     shop = await startServer({ '/': hostPage });
     stranger = await startServer({ '/': hostPage });
     // As an operator sets it: the shop's origin allowed, keys required (the shop has its own).
-    stack = await startStack({ cutter, env: { CORS_ORIGINS: shop.origin, API_KEYS: `k-admin,${KEY}` } });
+    // JOB_ATTEMPTS=1: a failure of the stand-in is the job's end (no retry to wait for).
+    stack = await startStack({ cutter, env: { CORS_ORIGINS: shop.origin, API_KEYS: `k-admin,${KEY}`, JOB_ATTEMPTS: '1' } });
     browser = await launchChromium();
     photo = await subjectOnBackground(480, 360);
   });
@@ -196,7 +197,7 @@ describe('<cutout-remover> embedded in another origin, in Chromium', { skip: bro
     await page.close();
   });
 
-  it('a wrong key and a bad option attribute are cutout-errors with the api sentence', async () => {
+  it('a wrong key, a bad option attribute and a failed job are cutout-errors with the api sentence', async () => {
     const page = await open(shop.origin, 1280, 800);
     const el = page.locator('cutout-remover');
     const errorFor = async (attribute: string, value: string, screenshot: string) => {
@@ -216,6 +217,10 @@ describe('<cutout-remover> embedded in another origin, in Chromium', { skip: bro
     const badOption = await errorFor('format', 'bmp', 'desktop-7-bad-option');
     assert.equal(badOption.code, 'invalid_format', JSON.stringify(badOption));
     assert.match(String(badOption.message), /format/i);
+    cutter.failNext(1);
+    const failed = await errorFor('format', 'png', 'desktop-8-processing-failed');
+    assert.equal(failed.code, 'processing_error', JSON.stringify(failed));
+    assert.match(String(failed.jobId), /^[0-9a-f-]{36}$/);
     assert.deepEqual(jsErrors(page), []);
     await page.close();
   });
