@@ -2,6 +2,7 @@
 // labels, images, Secret and ConfigMap generators), and an offline check of each object against its
 // schema: Kubernetes' own kinds with kubernetes-models (its OpenAPI schemas compiled in), KEDA's
 // with the CRD schemas vendored in test/fixtures/k8s (unknown fields refused, as a strict apply does).
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -106,6 +107,32 @@ export interface PodSpec {
   terminationGracePeriodSeconds?: number;
   securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
   volumes?: { name: string; emptyDir?: object }[];
+}
+
+/** The object of that kind and name; it must exist. */
+export function findObject(objects: K8sObject[], kind: string, name: string): K8sObject {
+  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
+  assert.ok(o, `${kind}/${name}`);
+  return o;
+}
+
+/** A container's environment as the pod gets it: its ConfigMaps, then its own env (Secret values from `objects`). */
+export function podEnv(objects: K8sObject[], c: Container): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const from of c.envFrom ?? []) {
+    assert.ok(from.configMapRef, `${c.name}: envFrom is for ConfigMaps only (a Secret's keys are named one by one)`);
+    Object.assign(env, findObject(objects, 'ConfigMap', from.configMapRef.name).data);
+  }
+  for (const e of c.env ?? []) {
+    const ref = e.valueFrom?.secretKeyRef;
+    if (!ref) env[e.name] = e.value ?? '';
+    else {
+      const value = findObject(objects, 'Secret', ref.name).data?.[ref.key];
+      assert.ok(value !== undefined || ref.optional, `${c.name}: ${e.name} needs key ${ref.key} in Secret ${ref.name}`);
+      if (value !== undefined) env[e.name] = Buffer.from(value, 'base64').toString();
+    }
+  }
+  return env;
 }
 
 export function podSpecOf(o: K8sObject): PodSpec | undefined {

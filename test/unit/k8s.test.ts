@@ -20,8 +20,10 @@ import { fakeQueue } from '../helpers/fake-queue.js';
 import { ROOT } from '../helpers/fixtures.js';
 import {
   containersOf,
+  findObject,
   K8S_DIR,
   kubectlKustomize,
+  podEnv,
   podSpecOf,
   renderKustomization,
   schemaProblems,
@@ -31,35 +33,14 @@ import {
 
 const base = renderKustomization(path.join(K8S_DIR, 'base'));
 const example = renderKustomization(path.join(K8S_DIR, 'overlays/example'));
-const find = (objects: K8sObject[], kind: string, name: string) => {
-  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
-  assert.ok(o, `${kind}/${name}`);
-  return o;
-};
+const find = findObject;
 const api = find(example, 'Deployment', 'cutout-api');
 const worker = find(example, 'Deployment', 'cutout-worker');
 const [apiC] = containersOf(api) as [Container];
 const [workerC] = containersOf(worker) as [Container];
 const known = new Set(Object.keys(configSchema.shape));
 
-/** A container's environment as the pod gets it: its ConfigMaps, then its own env (secrets from the overlay's example Secret). */
-function envOf(objects: K8sObject[], c: Container): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const from of c.envFrom ?? []) {
-    assert.ok(from.configMapRef, `${c.name}: envFrom is for ConfigMaps only (a Secret's keys are named one by one)`);
-    Object.assign(env, find(objects, 'ConfigMap', from.configMapRef.name).data);
-  }
-  for (const e of c.env ?? []) {
-    const ref = e.valueFrom?.secretKeyRef;
-    if (!ref) env[e.name] = e.value ?? '';
-    else {
-      const value = find(objects, 'Secret', ref.name).data?.[ref.key];
-      assert.ok(value !== undefined || ref.optional, `${c.name}: ${e.name} needs key ${ref.key} in Secret ${ref.name}`);
-      if (value !== undefined) env[e.name] = Buffer.from(value, 'base64').toString();
-    }
-  }
-  return env;
-}
+const envOf = podEnv;
 const mib = (q: string) => {
   const m = /^(\d+(?:\.\d+)?)(Mi|Gi)$/.exec(q);
   assert.ok(m, `a memory quantity in Mi or Gi: ${q}`);
