@@ -158,6 +158,7 @@ describe('deploy/k8s against the code', () => {
     assert.ok(apiC.ports!.some((p) => p.name === svc.ports[0]!.targetPort));
     assert.equal(spec<{ scaleTargetRef: { name: string } }>('HorizontalPodAutoscaler', 'cutout-api').scaleTargetRef.name, 'cutout-api');
     assert.equal(spec<{ scaleTargetRef: { name: string } }>('ScaledObject', 'cutout-worker').scaleTargetRef.name, 'cutout-worker');
+    for (const d of [api, worker]) assert.equal((d.spec as { replicas?: number }).replicas, undefined, `${d.metadata.name}: its autoscaler owns the count`);
     const workerPort = workerC.ports![0]!;
     assert.equal(workerPort.containerPort, loadConfig(envOf(example, workerC)).WORKER_METRICS_PORT);
     for (const c of [apiC, workerC]) {
