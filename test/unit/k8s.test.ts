@@ -159,6 +159,14 @@ describe('deploy/k8s against the code', () => {
     assert.equal(spec<{ scaleTargetRef: { name: string } }>('HorizontalPodAutoscaler', 'cutout-api').scaleTargetRef.name, 'cutout-api');
     assert.equal(spec<{ scaleTargetRef: { name: string } }>('ScaledObject', 'cutout-worker').scaleTargetRef.name, 'cutout-worker');
     for (const d of [api, worker]) assert.equal((d.spec as { replicas?: number }).replicas, undefined, `${d.metadata.name}: its autoscaler owns the count`);
+    // KEDA reads the Redis address and password from the Secret: parameters its redis scaler knows, keys the Secret has.
+    const auth = spec<{ secretTargetRef: { parameter: string; name: string; key: string }[] }>('TriggerAuthentication', 'cutout-redis');
+    for (const ref of auth.secretTargetRef) {
+      assert.ok(['address', 'host', 'port', 'username', 'password', 'tls', 'ca', 'cert', 'key'].includes(ref.parameter), ref.parameter);
+      assert.ok(find(example, 'Secret', ref.name).data?.[ref.key] !== undefined, `Secret ${ref.name} has ${ref.key}`);
+    }
+    const triggers = spec<{ triggers: { authenticationRef: { name: string } }[] }>('ScaledObject', 'cutout-worker').triggers;
+    assert.ok(triggers.every((t) => t.authenticationRef.name === 'cutout-redis'));
     const workerPort = workerC.ports![0]!;
     assert.equal(workerPort.containerPort, loadConfig(envOf(example, workerC)).WORKER_METRICS_PORT);
     for (const c of [apiC, workerC]) {
