@@ -11,7 +11,10 @@ import { MASK_REQUEST } from '../../src/cutout/removebg-client.js';
 import { subjectOnBackground } from '../helpers/images.js';
 import { startUpstream, type Upstream } from '../helpers/removebg-upstream.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { darkSubjectCutter } from '../helpers/stand-in.js';
+import { darkSubjectCutter, silentLogger, testConfig } from '../helpers/stand-in.js';
+import { freePort } from '../../tools/local-redis.js';
+import { FsBlobStore } from '../../src/storage/fs-store.js';
+import { startWorker } from '../../src/worker/worker.js';
 
 const KEY = `sk-engine-test-${randomUUID()}`;
 
@@ -146,6 +149,29 @@ describe('ENGINE=removebg: the masks come from a remove.bg-compatible API', () =
     assert.match(view.error!, /the external engine refused the API key/i);
     assert.ok(!view.error!.includes(KEY), 'the key echoed by the API is scrubbed');
     assert.equal(upstream.calls.length, before + 1);
+  });
+
+  it('starts without a model (one that cannot load is never touched), and its probes name the engine', async () => {
+    const [port, closedPort, otherPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    // A custom model whose file does not exist: ENGINE=local could not start with it.
+    const noModel = { MODEL: 'custom', MODEL_PATH: '/nonexistent/model.onnx', MODEL_SHA256: 'a'.repeat(64) };
+    const start = (url: string, metricsPort: number) =>
+      startWorker(testConfig(c.redisUrl, c.config.DATA_DIR, { ...engineEnv(url), ...noModel, WORKER_METRICS_PORT: String(metricsPort) }), new FsBlobStore(c.config.DATA_DIR), silentLogger);
+    const worker = await start(`${upstream.origin}/v1.0`, port);
+    const unreachable = await start(`http://127.0.0.1:${closedPort}/v1.0`, otherPort);
+    try {
+      assert.equal(worker.cutter.modelName, 'removebg');
+      assert.deepEqual(await (await fetch(`http://127.0.0.1:${port}/health`)).json(), { status: 'ok', engine: 'removebg' });
+      const ready = await fetch(`http://127.0.0.1:${port}/ready`);
+      assert.deepEqual([ready.status, await ready.json()], [200, { status: 'ready', engine: 'removebg' }]);
+      assert.ok(upstream.hits.includes('GET /v1.0/account'), '/ready asked the API whether it takes the key');
+      const notReady = await fetch(`http://127.0.0.1:${otherPort}/ready`);
+      const body = (await notReady.json()) as { status: string; engine: string; reason: string };
+      assert.deepEqual([notReady.status, body.status, body.engine], [503, 'not_ready', 'removebg']);
+      assert.match(body.reason, /external background-removal engine could not be reached/);
+    } finally {
+      await Promise.all([worker.shutdown(), unreachable.shutdown()]);
+    }
   });
 
   it("never writes the key in a log line or a job's status", async () => {
