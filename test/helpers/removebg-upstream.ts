@@ -12,6 +12,7 @@ export interface UpstreamCall {
 }
 
 export interface ScriptedAnswer {
+  /** 0: no answer at all (the connection stays open until the client gives up). */
   status: number;
   headers?: Record<string, string>;
   /** remove.bg's error body: {"errors": [{title, code, detail}]}. */
@@ -46,6 +47,7 @@ export async function startUpstream(): Promise<Upstream> {
           const photo = Buffer.from(await image!.arrayBuffer());
           calls.push({ at: Date.now(), key: req.headers['x-api-key'] as string | undefined, fields, imageBytes: photo.length });
           const answer = queue.shift();
+          if (answer?.status === 0) return;
           if (answer) {
             const body = JSON.stringify({ errors: [answer.error ?? { title: 'Error', code: 'error', detail: '' }] });
             return void res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(body);

@@ -51,7 +51,7 @@ describe('ENGINE=removebg: the masks come from a remove.bg-compatible API', () =
     a = await startStack({ cutter: cutterA, logger });
     b = await startStack({ logger, env: { RESULT_CACHE: 'true' }, workerEnv: engineEnv(`${a.baseUrl}/v1.0`) });
     upstream = await startUpstream();
-    c = await startStack({ logger, env: { JOB_ATTEMPTS: '3' }, workerEnv: engineEnv(`${upstream.origin}/v1.0/removebg`) });
+    c = await startStack({ logger, env: { JOB_ATTEMPTS: '3' }, workerEnv: { ...engineEnv(`${upstream.origin}/v1.0/removebg`), REMOVEBG_TIMEOUT_SECONDS: '3' } });
   });
   after(async () => {
     for (const stack of [c, b, a]) await stack?.stop();
@@ -127,6 +127,15 @@ describe('ENGINE=removebg: the masks come from a remove.bg-compatible API', () =
     assert.equal(calls.length, 3);
     // Its Retry-After (3 s), longer than the usual second backoff (2 s).
     assert.ok(calls[2]!.at - calls[1]!.at >= 2900, `the retry after the 429 waited its Retry-After (${calls[2]!.at - calls[1]!.at} ms)`);
+  });
+
+  it('gives up on an API that does not answer within REMOVEBG_TIMEOUT_SECONDS, and retries', async () => {
+    const before = upstream.calls.length;
+    upstream.script({ status: 0 });
+    const view = await c.waitFor(await submit(c, photo));
+    assert.equal(view.status, 'done', JSON.stringify(view));
+    assert.equal(view.attempts, 2);
+    assert.equal(upstream.calls.length, before + 2);
   });
 
   it("fails a 400 at once, without retry, with the API's reason", async () => {
