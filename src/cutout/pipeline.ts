@@ -52,6 +52,8 @@ export interface CutoutRequest {
   background?: Buffer;
   /** A mask this pipeline made earlier for the same photo (CutoutResult.mask): the model is skipped. */
   mask?: Buffer;
+  /** The same for every attempt of one job (its id): an external engine sends it as Idempotency-Key. */
+  workKey?: string;
 }
 
 /**

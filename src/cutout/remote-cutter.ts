@@ -40,7 +40,7 @@ export class RemoteCutter implements Cutter {
     await clock.enter('inference');
     let maskPng: Buffer | undefined;
     if (!mask) {
-      mask = await this.maskOf(await this.client.mask(input), width, height);
+      mask = await this.maskOf(await this.client.mask(input, request.workKey), width, height);
       maskPng = await sharp(mask, { raw: { width, height, channels: 1 } }).png({ compressionLevel: 6 }).toBuffer();
     }
     const found = mask;

@@ -48,15 +48,19 @@ export class RemoveBgClient {
     this.allow = parseAllowList([new URL(this.base).hostname.replace(/^\[(.*)\]$/, '$1')]);
   }
 
-  /** The photo's mask as the API returns it (a greyscale PNG; an RGBA cut-out from APIs that ignore `channels`). */
-  async mask(photo: Buffer): Promise<Buffer> {
+  /**
+   * The photo's mask as the API returns it (a greyscale PNG; an RGBA cut-out from APIs that ignore
+   * `channels`). `workKey` (the job's id) goes as Idempotency-Key: an API that honours it (another
+   * Cutout) answers a retry after a timeout with the job it already made, not a second one.
+   */
+  async mask(photo: Buffer, workKey?: string): Promise<Buffer> {
     const form = new FormData();
     form.set('image_file', new Blob([new Uint8Array(photo)]), 'photo');
     for (const [name, value] of Object.entries(MASK_REQUEST)) form.set(name, value);
     const encoded = new Request('http://form.invalid/', { method: 'POST', body: form });
     const res = await this.call('/removebg', {
       method: 'POST',
-      headers: { 'content-type': encoded.headers.get('content-type')!, accept: 'image/*' },
+      headers: { 'content-type': encoded.headers.get('content-type')!, accept: 'image/*', ...(workKey ? { 'idempotency-key': `cutout-${workKey}` } : {}) },
       body: Buffer.from(await encoded.arrayBuffer()),
     });
     if (res.status === 200) return res.body;
@@ -95,7 +99,8 @@ export class RemoveBgClient {
   private failureOf(res: SafeResponse): CutoutError {
     const said = this.saidOf(res);
     const status = `HTTP ${res.status}`;
-    if (res.status === 400) {
+    // The photo's fault: remove.bg answers 400; a proxy in front of an API may answer 413 or 415.
+    if (res.status === 400 || res.status === 413 || res.status === 415) {
       if (said.code === 'unknown_foreground') return new UnknownForegroundError();
       return new InvalidImageError(`The external background-removal engine could not process this image: ${said.text || status}.`);
     }
@@ -105,6 +110,8 @@ export class RemoveBgClient {
     const later = retryAfterMs(res.headers['retry-after']);
     if (res.status === 402) return new EngineUnavailableError(`The external engine has no credits left (${status}${said.text ? `: ${said.text}` : ''}); the job is retried later.`, later);
     if (res.status === 429) return new EngineUnavailableError(`The external engine is rate limiting this service (${status}); the job is retried later.`, later);
+    // Another Cutout still answering the same Idempotency-Key (an earlier attempt that timed out here).
+    if (res.status === 409) return new EngineUnavailableError(`The external engine is still working on this image (${status}); the job is retried.`, later);
     if (res.status >= 500) return new EngineUnavailableError(`The external engine failed (${status}${said.text ? `: ${said.text}` : ''}); the job is retried.`, later);
     return new EngineRefusedError(
       `The external engine at REMOVEBG_API_URL answered ${status}${said.text ? ` (${said.text})` : ''}: it does not look like a remove.bg-compatible API. The operator should check REMOVEBG_API_URL.`,

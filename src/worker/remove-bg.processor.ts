@@ -140,7 +140,7 @@ export function createRemoveBgProcessor(deps: ProcessorDeps) {
       // A mask made earlier for the same photo: the model is skipped (a missing one just means it runs).
       const mask = maskFrom ? ((await deps.store.readExtra('mask', maskFrom).catch(() => null)) ?? undefined) : undefined;
       const out = await deps.cutter
-        .process(input, beforeStage, { options, background: background ?? undefined, mask })
+        .process(input, beforeStage, { options, background: background ?? undefined, mask, workKey: jobId })
         .finally(() => ticker.stop());
       if (deps.isCanceled && (await deps.isCanceled(jobId))) throw new JobCanceledError();
       // Every done job keeps its mask (made or reused), so any of them can serve the next options change.

@@ -7,6 +7,7 @@ import { startServer, type TestServer } from './http-servers.js';
 export interface UpstreamCall {
   at: number;
   key: string | undefined;
+  idempotencyKey: string | undefined;
   fields: Record<string, string>;
   imageBytes: number;
 }
@@ -45,7 +46,7 @@ export async function startUpstream(): Promise<Upstream> {
             else image = value;
           }
           const photo = Buffer.from(await image!.arrayBuffer());
-          calls.push({ at: Date.now(), key: req.headers['x-api-key'] as string | undefined, fields, imageBytes: photo.length });
+          calls.push({ at: Date.now(), key: req.headers['x-api-key'] as string | undefined, idempotencyKey: req.headers['idempotency-key'] as string | undefined, fields, imageBytes: photo.length });
           const answer = queue.shift();
           if (answer?.status === 0) return;
           if (answer) {

@@ -125,6 +125,8 @@ describe('ENGINE=removebg: the masks come from a remove.bg-compatible API', () =
     assert.equal(view.attempts, 3);
     const calls = upstream.calls.slice(before);
     assert.equal(calls.length, 3);
+    // Every attempt of the job sends the same Idempotency-Key: an API that honours it makes one job.
+    assert.deepEqual(calls.map((call) => call.idempotencyKey), Array(3).fill(`cutout-${view.job_id}`));
     // Its Retry-After (3 s), longer than the usual second backoff (2 s).
     assert.ok(calls[2]!.at - calls[1]!.at >= 2900, `the retry after the 429 waited its Retry-After (${calls[2]!.at - calls[1]!.at} ms)`);
   });
