@@ -64,7 +64,7 @@ export class RemoteCutter implements Cutter {
       const resized = meta.width === width && meta.height === height ? plane : plane.resize(width, height, { fit: 'fill', kernel: 'lanczos3' });
       return await resized.raw().toBuffer();
     } catch (err) {
-      throw new EngineUnavailableError(`The external engine's answer is not a readable image (${err instanceof Error ? err.message.slice(0, 100) : 'unknown'}); the job is retried.`);
+      throw new EngineUnavailableError(`The external background-removal engine's answer is not a readable image (${err instanceof Error ? err.message.slice(0, 100) : 'unknown'}); please try again later.`);
     }
   }
 

@@ -108,11 +108,11 @@ export class RemoveBgClient {
       return new EngineRefusedError(`The external engine refused the API key (${status}${said.text ? `: ${said.text}` : ''}). The operator should check REMOVEBG_API_KEY.`);
     }
     const later = retryAfterMs(res.headers['retry-after']);
-    if (res.status === 402) return new EngineUnavailableError(`The external engine has no credits left (${status}${said.text ? `: ${said.text}` : ''}); the job is retried later.`, later);
-    if (res.status === 429) return new EngineUnavailableError(`The external engine is rate limiting this service (${status}); the job is retried later.`, later);
+    if (res.status === 402) return new EngineUnavailableError(`The external background-removal engine has no credits left (${status}${said.text ? `: ${said.text}` : ''}); please try again later.`, later);
+    if (res.status === 429) return new EngineUnavailableError(`The external background-removal engine is rate limiting this service (${status}); please try again later.`, later);
     // Another Cutout still answering the same Idempotency-Key (an earlier attempt that timed out here).
-    if (res.status === 409) return new EngineUnavailableError(`The external engine is still working on this image (${status}); the job is retried.`, later);
-    if (res.status >= 500) return new EngineUnavailableError(`The external engine failed (${status}${said.text ? `: ${said.text}` : ''}); the job is retried.`, later);
+    if (res.status === 409) return new EngineUnavailableError(`The external background-removal engine is still working on this image (${status}); please try again later.`, later);
+    if (res.status >= 500) return new EngineUnavailableError(`The external background-removal engine failed (${status}${said.text ? `: ${said.text}` : ''}); please try again later.`, later);
     return new EngineRefusedError(
       `The external engine at REMOVEBG_API_URL answered ${status}${said.text ? ` (${said.text})` : ''}: it does not look like a remove.bg-compatible API. The operator should check REMOVEBG_API_URL.`,
     );
