@@ -199,7 +199,7 @@ describe('deploy/k8s probes answer on the processes', () => {
 
   it('the worker\'s health server answers its probes, readiness 503 until the model is loaded', async () => {
     let ready = false;
-    const server = startHealthServer(await freePort(), createRegistry('worker'), { ready: async () => (ready ? { ok: true } : { ok: false, reason: 'loading the model' }) }, pino({ level: 'silent' }));
+    const server = startHealthServer(await freePort(), createRegistry('worker'), { engine: 'local', ready: async () => (ready ? { ok: true } : { ok: false, reason: 'loading the model' }) }, pino({ level: 'silent' }));
     assert.ok(server);
     await new Promise<void>((resolve, reject) => (server.listening ? resolve() : server.once('listening', resolve).once('error', reject)));
     const { port } = server.address() as AddressInfo;
