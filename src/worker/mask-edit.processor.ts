@@ -23,10 +23,12 @@ export interface MaskProcessorDeps {
 export const EDIT_FAILURE =
   'The edited mask could not be applied because of an internal error. The previous result is still served; please try again.';
 
+export const EXPORT_FAILURE = 'The mask could not be prepared because of an internal error. Please try again.';
+
 /** A failure a person can act on keeps its words; anything else is an internal error. */
-function failureOf(err: unknown): { code: string; message: string } {
+function failureOf(err: unknown, action: MaskJobData['action']): { code: string; message: string } {
   if (err instanceof CutoutError) return { code: err.code, message: err.message };
-  return { code: 'processing_error', message: EDIT_FAILURE };
+  return { code: 'processing_error', message: action === 'apply' ? EDIT_FAILURE : EXPORT_FAILURE };
 }
 
 export function createMaskProcessor(deps: MaskProcessorDeps) {
@@ -70,7 +72,7 @@ export function createMaskProcessor(deps: MaskProcessorDeps) {
       return { version };
     } catch (err) {
       if (err instanceof UnrecoverableError) throw err;
-      const failure = failureOf(err);
+      const failure = failureOf(err, action);
       if (failure.code === 'processing_error') log.error({ err }, 'mask job failed');
       else log.info({ code: failure.code, reason: failure.message }, 'mask edit refused');
       if (action === 'apply') {

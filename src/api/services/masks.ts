@@ -13,11 +13,11 @@ import { conflict, HttpError, notFound, serviceUnavailable } from '../http-error
 import { loadView, type FinishedViews } from './jobs.js';
 
 /** The HTTP answer of a mask job that failed: the mask's fault is the client's (400), anything else ours. */
-function maskJobFailure(reason: string | undefined): HttpError {
+function maskJobFailure(reason: string | undefined, action: MaskJobData['action']): HttpError {
   const { code, message } = decodeFailure(reason);
   if (code === 'invalid_mask') return new HttpError(400, code, message);
   if (code === 'job_not_found') return notFound(message, code);
-  if (code === 'processing_error') return new HttpError(500, 'edit_failed', message);
+  if (code === 'processing_error') return new HttpError(500, action === 'apply' ? 'edit_failed' : code, message);
   return new HttpError(422, code, message); // the job's options cannot be applied to this mask (no subject to crop…)
 }
 
@@ -54,7 +54,7 @@ export function masksService(deps: ApiDeps, views?: FinishedViews) {
     let timer: NodeJS.Timeout | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
-        unsubscribe = events.onEnd(maskJobId(data), (end) => (end.failedReason === undefined ? resolve() : reject(maskJobFailure(end.failedReason))));
+        unsubscribe = events.onEnd(maskJobId(data), (end) => (end.failedReason === undefined ? resolve() : reject(maskJobFailure(end.failedReason, data.action))));
         timer = setTimeout(() => {
           const what = data.action === 'apply' ? `The edited mask is still being applied (result_version ${data.version})` : 'The mask is still being prepared';
           reject(new HttpError(504, 'sync_timeout', `${what} after ${seconds} s (SYNC_TIMEOUT_SECONDS). Follow the status of job ${data.jobId}, then ask again.`));
