@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import type { StatusView } from '../../src/jobs/contract.js';
+import { CutoutApiError, CutoutClient } from '../../src/sdk/index.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { syntheticCutter } from '../helpers/synthetic-cutter.js';
 
@@ -206,6 +207,27 @@ describe('the mask editor: GET/PUT /jobs/{id}/mask, GET /jobs/{id}/source, versi
     assert.deepEqual([other.result_version, other.edited], [1, false]);
     const alpha = (await pixels((await resultOf(other.job_id)).png, 3)).data;
     assert.deepEqual(alpha, v1.alpha, 'the model\'s result');
+  });
+
+  it('the SDK: source(), getMask(), putMask() with bytes or a Blob, and the api\'s refusals as CutoutApiError', async () => {
+    const client = new CutoutClient({ baseUrl: stack.baseUrl });
+    const view = await job({ refine: 'none' });
+    const src = await client.source(view.job_id);
+    assert.ok(Buffer.from(src.bytes).equals(source));
+    assert.equal(src.contentType, 'image/png');
+    const mask = await client.getMask(view.job_id);
+    assert.equal(mask.contentType, 'image/png');
+    const { data } = await pixels(Buffer.from(mask.bytes));
+    const edited = data.map((v, i) => (inRect(i, erased) ? 0 : v));
+    const saved = await client.putMask(view.job_id, await grey(edited, W, H));
+    assert.deepEqual([saved.result_version, saved.edited], [2, true]);
+    const again = await client.putMask(view.job_id, new Blob([new Uint8Array(await grey(edited, W, H))], { type: 'image/png' }));
+    assert.equal(again.result_version, 3);
+    const alpha = (await pixels(Buffer.from((await client.result(view.job_id)).bytes), 3)).data;
+    assert.ok(alpha.every((a, i) => (inRect(i, erased) ? a === 0 : a === data[i])), 'the result is the edited mask');
+    const refused = await client.putMask(view.job_id, await grey(new Uint8Array(100), 10, 10)).catch((err: unknown) => err);
+    assert.ok(refused instanceof CutoutApiError);
+    assert.deepEqual([refused.status, refused.code], [400, 'invalid_mask']);
   });
 
   it('re-applies the job\'s options: the crop follows the edited mask, the background stays', async () => {
