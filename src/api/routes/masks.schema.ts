@@ -1,6 +1,6 @@
 // What the mask editor's routes accept and answer, with their OpenAPI texts.
 import { unknownJob } from '../../errors.js';
-import { EXAMPLE, JOB_ERRORS, ROUTE_SCHEMAS, errorResponse, response, statusExamples } from '../schemas.js';
+import { EXAMPLE, JOB_ERRORS, ROUTE_SCHEMAS, STATUS_EXAMPLES, errorResponse, response } from '../schemas.js';
 
 const ETAG = { type: 'string', description: 'Changes with the job\'s `result_version`; send it back in If-None-Match: 304 while it is current.' };
 const NOT_READY = errorResponse(
@@ -82,7 +82,13 @@ export const PUT_MASK_SCHEMA = {
     },
   },
   response: {
-    200: response('Saved: the new version is served', ROUTE_SCHEMAS.status, statusExamples('done')),
+    200: response('Saved: the new version is served', ROUTE_SCHEMAS.status, {
+      ...STATUS_EXAMPLES.done,
+      result: { ...STATUS_EXAMPLES.done.result!, bytes: 1187410, foreground: { left: 63, top: 46, width: 1254, height: 920 }, confidence: undefined },
+      edited: true,
+      edited_at: '2026-11-23T10:21:40.031Z',
+      result_version: 2,
+    }),
     400: errorResponse(
       'The mask cannot be used; the message says why',
       ['invalid_mask', 'The mask\'s aspect ratio does not match the photo: the mask is 800x800, the photo 2400x1600. Send it at the photo\'s size, or scaled with the same aspect ratio.'],
