@@ -9,6 +9,7 @@ import { ApiFailure, UNREACHABLE, nameFromUrl, send, type Accepted, type BatchAc
 import { follow, withKey, type JobEvent } from './follow.js';
 import { describe, formatWords, mayBeTransparent, reframes, type JobRequest, type PanelResult } from './options-request.js';
 import { isWorking, render, type CardState } from './render.js';
+import { Editor } from './editor.js';
 
 export interface Session {
   apiKey: string;
@@ -89,6 +90,7 @@ export class Card {
       view: reframes(request.options) ? 'side' : 'compare',
       bg: 'checker',
       pos: 50,
+      editing: false,
     };
     this.wire();
     this.stopListening = panel.onChange(() => this.set({}));
@@ -147,6 +149,19 @@ export class Card {
     on('.cancel', 'click', () => void this.cancel());
     on('.remove', 'click', () => this.dispose());
     on('.apply', 'click', () => this.applyOptions());
+    on('.edit', 'click', () => this.edit());
+  }
+
+  /** Opens the mask editor in the card; a saved edit makes the card show the new result. */
+  private edit(): void {
+    const editor = Editor.open(this.jobId, this.session.apiKey, (view) => this.done({ ...view, type: 'done' }), () => {
+      this.set({ editing: false });
+      this.el.querySelector<HTMLElement>('.edit')?.focus();
+    });
+    if (!editor) return;
+    this.el.querySelector('.card-head')!.after(editor.el);
+    this.set({ editing: true });
+    editor.el.querySelector('button')!.focus();
   }
 
   private fail(error: string, canRetry: boolean): void {
@@ -233,12 +248,15 @@ export class Card {
     const format = r?.format ?? 'png';
     const meta = r ? [formatWords(format), `${r.width}×${r.height}`, formatBytes(r.bytes)] : [];
     if (d.cached) meta.push('from cache');
+    const version = (d as { result_version?: number }).result_version ?? 1;
+    if (version > 1) meta.push('edited');
     this.set({
       phase: 'done',
       percent: 100,
       line: 'Done',
       canCancel: false,
-      resultUrl: withKey(d.result_url ?? `/result/${this.jobId}`, this.session.apiKey),
+      // An edited result has a version: a new address, so the browser does not show the old one.
+      resultUrl: withKey(`${d.result_url ?? `/result/${this.jobId}`}${version > 1 ? `?v=${version}` : ''}`, this.session.apiKey),
       downloadName: resultName(this.state.name || 'image', format),
       downloadLabel: `Download ${formatWords(format)}`,
       meta: meta.join(' · '),

@@ -33,6 +33,8 @@ export interface CardState {
   bg: string;
   /** The slider's place, 0..100. */
   pos: number;
+  /** The mask editor is open in the card (editor.ts): it takes the place of the views and actions. */
+  editing: boolean;
 }
 
 const BADGE: Record<Phase, [state: string, text: string]> = {
@@ -133,4 +135,6 @@ export function render(el: HTMLElement, s: CardState): void {
   $(el, '.cancel').hidden = !(isWorking(s.phase) && s.canCancel);
   $(el, '.remove').hidden = isWorking(s.phase);
   $(el, '.apply').hidden = !s.canApply;
+  $(el, '.edit').hidden = s.phase !== 'done';
+  el.classList.toggle('editing', s.editing);
 }

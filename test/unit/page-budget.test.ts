@@ -1,0 +1,22 @@
+// The demo page's weight budget (issue 18): everything dist/web holds, which is everything the page
+// loads (one script, one stylesheet, the HTML; no lazy chunks, no framework), under 25 KB gzipped.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { ROOT } from '../helpers/fixtures.js';
+
+const WEB = path.join(ROOT, 'dist', 'web');
+const BUDGET = 25 * 1024;
+
+describe('page budget', () => {
+  it('the built page, mask editor included, is under 25 KB gzipped', () => {
+    assert.ok(fs.existsSync(path.join(WEB, 'index.html')), 'the page is built (npm run build; npm test does it)');
+    const sizes = fs.readdirSync(WEB).map((f) => [f, gzipSync(fs.readFileSync(path.join(WEB, f))).length] as const);
+    const total = sizes.reduce((sum, [, n]) => sum + n, 0);
+    console.log(`page: ${sizes.map(([f, n]) => `${f} ${n} B`).join(', ')}; ${total} B gzipped of ${BUDGET}`);
+    assert.deepEqual(sizes.map(([f]) => f).sort(), ['app.js', 'index.html', 'styles.css'], 'nothing else is loaded');
+    assert.ok(total < BUDGET, `${total} bytes gzipped: over the budget by ${total - BUDGET}`);
+  });
+});
