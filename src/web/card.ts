@@ -90,6 +90,7 @@ export class Card {
       view: reframes(request.options) ? 'side' : 'compare',
       bg: 'checker',
       pos: 50,
+      editable: false,
       editing: false,
     };
     this.wire();
@@ -261,6 +262,8 @@ export class Card {
       downloadLabel: `Download ${formatWords(format)}`,
       meta: meta.join(' · '),
       transparent: mayBeTransparent(this.request.options, format),
+      // A job answered from the result cache has no photo or mask of its own to edit.
+      editable: !d.cached,
     });
   }
 

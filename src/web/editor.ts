@@ -123,11 +123,12 @@ export class Editor implements ToolHandler {
   private ui(): void {
     const { tool, restore, view } = this.s;
     const pressed: Record<string, boolean> = { b: tool === 'brush' && !restore, e: tool === 'brush' && restore, w: tool === 'wand', p: tool === 'poly', x: restore };
-    const off: Record<string, boolean> = { z: !this.hist?.canUndo, y: !this.hist?.canRedo, save: !this.dirty };
+    // Only what cannot act is disabled (a disabled button loses the focus): tools work while loading.
+    const off: Record<string, boolean> = { z: !this.hist?.canUndo, y: !this.hist?.canRedo, save: this.busy || !this.dirty };
     for (const b of this.el.querySelectorAll<HTMLButtonElement>('button[data-k]')) {
       const k = b.dataset.k!;
       if (k in pressed) b.setAttribute('aria-pressed', String(pressed[k]));
-      b.disabled = (this.busy && k !== 'cancel' && k !== '?') || !!off[k];
+      b.disabled = !!off[k];
     }
     for (const b of this.el.querySelectorAll<HTMLElement>('[data-v]')) b.setAttribute('aria-pressed', String(b.dataset.v === view));
     for (const i of this.el.querySelectorAll('input')) i.value = String(this.s[i.name as 'size']);
