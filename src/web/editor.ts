@@ -22,6 +22,7 @@ interface Settings {
 let open: Editor | null = null;
 document.addEventListener('keydown', (e) => open?.key(e, true));
 document.addEventListener('keyup', (e) => open?.key(e, false));
+// Unsaved edits: the browser asks before the page is left.
 window.addEventListener('beforeunload', (e) => open?.dirty && e.preventDefault());
 
 const $ = <T extends Element = HTMLElement>(root: ParentNode, sel: string) => root.querySelector(sel) as T;
@@ -57,6 +58,8 @@ export class Editor implements ToolHandler {
     const view = $(this.el, '.ed-view');
     this.vp = new Viewport(view, $(this.el, '.ed-layer'), this);
     view.onpointerleave = () => ($(this.el, '.ed-cursor').hidden = true);
+    // The pointer over the photo takes the keys from a clicked button: Space pans, Enter closes a polygon.
+    view.onpointerenter = () => this.el.contains(document.activeElement) && view.focus({ preventScroll: true });
     view.ondblclick = () => this.act('enter');
     try {
       Object.assign(this.s, JSON.parse(localStorage.getItem(KEY) ?? '{}'));

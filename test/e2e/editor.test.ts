@@ -129,6 +129,24 @@ describe('mask editor in Chromium', { skip: browserSkip || fixturesSkip, timeout
     assert.equal(await shown(page, 260, 190), 255, 'the original view shows the photo');
     await shot(page, '05-original-view');
     await page.getByRole('button', { name: 'Cutout', exact: true }).click();
+    // Space + drag pans (right after a button was clicked, too) and paints nothing.
+    const left = async () => (await page.locator('.editor canvas').boundingBox())!.x;
+    const alphaSum = () => page.evaluate(() => {
+      const c = document.querySelector('.editor canvas') as HTMLCanvasElement;
+      return c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.reduce((sum, v, i) => (i % 4 === 3 ? sum + v : sum), 0);
+    });
+    const [x0, sum0] = [await left(), await alphaSum()];
+    const [px, py] = await screen(page, 200, 240);
+    await page.mouse.move(px, py);
+    await page.keyboard.down(' ');
+    await page.mouse.down();
+    await page.mouse.move(px - 150, py, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.up(' ');
+    assert.ok(Math.abs((await left()) - (x0 - 150)) < 2, `panned by 150 px: ${x0} → ${await left()}`);
+    assert.equal(await alphaSum(), sum0, 'the pan painted nothing');
+    await page.keyboard.press('0');
+    assert.ok(Math.abs((await left()) - x0) < 2, '0 fits the photo again');
     // Settings to find again on the next visit.
     await page.keyboard.press('w');
     await setRange(page, 'tol', 50);
@@ -177,6 +195,13 @@ describe('mask editor in Chromium', { skip: browserSkip || fixturesSkip, timeout
     // Unsaved edits: Cancel asks first.
     await page.keyboard.press('b');
     await paintRect(page, { x0: 240, y0: 185, x1: 250, y1: 190 }, BRUSH);
+    // Leaving the page asks first.
+    const leaving = page.waitForEvent('dialog');
+    const navigation = page.goto(`${stack.baseUrl}/docs`).catch((e: Error) => e.message);
+    const dialog = await leaving;
+    assert.equal(dialog.type(), 'beforeunload');
+    await dialog.dismiss();
+    assert.match(String(await navigation), /ERR_ABORTED/, 'staying on the page');
     const questions: string[] = [];
     page.once('dialog', (d) => void (questions.push(d.message()), d.dismiss()));
     await page.getByRole('button', { name: 'Cancel' }).click();
