@@ -7,6 +7,7 @@ import { cleanupWithConfig } from '../jobs/cleanup.js';
 import { IdempotencyStore } from '../jobs/idempotency.js';
 import { WebhookQueue, webhookSettings } from '../jobs/webhooks.js';
 import { createRedis, JobQueue, queueSettings } from '../jobs/queue.js';
+import { MaskEdits } from '../jobs/mask-edits.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { createBlobStore } from '../storage/create.js';
@@ -44,6 +45,7 @@ export async function createApiServer(config: Config, logger: Logger): Promise<A
     idempotency: new IdempotencyStore(connection, config.QUEUE_NAME),
     webhooks,
     batches: new BatchRecords(connection, queueSettings(config)),
+    masks: new MaskEdits(connection, queue),
     cleanup: () => cleanupWithConfig(config, queue, store, logger),
   });
   return {

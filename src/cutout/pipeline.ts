@@ -9,6 +9,7 @@ import { render, type OutputFormat } from './render.js';
 import { resizeLanczos } from './resample.js';
 import { maskConfidence } from './confidence.js';
 import { refineEdges } from './refine.js';
+import { encodeMask, readEditedMask } from './mask-edit.js';
 import { renderSpec, type JobOptions } from '../options/options.js';
 import { ensureModelFile, resolveModel, type ResolvedModel } from './models.js';
 import type { SegmentationSession } from './session.js';
@@ -41,6 +42,8 @@ export interface CutoutResult {
   mask?: Buffer;
   /** True when a stored mask was used and the model did not run. */
   maskReused: boolean;
+  /** With an edited mask: the mask used, at the photo's size (a greyscale PNG), for the editor to fetch again. */
+  frameMask?: Buffer;
   /** How clean the mask looks, 0..1 (confidence.ts); absent from stand-ins. */
   confidence?: number;
 }
@@ -53,6 +56,13 @@ export interface CutoutRequest {
   background?: Buffer;
   /** A mask this pipeline made earlier for the same photo (CutoutResult.mask): the model is skipped. */
   mask?: Buffer;
+  /**
+   * A mask edited by a person (PUT /jobs/{id}/mask, a greyscale PNG at the photo's aspect ratio):
+   * it is the alpha, as it is. The model is skipped, and the mask is not refined again: the editor
+   * was given the refined mask, and its hard edits must come back exactly. With refine=fast and
+   * `mask` (the model's), the edge colours are the ones the model's refined mask gave.
+   */
+  editedMask?: Buffer;
 }
 
 /** Called before each stage starts; it may throw to stop the work at that boundary. */
@@ -65,6 +75,8 @@ export type StageHook = (stage: Stage) => void | Promise<void>;
 export interface Cutter {
   readonly modelName: string;
   process(input: Buffer, beforeStage?: StageHook, request?: CutoutRequest): Promise<CutoutResult>;
+  /** The mask a result was made with, at the photo's size (greyscale PNG): from a stored model mask, refined as the options ask. */
+  frameMask?(input: Buffer, request: CutoutRequest & { mask: Buffer }): Promise<Buffer>;
   /** Frees what it holds (the model's session); absent when it holds nothing. */
   release?(): Promise<void>;
 }
@@ -89,6 +101,11 @@ export class CutoutPipeline implements Cutter {
     return new CutoutPipeline(model, session, opts);
   }
 
+  /** A pipeline on a session made elsewhere (tests: a synthetic session, no model file). */
+  static withSession(opts: PipelineOptions, session: SegmentationSession): CutoutPipeline {
+    return new CutoutPipeline(resolveModel(opts.model, opts.customModel), session, opts);
+  }
+
   get modelName(): string {
     return this.model.spec.name;
   }
@@ -110,10 +127,12 @@ export class CutoutPipeline implements Cutter {
     await beforeStage?.('decoding');
     const decoded = await decode(input, this.opts.maxPixels);
     const { width, height } = decoded;
-    let small = request.mask ? await readMask(request.mask, size) : null;
-    const maskReused = small !== null;
+    const edited = request.editedMask ? await readEditedMask(request.editedMask, decoded, this.opts.maxPixels) : null;
+    // With an edited mask, the model's is only wanted for the edge colours of refine=fast.
+    let small = request.mask && (!edited || spec.refine === 'fast') ? await readMask(request.mask, size) : null;
+    const maskReused = small !== null && !edited;
     let tensor: Float32Array | null = null;
-    if (!small) {
+    if (!small && !edited) {
       // rembg: img.convert("RGB") (alpha dropped, not composited) .resize(size, LANCZOS).
       const rgb = resizeLanczos({ data: decoded.rgba, width, height, channels: 4 }, size, size, 3);
       tensor = toModelInput(rgb, size, mean, std);
@@ -121,7 +140,7 @@ export class CutoutPipeline implements Cutter {
 
     await enter('inference');
     let maskPng: Promise<Buffer> | undefined;
-    if (!small) {
+    if (!small && !edited) {
       small = toMask(await this.session.run(tensor!, size), size * size);
       // Kept for other options on the same photo; encoded while the rest goes on (a few ms).
       maskPng = sharp(small, { raw: { width: size, height: size, channels: 1 } }).png({ compressionLevel: 6 }).toBuffer();
@@ -129,12 +148,16 @@ export class CutoutPipeline implements Cutter {
     }
 
     // No subject at all: the job fails (unknown_foreground) rather than give an empty picture.
-    const confidence = maskConfidence(small, size, size);
+    // An edited mask is a person's decision: it is used as it is, without a confidence.
+    const confidence = edited ? undefined : maskConfidence(small!, size, size);
 
     await enter('compositing');
-    // rembg: Image.fromarray(mask, "L").resize(img.size, LANCZOS).
-    const mask = resizeLanczos({ data: small, width: size, height: size, channels: 1 }, width, height, 1);
-    if (spec.refine === 'fast') refineEdges(decoded.rgba, mask, width, height);
+    // refine=fast gives edge pixels the subject's colour, from the model's mask even under an edited
+    // one, so that every pixel the edit left alone is exactly as it was; the edited mask is the alpha.
+    const modelMask = small ? this.toFrame(decoded, small, spec.refine === 'fast') : null;
+    const mask = edited ?? modelMask!;
+    const frameMask = edited ? encodeMask(edited, decoded) : undefined;
+    frameMask?.catch(() => undefined);
     const rgba = applyMask(decoded.rgba, mask, decoded.hasAlpha);
 
     await enter('encoding');
@@ -151,7 +174,23 @@ export class CutoutPipeline implements Cutter {
       spec,
     );
     timings.encoding += performance.now() - t0;
-    return { ...out, timings, mask: await maskPng, maskReused, confidence };
+    return { ...out, timings, mask: await maskPng, maskReused, confidence, frameMask: await frameMask };
+  }
+
+  /** The model's mask at the photo's size: rembg: Image.fromarray(mask, "L").resize(img.size, LANCZOS); then refined if asked. */
+  private toFrame(decoded: Decoded, small: Uint8Array, refine: boolean): Uint8Array {
+    const { size } = this.model.spec;
+    const mask = resizeLanczos({ data: small, width: size, height: size, channels: 1 }, decoded.width, decoded.height, 1);
+    if (refine) refineEdges(decoded.rgba, mask, decoded.width, decoded.height);
+    return mask;
+  }
+
+  async frameMask(input: Buffer, request: CutoutRequest & { mask: Buffer }): Promise<Buffer> {
+    const decoded = await decode(input, this.opts.maxPixels);
+    const small = await readMask(request.mask, this.model.spec.size);
+    if (!small) throw new Error('the stored model mask does not fit this model');
+    const spec = renderSpec(request.options ?? {});
+    return encodeMask(this.toFrame(decoded, small, spec.refine === 'fast'), decoded);
   }
 
   /** The face detector, loaded on the first face crop only (it costs memory and a second). */

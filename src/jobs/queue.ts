@@ -5,7 +5,7 @@ import { Job, Queue, type JobsOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config.js';
 import { REDIS_KEY_PREFIX } from '../vocabulary.js';
-import { JOB_NAME, jobDataSchema, type JobData, type StatusView } from './contract.js';
+import { JOB_NAME, jobDataSchema, MASK_JOB_NAME, maskJobDataSchema, maskJobId, type JobData, type MaskJobData, type StatusView } from './contract.js';
 import { STATUS_LUA, STATUS_SCRIPT_KEYS, type StatusScriptReply } from './status-script.js';
 import {
   canceledTombstone,
@@ -135,6 +135,18 @@ export class JobQueue {
     await this.bull.add(JOB_NAME, jobDataSchema.parse(data), { jobId });
   }
 
+  /**
+   * Queues a mask job (the editor's): next in line (LIFO, a person is waiting), one attempt, and
+   * removed when it ends (its outcome is recorded on the job it belongs to). A job with the same
+   * id under way is joined, not repeated.
+   */
+  async enqueueMask(data: MaskJobData): Promise<string> {
+    const jobId = maskJobId(data);
+    const opts = { jobId, lifo: true, attempts: 1, removeOnComplete: true, removeOnFail: true };
+    await (this.bull as unknown as Queue<MaskJobData>).add(MASK_JOB_NAME, maskJobDataSchema.parse(data), opts);
+    return jobId;
+  }
+
   async getJob(jobId: string): Promise<Job<JobData> | undefined> {
     return Job.fromId<JobData>(this.bull, jobId);
   }
@@ -248,6 +260,16 @@ export class JobQueue {
       .hset(key, `o:${optionsKey}`, jobId, 'mask', jobId)
       .expire(key, Math.max(1, Math.ceil(this.settings.ttlSeconds)))
       .exec();
+  }
+
+  /**
+   * Removes the cache entries that answer with this job's result (its result is being edited, and
+   * an edit is never another client's result). The photo's model mask entry stays: it is the model's.
+   */
+  async cacheForget(cacheKey: string, jobId: string): Promise<void> {
+    const entries = await this.connection.hgetall(this.key('cache', cacheKey));
+    const fields = Object.keys(entries).filter((field) => field.startsWith('o:') && entries[field] === jobId);
+    if (fields.length > 0) await this.connection.hdel(this.key('cache', cacheKey), ...fields);
   }
 
   /**

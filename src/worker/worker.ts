@@ -7,7 +7,8 @@ import { cleanupWithConfig } from '../jobs/cleanup.js';
 import type { Config } from '../config.js';
 import { pipelineOptions } from '../config.js';
 import { CutoutPipeline, type Cutter } from '../cutout/pipeline.js';
-import type { JobData, JobResult } from '../jobs/contract.js';
+import { MASK_JOB_NAME, type JobData, type JobResult, type MaskJobData } from '../jobs/contract.js';
+import type { Job } from 'bullmq';
 import { createRedis, JobQueue, queueSettings } from '../jobs/queue.js';
 import { WebhookQueue, webhookSettings } from '../jobs/webhooks.js';
 import type { Logger } from '../logger.js';
@@ -15,6 +16,8 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { createRegistry, workerMetrics, type WorkerMetrics } from '../metrics.js';
 import { startHealthServer, type WorkerProbe } from './health-server.js';
 import { createRemoveBgProcessor } from './remove-bg.processor.js';
+import { createMaskProcessor } from './mask-edit.processor.js';
+import { MaskEdits } from '../jobs/mask-edits.js';
 import { webhookBody, webhookPost } from '../webhooks/post.js';
 import { BatchRecords } from '../jobs/batches.js';
 import { jobEnded } from '../jobs/job-ended.js';
@@ -53,6 +56,8 @@ export async function loadModelCutter(config: Config, logger: Logger): Promise<C
   return pipeline;
 }
 
+const isMaskJob = (job: Job): job is Job<MaskJobData> => job.name === MASK_JOB_NAME;
+
 interface RemoveBgDeps {
   cutter: Cutter;
   jobs: JobQueue;
@@ -63,6 +68,8 @@ interface RemoveBgDeps {
   webhooks?: WebhookQueue;
   /** Batch records: a job's end is counted in its batch. */
   batches?: BatchRecords;
+  /** The mask editor's records (edit lock, edit state). */
+  edits: MaskEdits;
 }
 
 /**
@@ -77,7 +84,9 @@ export async function startRemoveBgWorker(config: Config, deps: RemoveBgDeps): P
     isCanceled: (id) => jobs.isCancelRequested(id),
     recordCached: (cacheKey, optionsKey, jobId) => jobs.cacheRecord(cacheKey, optionsKey, jobId),
   });
-  const worker = new Worker<JobData, JobResult>(config.QUEUE_NAME, processor, {
+  // The mask editor's jobs share the queue (and the model) of the jobs they belong to.
+  const maskProcessor = createMaskProcessor({ ...deps, edits: deps.edits });
+  const worker = new Worker<JobData, JobResult>(config.QUEUE_NAME, (job) => (isMaskJob(job) ? (maskProcessor(job) as never) : processor(job)), {
     connection,
     concurrency: config.WORKER_CONCURRENCY,
     // A job in hand keeps its lock renewed; a worker killed mid-job loses it within
@@ -95,12 +104,13 @@ export async function startRemoveBgWorker(config: Config, deps: RemoveBgDeps): P
     );
   };
   worker.on('completed', (job) => {
+    if (isMaskJob(job)) return;
     const timings = job.returnvalue?.timings;
     if (timings) void jobs.recordDuration(Object.values(timings).reduce((a, b) => a + b, 0)).catch(() => undefined);
     callBack(job);
   });
   worker.on('failed', (job, err) => {
-    if (!job) return;
+    if (!job || isMaskJob(job)) return;
     logger.info({ jobId: job.id, attempt: job.attemptsMade, reason: err.message }, 'job attempt ended in failure');
     // The last attempt (or one not to be retried): the job has ended.
     void job.getState().then((state) => state === 'failed' && callBack(job), () => undefined);
@@ -163,7 +173,8 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
   const cutter = opts.cutter ?? (await loadModelCutter(config, logger));
   const webhooks = new WebhookQueue(queueConnection, webhookSettings(config));
   const batches = new BatchRecords(queueConnection, queueSettings(config));
-  const removeBg = await startRemoveBgWorker(config, { cutter, jobs, store, logger, metrics: workerMetrics(metricsRegistry), webhooks, batches });
+  const edits = new MaskEdits(queueConnection, jobs);
+  const removeBg = await startRemoveBgWorker(config, { cutter, jobs, store, logger, metrics: workerMetrics(metricsRegistry), webhooks, batches, edits });
   const closeMaintenance = await startMaintenance(config, jobs, store, logger, queueConnection);
   const closeDelivery = config.WEBHOOK_SECRET
     ? startWebhookDelivery(config, { webhooks, logger, post: webhookPost(config), bodyOf: (t) => webhookBody(config, { jobs, batches }, t) })
