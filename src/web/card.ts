@@ -62,6 +62,7 @@ export class Card {
   readonly el: HTMLLIElement;
   private state: CardState;
   private jobId = '';
+  private editor: Editor | null = null;
   private stopFollowing = (): void => {};
   private readonly stopListening: () => void;
 
@@ -156,10 +157,12 @@ export class Card {
   /** Opens the mask editor in the card; a saved edit makes the card show the new result. */
   private edit(): void {
     const editor = Editor.open(this.jobId, this.session.apiKey, (view) => this.done({ ...view, type: 'done' }), () => {
+      this.editor = null;
       this.set({ editing: false });
       this.el.querySelector<HTMLElement>('.edit')?.focus();
     });
     if (!editor) return;
+    this.editor = editor;
     this.el.querySelector('.card-head')!.after(editor.el);
     this.set({ editing: true });
     editor.el.querySelector('button')!.focus();
@@ -280,6 +283,8 @@ export class Card {
   }
 
   dispose(): void {
+    // An open editor closes first (its person may keep unsaved edits, and the card).
+    if (this.editor && !this.editor.close()) return;
     this.stopFollowing();
     this.stopListening();
     if (this.state.previewUrl) URL.revokeObjectURL(this.state.previewUrl);

@@ -252,7 +252,7 @@ export class Editor implements ToolHandler {
     if (this.busy || !this.dirty) return;
     this.busy = true;
     this.ui();
-    this.say('Saving… the result is being made again');
+    this.say('Saving…');
     try {
       const view = await saveMask(this.jobId, this.apiKey, this.m!);
       this.hist = new History(this.m!);
