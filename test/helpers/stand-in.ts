@@ -28,8 +28,10 @@ export interface StandInCutter extends Cutter {
   parked(): Promise<void>;
 }
 
-export async function standInCutter(): Promise<StandInCutter> {
-  const png = await sharp({ create: { width: 4, height: 3, channels: 4, background: { r: 200, g: 0, b: 0, alpha: 0.5 } } }).png().toBuffer();
+/** `result`: the PNG every call answers (default: a 4x3 half-transparent red one). */
+export async function standInCutter(result?: Buffer): Promise<StandInCutter> {
+  const png = result ?? (await sharp({ create: { width: 4, height: 3, channels: 4, background: { r: 200, g: 0, b: 0, alpha: 0.5 } } }).png().toBuffer());
+  const { width = 4, height = 3 } = await sharp(png).metadata();
   let gate: Promise<void> = Promise.resolve();
   let open: () => void = () => undefined;
   let failures = 0;
@@ -59,7 +61,7 @@ export async function standInCutter(): Promise<StandInCutter> {
         failures--;
         throw new Error('stand-in: a transient failure');
       }
-      return { bytes: png, format: 'png', foreground: { left: 0, top: 0, width: 4, height: 3 }, maskReused: false, width: 4, height: 3, timings: Object.fromEntries(STAGES.map((stage) => [stage, 2])) as CutoutResult['timings'] };
+      return { bytes: png, format: 'png', foreground: { left: 0, top: 0, width, height }, maskReused: false, width, height, timings: Object.fromEntries(STAGES.map((stage) => [stage, 2])) as CutoutResult['timings'] };
     },
   };
   return cutter;

@@ -184,6 +184,11 @@ describe('the mask editor: GET/PUT /jobs/{id}/mask, GET /jobs/{id}/source, versi
       assert.match(err.error.message, message, name);
       assert.ok(err.error.request_id, name);
     }
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(await grey(new Uint8Array(W * H), W, H))]), 'mask.png');
+    const wrongField = await put(first.job_id, form);
+    assert.equal(wrongField.status, 400);
+    assert.match(((await wrongField.json()) as { error: { message: string } }).error.message, /field named "mask"/);
     const status = (await (await get(`/status/${first.job_id}`)).json()) as StatusView;
     assert.equal(status.result_version, 4, 'no version was made');
     assert.equal(status.edit_error_code, 'invalid_mask', 'the last refused re-render is on the status');

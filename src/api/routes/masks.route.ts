@@ -12,15 +12,23 @@ type JobParams = { Params: { job_id: string } };
 
 const WRONG_BODY = 'Send the mask as a PNG body with Content-Type: image/png, or as multipart/form-data with the file in a field named "mask".';
 
-/** The mask's bytes: the raw PNG body, or the multipart field `mask` (other fields are ignored). */
-async function maskBytes(req: FastifyRequest): Promise<Buffer> {
-  if (req.isMultipart()) {
+/** The file in the form's field `mask` (other fields are ignored); a form that cannot be read is an invalid mask. */
+async function formMask(req: FastifyRequest, tooLarge: () => Error): Promise<Buffer> {
+  try {
     for await (const part of req.parts()) {
-      if (part.type === 'file' && part.fieldname === 'mask') return part.toBuffer();
+      if (part.type === 'file' && part.fieldname === 'mask') return await part.toBuffer();
       if (part.type === 'file') await part.toBuffer(); // drained, never kept
     }
-    throw new InvalidMaskError(`The form has no file in a field named "mask". ${WRONG_BODY}`);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge();
+    throw new InvalidMaskError(`The form could not be read (too many parts, or malformed). ${WRONG_BODY}`);
   }
+  throw new InvalidMaskError(`The form has no file in a field named "mask". ${WRONG_BODY}`);
+}
+
+/** The mask's bytes: the raw PNG body, or the multipart field `mask`. */
+async function maskBytes(req: FastifyRequest, tooLarge: () => Error): Promise<Buffer> {
+  if (req.isMultipart()) return formMask(req, tooLarge);
   if (Buffer.isBuffer(req.body)) return req.body;
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'image/png') return Buffer.alloc(0); // an empty body: checkMaskHeader says so
@@ -54,6 +62,6 @@ export function masksRoutes(app: FastifyInstance, masks: MasksService, maxUpload
       validatorCompiler: () => () => true,
       config: { pngBody: { limit: maxUploadBytes, tooLarge } },
     },
-    async (req) => masks.save(req.params.job_id, await maskBytes(req), req.id, req.log),
+    async (req) => masks.save(req.params.job_id, await maskBytes(req, tooLarge), req.id, req.log),
   );
 }
