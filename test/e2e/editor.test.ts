@@ -12,11 +12,7 @@ import { subjectOnBackground } from '../helpers/images.js';
 import { browserSkip, launchChromium, openPage, SCREENSHOTS } from '../helpers/browser.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
-interface Alpha {
-  at(x: number, y: number): number;
-  width: number;
-  height: number;
-}
+type Alpha = { at(x: number, y: number): number; width: number; height: number };
 /** An opaque part of car-1's car (the model's alpha is 255 there) and the part erased inside it. */
 const OPAQUE = { x0: 210, y0: 170, x1: 310, y1: 210 };
 const ERASE = { x0: 222, y0: 182, x1: 298, y1: 198 };
@@ -105,8 +101,7 @@ describe('mask editor in Chromium', { skip: browserSkip || fixturesSkip, timeout
     await paintRect(page, ERASE, BRUSH);
     assert.equal(await shown(page, 260, 190), 0);
     // A second, small stroke elsewhere in the car, then undone (button), redone (Ctrl+Shift+Z), undone (Ctrl+Z).
-    const [bx, by] = [120, 193];
-    const was = await shown(page, bx, by);
+    const [bx, by, was] = [120, 193, await shown(page, 120, 193)];
     await setRange(page, 'size', 10);
     await page.mouse.move(...(await screen(page, 112, by)));
     await page.mouse.down();
@@ -122,7 +117,6 @@ describe('mask editor in Chromium', { skip: browserSkip || fixturesSkip, timeout
     await page.keyboard.press('Control+Z');
     assert.equal(await shown(page, bx, by), was);
     await shot(page, '03-undone');
-
     await page.getByRole('button', { name: 'Mask', exact: true }).click();
     await shot(page, '04-mask-view');
     await page.getByRole('button', { name: 'Original', exact: true }).click();
@@ -159,7 +153,6 @@ describe('mask editor in Chromium', { skip: browserSkip || fixturesSkip, timeout
     assert.match(await page.locator('.card .result-info').first().textContent() ?? '', /edited/);
     await page.waitForFunction(() => document.querySelector<HTMLImageElement>('.compare img.result')?.complete);
     await shot(page, '06-saved');
-
     const assertEdited = async (a: Alpha) => {
       assert.deepEqual([a.width, a.height], [before.width, before.height]);
       for (let y = ERASE.y0; y <= ERASE.y1; y++) for (let x = ERASE.x0; x <= ERASE.x1; x++) assert.equal(a.at(x, y), 0, `erased at ${x},${y}`);
