@@ -3,7 +3,8 @@
 // (SSE with polling fallback), download its result, cancel it; the same for batches.
 import { apiError, CutoutNetworkError } from './errors.js';
 import { filePart, isUrlSource, jsonBody, multipart } from './body.js';
-import { followJob, sleep, type FollowContext } from './follow.js';
+import { followBatch, followJob, type FollowContext } from './follow.js';
+import { fetchReportingUpload } from './upload-progress.js';
 import type {
   AcceptedJob,
   BatchAccepted,
@@ -18,6 +19,7 @@ import type {
   FollowOptions,
   ImageSource,
   RemoveBackgroundOptions,
+  RequestExtras,
   StatusView,
 } from './types.js';
 
@@ -28,6 +30,8 @@ interface Call {
   signal?: AbortSignal;
   /** 'manual': a redirect is answered as it is (result downloads follow it without the API key). */
   redirect?: RequestRedirect;
+  /** Browsers: the percent of the body sent (the request goes by XMLHttpRequest). */
+  onUploadProgress?: (percent: number) => void;
 }
 
 const id = (s: string) => encodeURIComponent(s);
@@ -55,9 +59,10 @@ export class CutoutClient {
     const request = `${method} ${path}`;
     const headers: Record<string, string> = { ...c.headers };
     if (this.apiKey) headers['x-api-key'] = this.apiKey;
+    const send = c.onUploadProgress && typeof XMLHttpRequest === 'function' ? fetchReportingUpload(c.onUploadProgress) : this.fetchImpl;
     let res: Response;
     try {
-      res = await this.fetchImpl(`${this.baseUrl}${path}`, { method, body: c.body, headers, signal: c.signal, redirect: c.redirect });
+      res = await send(`${this.baseUrl}${path}`, { method, body: c.body, headers, signal: c.signal, redirect: c.redirect });
     } catch (err) {
       if (c.signal?.aborted) throw err;
       const why = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
@@ -78,23 +83,22 @@ export class CutoutClient {
     return { bytes, blob: new Blob([bytes], { type: contentType }), contentType };
   }
 
-  private extras(o: { idempotencyKey?: string }, json: boolean): Record<string, string> {
+  /** What a request that starts work sends besides its body. */
+  private extras(o: RequestExtras, json: boolean): Call {
     const headers: Record<string, string> = json ? { 'content-type': 'application/json' } : {};
     if (o.idempotencyKey) headers['idempotency-key'] = o.idempotencyKey;
-    return headers;
+    return { method: 'POST', headers, signal: o.signal, onUploadProgress: o.onUploadProgress };
   }
 
   /** Starts a job: a Blob/File, bytes (a Buffer), `{ data, filename }`, or `{ url }` the server downloads. */
   async removeBackground(source: ImageSource, options: RemoveBackgroundOptions = {}): Promise<AcceptedJob> {
-    const { signal } = options;
     if (isUrlSource(source) && !options.bg_image) {
-      const body = jsonBody(options, { image_url: source.url });
-      return this.json('/remove-bg', { method: 'POST', body, headers: this.extras(options, true), signal });
+      return this.json('/remove-bg', { ...this.extras(options, true), body: jsonBody(options, { image_url: source.url }) });
     }
     const form = isUrlSource(source)
       ? multipart(options, [], { image_url: source.url })
       : multipart(options, [['file', ...filePart(source, options.filename ?? 'image')]]);
-    return this.json('/remove-bg', { method: 'POST', body: form, headers: this.extras(options, false), signal });
+    return this.json('/remove-bg', { ...this.extras(options, false), body: form });
   }
 
   /** The job's status (GET /status/{id}). */
@@ -104,12 +108,16 @@ export class CutoutClient {
 
   /** Follows the job until it is done, failed or canceled; resolves with that status. */
   follow(jobId: string, options: FollowOptions = {}): Promise<StatusView> {
-    const ctx: FollowContext = {
+    return followJob(this.following(), jobId, options);
+  }
+
+  private following(): FollowContext {
+    return {
       get: (path, init) => this.call(path, init),
       status: (job, signal) => this.status(job, signal),
+      batch: (batch, signal) => this.batch(batch, signal),
       pollIntervalMs: this.pollIntervalMs,
     };
-    return followJob(ctx, jobId, options);
   }
 
   /** The result file and what the api says of it (size, where the subject is, confidence). */
@@ -151,13 +159,9 @@ export class CutoutClient {
 
   /** Starts a batch: files (Blobs, Files, `{ data, filename }`) or `{ urls }` the server downloads. */
   async createBatch(files: (FileSource | Bytes)[] | { urls: string[] }, options: BatchOptions = {}): Promise<BatchAccepted> {
-    const { signal } = options;
-    if (!Array.isArray(files)) {
-      const body = jsonBody(options, { image_urls: files.urls });
-      return this.json('/batches', { method: 'POST', body, headers: this.extras(options, true), signal });
-    }
+    if (!Array.isArray(files)) return this.json('/batches', { ...this.extras(options, true), body: jsonBody(options, { image_urls: files.urls }) });
     const parts = files.map((f, i) => ['file', ...filePart(f, `image-${i + 1}`)] as [string, Blob, string]);
-    return this.json('/batches', { method: 'POST', body: multipart(options, parts), headers: this.extras(options, false), signal });
+    return this.json('/batches', { ...this.extras(options, false), body: multipart(options, parts) });
   }
 
   /** The batch's status (GET /batches/{id}): counts, progress and every item. */
@@ -165,14 +169,12 @@ export class CutoutClient {
     return this.json(`/batches/${id(batchId)}`, { signal });
   }
 
-  /** Polls the batch until every item has ended; resolves with the last status. */
-  async followBatch(batchId: string, options: FollowBatchOptions = {}): Promise<BatchStatus> {
-    for (;;) {
-      const batch = await this.batch(batchId, options.signal);
-      await options.onUpdate?.(batch);
-      if (batch.status === 'done') return batch;
-      await sleep(this.pollIntervalMs, options.signal);
-    }
+  /**
+   * Follows the batch until every item has ended; resolves with the last status. With onEvent, on
+   * its one event stream (each item's events; polling when the stream fails), else by polling.
+   */
+  followBatch(batchId: string, options: FollowBatchOptions = {}): Promise<BatchStatus> {
+    return followBatch(this.following(), batchId, options);
   }
 
   /** The finished results so far, as one ZIP with a manifest.csv. */
