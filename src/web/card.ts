@@ -2,17 +2,20 @@
 // keeps one state that render.ts draws. "Apply options" sends the same image again with the
 // panel's options: a second job, quick because the api reuses the photo's mask. A ZIP archive is
 // a card too until the api has expanded it (POST /batches); its images are then cards of kind
-// `item`, already queued, whose events the host delivers (batch-follow.ts), or `rejected`.
+// `item`, already queued, whose events the host delivers (the batch's one stream), or `rejected`.
 import { resultName } from '../vocabulary.js';
 import { formatBytes } from '../format.js';
 import { ApiFailure, UNREACHABLE, nameFromUrl, send, type Accepted, type BatchAccepted, type Upload } from './api-client.js';
 import { follow, withKey, type JobEvent } from './follow.js';
+import { CutoutApiError, type CutoutClient } from '../sdk/index.js';
 import { describe, formatWords, mayBeTransparent, reframes, type JobRequest, type PanelResult } from './options-request.js';
 import { progressLine, queuedLine } from './progress-words.js';
 import { isWorking, render, type CardState } from './render.js';
 
 export interface Session {
   apiKey: string;
+  /** The page's one client of the api (its origin, its key). */
+  client: CutoutClient;
   limits: { max_upload_bytes: number; max_image_pixels: number };
 }
 /** Where a card reads the panel's current options, and hears of their changes. */
@@ -163,10 +166,10 @@ export class Card {
     const progress = (percent: number) => this.set({ percent: null, line: `Uploading… ${percent}%` });
     try {
       if (s.kind === 'zip') {
-        const batch = await send<BatchAccepted>(s, this.request, this.session.apiKey, progress);
+        const batch = await send<BatchAccepted>(this.session.client, s, this.request, progress);
         return this.host.expanded(this, batch, this.request);
       }
-      const accepted = await send<Accepted>(s, this.request, this.session.apiKey, progress);
+      const accepted = await send<Accepted>(this.session.client, s, this.request, progress);
       this.follow(accepted);
     } catch (err) {
       if (err instanceof ApiFailure) return this.fail(err.message, err.retry);
@@ -177,13 +180,7 @@ export class Card {
   private follow(accepted: Accepted): void {
     this.jobId = accepted.job_id;
     this.set({ phase: 'queued', percent: 0, line: 'Waiting in line…', canCancel: true });
-    this.stopFollowing = follow({
-      jobId: accepted.job_id,
-      eventsUrl: accepted.events_url,
-      apiKey: this.session.apiKey,
-      onEvent: (e) => this.receive(e),
-      onTrouble: (line) => this.trouble(line),
-    });
+    this.stopFollowing = follow({ client: this.session.client, onEvent: (e) => this.receive(e), onTrouble: (line) => this.trouble(line) }, accepted.job_id);
   }
 
   /** The connection is in trouble: said on the card while it works. */
@@ -237,11 +234,11 @@ export class Card {
     if (!this.jobId) return;
     this.set({ canCancel: false, line: 'Canceling…' });
     try {
-      const headers: Record<string, string> = this.session.apiKey ? { 'x-api-key': this.session.apiKey } : {};
-      const res = await fetch(`/jobs/${this.jobId}`, { method: 'DELETE', headers });
-      if (res.status === 200) this.receive({ type: 'canceled' });
-    } catch {
-      this.set({ canCancel: true, line: UNREACHABLE });
+      await this.session.client.cancel(this.jobId);
+      this.receive({ type: 'canceled' });
+    } catch (err) {
+      // Refused (the job is over, or unknown): its events say what became of it.
+      if (!(err instanceof CutoutApiError)) this.set({ canCancel: true, line: UNREACHABLE });
     }
   }
 
