@@ -2,6 +2,7 @@
 // thin: a schema and one service call). main.ts runs it; tests build it and inject into it.
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { redisKeys } from '../jobs/redis-keys.js';
 import { loadApiKeys } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { clientError, frameworkError, MAX_PARAM_LENGTH } from './edge-errors.js';
@@ -61,7 +62,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   // allowed origin reads it as a network failure.
   await app.register(cors, { origins: config.CORS_ORIGINS });
   await app.register(apiKeys, { keys });
-  await app.register(rateLimit, { redis: deps.redis, queueName: config.QUEUE_NAME });
+  await app.register(rateLimit, { redis: deps.redis, keys: redisKeys(config.QUEUE_NAME, config) });
   await app.register(websocket);
   await app.register(bodies);
   await app.register(multipart, { maxUploadBytes: config.MAX_UPLOAD_BYTES });

@@ -2,12 +2,13 @@
 // api process, fanned out in memory to every SSE client of that process. Events come from the
 // Redis stream, so a client may watch a job accepted by any api replica.
 import { QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { StatusView } from '../jobs/contract.js';
 import type { JobEventData, JobEventType } from '../jobs/events.js';
 import { isTerminalEvent } from '../vocabulary.js';
 import { jobExpired } from '../errors.js';
 import type { Tombstone } from '../jobs/status-rules.js';
+import type { RedisClient } from '../jobs/redis-connection.js';
+import type { RedisKeys } from '../jobs/redis-keys.js';
 
 export interface JobEvent {
   type: JobEventType;
@@ -61,13 +62,13 @@ export class EventsHub {
   private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    queueName: string,
+    keys: RedisKeys,
     /** A connection of its own (it blocks reading the stream); the hub closes it. */
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     private readonly deps: HubDeps,
     private readonly onError: (err: unknown) => void = () => undefined,
   ) {
-    this.events = new QueueEvents(queueName, { connection, autorun: true });
+    this.events = new QueueEvents(keys.queue, { connection, prefix: keys.bullPrefix, autorun: true });
     this.events.on('error', (err) => this.onError(err));
     this.events.on('progress', ({ jobId, data }) => {
       const progress = data as { stage?: string; percent?: number } | undefined;

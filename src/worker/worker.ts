@@ -2,13 +2,12 @@
 // (health server), the cutter (the model, or a stand-in), the remove-bg worker, and maintenance
 // (scheduled cleanup). Each part returns its closer; shutdown runs them in order.
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { cleanupWithConfig } from '../jobs/cleanup.js';
 import type { Config } from '../config.js';
-import { pipelineOptions } from '../config.js';
-import { CutoutPipeline, type Cutter } from '../cutout/pipeline.js';
+import type { Cutter } from '../cutout/pipeline.js';
 import type { JobData, JobResult } from '../jobs/contract.js';
-import { createRedis, JobQueue, queueSettings } from '../jobs/queue.js';
+import { JobQueue, queueSettings } from '../jobs/queue.js';
+import { createRedis, describeRedis, type RedisClient } from '../jobs/redis-connection.js';
 import { WebhookQueue, webhookSettings } from '../jobs/webhooks.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -19,6 +18,7 @@ import { webhookBody, webhookPost } from '../webhooks/post.js';
 import { BatchRecords } from '../jobs/batches.js';
 import { jobEnded } from '../jobs/job-ended.js';
 import { startWebhookDelivery } from './webhook-delivery.js';
+import { createEngine } from './engine.js';
 
 export interface RunningWorker {
   worker: Worker<JobData, JobResult>;
@@ -30,7 +30,7 @@ export interface RunningWorker {
 }
 
 export interface WorkerOptions {
-  /** A stand-in for the model (tests): when given, no model is loaded. */
+  /** A stand-in for the model (tests): when given, no model is loaded (ENGINE=local). */
   cutter?: Cutter;
 }
 
@@ -43,14 +43,6 @@ type Readiness = { ok: boolean; reason?: string };
 export function startProbes(config: Config, metricsRegistry: ReturnType<typeof createRegistry>, probe: WorkerProbe, logger: Logger): Closer {
   const server = startHealthServer(config.WORKER_METRICS_PORT, metricsRegistry, probe, logger);
   return () => void server?.close();
-}
-
-/** The real model, as the configuration sets it up. */
-export async function loadModelCutter(config: Config, logger: Logger): Promise<Cutter> {
-  const started = performance.now();
-  const pipeline = await CutoutPipeline.create(pipelineOptions(config));
-  logger.info({ model: pipeline.modelName, threads: config.INFERENCE_THREADS, ms: Math.round(performance.now() - started) }, 'model loaded');
-  return pipeline;
 }
 
 interface RemoveBgDeps {
@@ -71,7 +63,7 @@ interface RemoveBgDeps {
  */
 export async function startRemoveBgWorker(config: Config, deps: RemoveBgDeps): Promise<{ worker: Worker<JobData, JobResult>; close: Closer }> {
   const { jobs, logger } = deps;
-  const connection = createRedis(config.REDIS_URL, 'worker');
+  const connection = createRedis(config, 'worker');
   const processor = createRemoveBgProcessor({
     ...deps,
     isCanceled: (id) => jobs.isCancelRequested(id),
@@ -79,6 +71,7 @@ export async function startRemoveBgWorker(config: Config, deps: RemoveBgDeps): P
   });
   const worker = new Worker<JobData, JobResult>(config.QUEUE_NAME, processor, {
     connection,
+    prefix: jobs.settings.keys.bullPrefix,
     concurrency: config.WORKER_CONCURRENCY,
     // A job in hand keeps its lock renewed; a worker killed mid-job loses it within
     // JOB_LOCK_SECONDS and the job is handed to another worker.
@@ -126,17 +119,19 @@ export async function startRemoveBgWorker(config: Config, deps: RemoveBgDeps): P
  * Cleanup, run on the workers through a BullMQ job scheduler: one job per interval across all
  * workers, whichever takes it.
  */
-export async function startMaintenance(config: Config, jobs: JobQueue, store: BlobStore, logger: Logger, connection: Redis): Promise<Closer> {
+export async function startMaintenance(config: Config, jobs: JobQueue, store: BlobStore, logger: Logger, connection: RedisClient): Promise<Closer> {
   const maintenanceName = `${config.QUEUE_NAME}-maintenance`;
-  const maintenance = new Queue(maintenanceName, { connection });
+  const prefix = jobs.settings.keys.bullPrefix;
+  const maintenance = new Queue(maintenanceName, { connection, prefix });
   await maintenance.upsertJobScheduler(
     'cleanup',
     { every: config.CLEANUP_INTERVAL_SECONDS * 1000 },
     { name: 'cleanup', opts: { removeOnComplete: true, removeOnFail: 50 } },
   );
-  const cleanerConnection = createRedis(config.REDIS_URL, 'worker');
+  const cleanerConnection = createRedis(config, 'worker');
   const cleaner = new Worker(maintenanceName, () => cleanupWithConfig(config, jobs, store, logger), {
     connection: cleanerConnection,
+    prefix,
     concurrency: 1,
   });
   cleaner.on('error', (err) => logger.error({ err }, 'cleanup worker error'));
@@ -150,26 +145,33 @@ export async function startMaintenance(config: Config, jobs: JobQueue, store: Bl
 export async function startWorker(config: Config, store: BlobStore, logger: Logger, opts: WorkerOptions = {}): Promise<RunningWorker> {
   // Cancel requests, processing times and the maintenance queue live beside the queue; a
   // connection of their own, so these small commands never wait behind the worker's.
-  const queueConnection = createRedis(config.REDIS_URL, 'worker');
-  const jobs = new JobQueue(queueConnection, queueSettings(config));
+  const queueConnection = createRedis(config, 'worker');
+  const settings = queueSettings(config);
+  const jobs = new JobQueue(queueConnection, settings);
   const metricsRegistry = createRegistry('worker');
-  let readiness: Readiness = { ok: false, reason: 'loading the model' };
+  let readiness: Readiness = { ok: false, reason: config.ENGINE === 'local' ? 'loading the model' : 'starting' };
+  let engineProblem = (): Promise<string | null> => Promise.resolve(null);
   const closeProbes = startProbes(config, metricsRegistry, {
+    engine: config.ENGINE,
     async ready() {
       if (!readiness.ok) return readiness;
-      return (await jobs.ping().catch(() => false)) ? readiness : { ok: false, reason: 'Redis is not reachable' };
+      if (!(await jobs.ping().catch(() => false))) return { ok: false, reason: 'Redis is not reachable' };
+      const problem = await engineProblem();
+      return problem ? { ok: false, reason: problem } : readiness;
     },
   }, logger);
-  const cutter = opts.cutter ?? (await loadModelCutter(config, logger));
+  const engine = await createEngine(config, logger, opts.cutter);
+  const cutter = engine.cutter;
+  engineProblem = () => engine.problem();
   const webhooks = new WebhookQueue(queueConnection, webhookSettings(config));
-  const batches = new BatchRecords(queueConnection, queueSettings(config));
+  const batches = new BatchRecords(queueConnection, settings);
   const removeBg = await startRemoveBgWorker(config, { cutter, jobs, store, logger, metrics: workerMetrics(metricsRegistry), webhooks, batches });
   const closeMaintenance = await startMaintenance(config, jobs, store, logger, queueConnection);
   const closeDelivery = config.WEBHOOK_SECRET
     ? startWebhookDelivery(config, { webhooks, logger, post: webhookPost(config), bodyOf: (t) => webhookBody(config, { jobs, batches }, t) })
     : () => undefined;
   readiness = { ok: true };
-  logger.info({ queue: config.QUEUE_NAME, concurrency: config.WORKER_CONCURRENCY }, 'worker ready');
+  logger.info({ queue: config.QUEUE_NAME, concurrency: config.WORKER_CONCURRENCY, engine: engine.name, model: cutter.modelName, redis: describeRedis(config) }, 'worker ready');
 
   const closers: Closer[] = [
     removeBg.close,

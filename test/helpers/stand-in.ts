@@ -7,9 +7,12 @@ import path from 'node:path';
 import { pino } from 'pino';
 import sharp from 'sharp';
 import { loadConfig, type Config } from '../../src/config.js';
-import type { Cutter, CutoutResult, StageHook } from '../../src/cutout/pipeline.js';
+import { CutoutPipeline, type Cutter, type CutoutResult, type StageHook } from '../../src/cutout/pipeline.js';
+import { resolveModel } from '../../src/cutout/models.js';
+import type { SegmentationSession } from '../../src/cutout/session.js';
 import type { JobData, StatusView } from '../../src/jobs/contract.js';
-import { createRedis, JobQueue, queueSettings, type Tombstone } from '../../src/jobs/queue.js';
+import { JobQueue, queueSettings, type Tombstone } from '../../src/jobs/queue.js';
+import { createRedis } from '../../src/jobs/redis-connection.js';
 import { FsBlobStore } from '../../src/storage/fs-store.js';
 import { STAGES } from '../../src/vocabulary.js';
 import { startWorker, type RunningWorker } from '../../src/worker/worker.js';
@@ -67,6 +70,40 @@ export async function standInCutter(result?: Buffer): Promise<StandInCutter> {
   return cutter;
 }
 
+/**
+ * The real pipeline (decoding, options, rendering) around a tiny stand-in for the model: whatever
+ * is darker than the light background of test/helpers/images.ts is the subject. Its masks depend
+ * on the photo, so what a remote engine makes of them can be compared pixel for pixel.
+ */
+export function darkSubjectCutter(): Cutter & { calls: number } {
+  const session: SegmentationSession = {
+    inputName: 'input',
+    outputName: 'output',
+    async run(input, size) {
+      const plane = size * size;
+      // The model's input is (v / max - 0.5) per channel: a sum under 0.8 is a dark or saturated colour.
+      return Float32Array.from({ length: plane }, (_, i) => (input[i]! + input[plane + i]! + input[2 * plane + i]! < 0.8 ? 1 : 0));
+    },
+    release: () => Promise.resolve(),
+  };
+  const pipeline = CutoutPipeline.withSession(resolveModel('isnet-general-use'), session, {
+    model: 'isnet-general-use',
+    modelDir: '',
+    threads: 1,
+    maxPixels: 50_000_000,
+    pngCompressionLevel: 6,
+  });
+  const cutter = {
+    modelName: 'dark-subject',
+    calls: 0,
+    process: (...args: Parameters<Cutter['process']>) => {
+      cutter.calls++;
+      return pipeline.process(...args);
+    },
+  };
+  return cutter;
+}
+
 export interface QueueHarness {
   config: Config;
   queue: JobQueue;
@@ -104,7 +141,7 @@ export async function startQueueHarness(redisUrl: string, env: Record<string, st
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-queue-'));
   const config = testConfig(redisUrl, dataDir, env);
   const store = new FsBlobStore(dataDir);
-  const connection = createRedis(redisUrl, 'producer');
+  const connection = createRedis(config, 'producer');
   const queue = new JobQueue(connection, queueSettings(config));
   const cutter = await standInCutter();
   const running = await startWorker(config, store, silentLogger, { cutter });

@@ -5,7 +5,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { pino } from 'pino';
 import type { StageHook } from '../../src/cutout/pipeline.js';
 import { STAGES, type Stage } from '../../src/vocabulary.js';
-import { InvalidImageError } from '../../src/errors.js';
+import { EngineRefusedError, EngineUnavailableError, InvalidImageError } from '../../src/errors.js';
 import type { JobData, JobProgress, JobResult } from '../../src/jobs/contract.js';
 import type { BlobStore } from '../../src/storage/blob-store.js';
 import { StageWeights } from '../../src/worker/progress.js';
@@ -93,6 +93,29 @@ describe('remove-bg processor', () => {
       assert.deepEqual(decodeFailure(err.message), { code: 'processing_error', message: INTERNAL_FAILURE });
       return true;
     });
+  });
+
+  it("fails an external engine's refusal at once, and retries its unavailability no sooner than it asked", async () => {
+    const { store, id } = await withInput();
+    const refusing = { modelName: 'removebg', process: async () => Promise.reject(new EngineRefusedError('The external engine refused the API key (HTTP 403).')) };
+    await assert.rejects(createRemoveBgProcessor({ cutter: refusing, store, logger })(fakeJob(id).job), (err: Error) => {
+      assert.ok(err instanceof UnrecoverableError);
+      assert.equal(decodeFailure(err.message).code, 'engine_refused');
+      return true;
+    });
+    const busy = { modelName: 'removebg', process: async () => Promise.reject(new EngineUnavailableError('Rate limited (HTTP 429).', 30_000)) };
+    const { job } = fakeJob(id);
+    Object.assign(job, { attemptsMade: 1, opts: { attempts: 3, backoff: { type: 'exponential', delay: 1000 } } });
+    await assert.rejects(createRemoveBgProcessor({ cutter: busy, store, logger })(job), (err: Error) => {
+      assert.ok(!(err instanceof UnrecoverableError));
+      assert.deepEqual(decodeFailure(err.message), { code: 'engine_unavailable', message: 'Rate limited (HTTP 429).' });
+      return true;
+    });
+    assert.deepEqual(job.opts.backoff, { type: 'fixed', delay: 30_000 }, "this retry waits the engine's Retry-After");
+    Object.assign(job, { opts: { attempts: 3, backoff: { type: 'exponential', delay: 1000 } } });
+    const soon = { modelName: 'removebg', process: async () => Promise.reject(new EngineUnavailableError('Busy.', 100)) };
+    await assert.rejects(createRemoveBgProcessor({ cutter: soon, store, logger })(job));
+    assert.deepEqual(job.opts.backoff, { type: 'fixed', delay: 2000 }, 'never sooner than the usual backoff');
   });
 
   it('learns stage weights from measured timings', () => {
