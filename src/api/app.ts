@@ -28,7 +28,9 @@ import { removeBgRoute } from './routes/remove-bg.route.js';
 import { removeBgCompatRoutes } from './compat/removebg/route.js';
 import { rembgCompatRoutes } from './compat/rembg/route.js';
 import { REQUEST_ID_PATTERN } from './schemas.js';
-import { jobsService } from './services/jobs.js';
+import { FinishedViews, jobsService } from './services/jobs.js';
+import { masksService } from './services/masks.js';
+import { masksRoutes } from './routes/masks.route.js';
 
 export { findWebDir } from './plugins/page.js';
 
@@ -71,8 +73,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   removeBgRoute(app, deps);
   await removeBgCompatRoutes(app, deps);
   await rembgCompatRoutes(app, deps);
-  const jobs = jobsService(deps, app.metrics);
+  const views = new FinishedViews();
+  const jobs = jobsService(deps, app.metrics, views);
   jobsRoutes(app, jobs);
+  masksRoutes(app, masksService(deps, views), config.MAX_UPLOAD_BYTES);
   if (deps.events) eventsRoute(app, deps.events, app.openStreams);
   if (deps.batches) batchesRoutes(app, { ...deps, batches: deps.batches }, deps.events, app.openStreams);
   if (deps.cleanup) adminRoutes(app, () => jobs.cleanup());

@@ -19,6 +19,11 @@ export const isTerminal = (e: JobEvent) => isTerminalEvent(e.type);
 
 type Listener = (event: JobEvent) => void;
 
+/** How a job of the queue ended: BullMQ's failure reason when it failed. */
+export interface JobEnd {
+  failedReason?: string;
+}
+
 export interface HubDeps {
   /** The job's current state; null when unknown. */
   view(jobId: string): Promise<StatusView | Tombstone | null>;
@@ -58,6 +63,7 @@ export function eventFromFound(found: StatusView | Tombstone, resultUrl: string,
 
 export class EventsHub {
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly enders = new Map<string, Set<(end: JobEnd) => void>>();
   private readonly events: QueueEvents;
   private refreshTimer: NodeJS.Timeout | undefined;
 
@@ -80,6 +86,8 @@ export class EventsHub {
     for (const name of ['completed', 'failed', 'waiting', 'delayed', 'removed'] as const) {
       this.events.on(name, ({ jobId }: { jobId: string }) => void this.refresh(jobId));
     }
+    this.events.on('completed', ({ jobId }) => this.ended(jobId, {}));
+    this.events.on('failed', ({ jobId, failedReason }) => this.ended(jobId, { failedReason }));
     // A job leaving the line moves everyone behind it.
     for (const name of ['active', 'removed'] as const) this.events.on(name, () => this.scheduleQueuedRefresh());
   }
@@ -105,10 +113,28 @@ export class EventsHub {
     };
   }
 
+  /**
+   * Calls `listener` when a job of the queue (any kind: the mask editor's too) completes, or fails
+   * for good. No status view is built: the caller reads what it needs. Returns the unsubscriber.
+   */
+  onEnd(jobId: string, listener: (end: JobEnd) => void): () => void {
+    let set = this.enders.get(jobId);
+    if (!set) this.enders.set(jobId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.enders.get(jobId) === set) this.enders.delete(jobId);
+    };
+  }
+
+  private ended(jobId: string, end: JobEnd): void {
+    for (const l of [...(this.enders.get(jobId) ?? [])]) l(end);
+  }
+
   /** Listeners across all jobs (for leak checks and metrics). */
   listenerCount(): number {
     let n = 0;
-    for (const set of this.listeners.values()) n += set.size;
+    for (const set of [...this.listeners.values(), ...this.enders.values()]) n += set.size;
     return n;
   }
 
@@ -139,6 +165,7 @@ export class EventsHub {
   async close(): Promise<void> {
     clearTimeout(this.refreshTimer);
     this.listeners.clear();
+    this.enders.clear();
     await this.events.close();
     this.connection.disconnect();
   }

@@ -8,6 +8,7 @@ import { IdempotencyStore } from '../jobs/idempotency.js';
 import { WebhookQueue, webhookSettings } from '../jobs/webhooks.js';
 import { JobQueue, queueSettings } from '../jobs/queue.js';
 import { createRedis } from '../jobs/redis-connection.js';
+import { MaskEdits } from '../jobs/mask-edits.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { createBlobStore } from '../storage/create.js';
@@ -46,6 +47,7 @@ export async function createApiServer(config: Config, logger: Logger): Promise<A
     idempotency: new IdempotencyStore(connection, settings.keys),
     webhooks,
     batches: new BatchRecords(connection, settings),
+    masks: new MaskEdits(connection, queue),
     cleanup: () => cleanupWithConfig(config, queue, store, logger),
   });
   return {

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { RedisClient } from './redis-connection.js';
 import { redisKeys, type RedisKeys } from './redis-keys.js';
-import { JOB_NAME, jobDataSchema, type JobData, type StatusView } from './contract.js';
+import { JOB_NAME, jobDataSchema, MASK_JOB_NAME, maskJobDataSchema, maskJobId, type JobData, type MaskJobData, type StatusView } from './contract.js';
 import { STATUS_LUA, STATUS_SCRIPT_KEYS, type StatusScriptReply } from './status-script.js';
 import {
   canceledTombstone,
@@ -159,6 +159,18 @@ export class JobQueue {
     throw new Error(`job ${jobId} reached ${copies} of ${this.settings.waitReplicas} replicas within ${REPLICA_WAIT_MS} ms; withdrawn`);
   }
 
+  /**
+   * Queues a mask job (the editor's): next in line (LIFO, a person is waiting), one attempt, and
+   * removed when it ends (its outcome is recorded on the job it belongs to). A job with the same
+   * id under way is joined, not repeated.
+   */
+  async enqueueMask(data: MaskJobData): Promise<string> {
+    const jobId = maskJobId(data);
+    const opts = { jobId, lifo: true, attempts: 1, removeOnComplete: true, removeOnFail: true };
+    await (this.bull as unknown as Queue<MaskJobData>).add(MASK_JOB_NAME, maskJobDataSchema.parse(data), opts);
+    return jobId;
+  }
+
   async getJob(jobId: string): Promise<Job<JobData> | undefined> {
     return Job.fromId<JobData>(this.bull, jobId);
   }
@@ -272,6 +284,16 @@ export class JobQueue {
       .hset(key, `o:${optionsKey}`, jobId, 'mask', jobId)
       .expire(key, Math.max(1, Math.ceil(this.settings.ttlSeconds)))
       .exec();
+  }
+
+  /**
+   * Removes the cache entries that answer with this job's result (its result is being edited, and
+   * an edit is never another client's result). The photo's model mask entry stays: it is the model's.
+   */
+  async cacheForget(cacheKey: string, jobId: string): Promise<void> {
+    const entries = await this.connection.hgetall(this.key('cache', cacheKey));
+    const fields = Object.keys(entries).filter((field) => field.startsWith('o:') && entries[field] === jobId);
+    if (fields.length > 0) await this.connection.hdel(this.key('cache', cacheKey), ...fields);
   }
 
   /**

@@ -5,7 +5,8 @@ import { Queue, Worker } from 'bullmq';
 import { cleanupWithConfig } from '../jobs/cleanup.js';
 import type { Config } from '../config.js';
 import type { Cutter } from '../cutout/pipeline.js';
-import type { JobData, JobResult } from '../jobs/contract.js';
+import { MASK_JOB_NAME, type JobData, type JobResult, type MaskJobData } from '../jobs/contract.js';
+import type { Job } from 'bullmq';
 import { JobQueue, queueSettings } from '../jobs/queue.js';
 import { createRedis, describeRedis, type RedisClient } from '../jobs/redis-connection.js';
 import { WebhookQueue, webhookSettings } from '../jobs/webhooks.js';
@@ -14,6 +15,8 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { createRegistry, workerMetrics, type WorkerMetrics } from '../metrics.js';
 import { startHealthServer, type WorkerProbe } from './health-server.js';
 import { createRemoveBgProcessor } from './remove-bg.processor.js';
+import { createMaskProcessor } from './mask-edit.processor.js';
+import { MaskEdits } from '../jobs/mask-edits.js';
 import { webhookBody, webhookPost } from '../webhooks/post.js';
 import { BatchRecords } from '../jobs/batches.js';
 import { jobEnded } from '../jobs/job-ended.js';
@@ -45,6 +48,8 @@ export function startProbes(config: Config, metricsRegistry: ReturnType<typeof c
   return () => void server?.close();
 }
 
+const isMaskJob = (job: Job): job is Job<MaskJobData> => job.name === MASK_JOB_NAME;
+
 interface RemoveBgDeps {
   cutter: Cutter;
   jobs: JobQueue;
@@ -55,6 +60,8 @@ interface RemoveBgDeps {
   webhooks?: WebhookQueue;
   /** Batch records: a job's end is counted in its batch. */
   batches?: BatchRecords;
+  /** The mask editor's records (edit lock, edit state). */
+  edits: MaskEdits;
 }
 
 /**
@@ -69,7 +76,9 @@ export async function startRemoveBgWorker(config: Config, deps: RemoveBgDeps): P
     isCanceled: (id) => jobs.isCancelRequested(id),
     recordCached: (cacheKey, optionsKey, jobId) => jobs.cacheRecord(cacheKey, optionsKey, jobId),
   });
-  const worker = new Worker<JobData, JobResult>(config.QUEUE_NAME, processor, {
+  // The mask editor's jobs share the queue (and the model) of the jobs they belong to.
+  const maskProcessor = createMaskProcessor({ ...deps, edits: deps.edits });
+  const worker = new Worker<JobData, JobResult>(config.QUEUE_NAME, (job) => (isMaskJob(job) ? (maskProcessor(job) as never) : processor(job)), {
     connection,
     prefix: jobs.settings.keys.bullPrefix,
     concurrency: config.WORKER_CONCURRENCY,
@@ -88,12 +97,13 @@ export async function startRemoveBgWorker(config: Config, deps: RemoveBgDeps): P
     );
   };
   worker.on('completed', (job) => {
+    if (isMaskJob(job)) return;
     const timings = job.returnvalue?.timings;
     if (timings) void jobs.recordDuration(Object.values(timings).reduce((a, b) => a + b, 0)).catch(() => undefined);
     callBack(job);
   });
   worker.on('failed', (job, err) => {
-    if (!job) return;
+    if (!job || isMaskJob(job)) return;
     logger.info({ jobId: job.id, attempt: job.attemptsMade, reason: err.message }, 'job attempt ended in failure');
     // The last attempt (or one not to be retried): the job has ended.
     void job.getState().then((state) => state === 'failed' && callBack(job), () => undefined);
@@ -165,7 +175,8 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
   engineProblem = () => engine.problem();
   const webhooks = new WebhookQueue(queueConnection, webhookSettings(config));
   const batches = new BatchRecords(queueConnection, settings);
-  const removeBg = await startRemoveBgWorker(config, { cutter, jobs, store, logger, metrics: workerMetrics(metricsRegistry), webhooks, batches });
+  const edits = new MaskEdits(queueConnection, jobs);
+  const removeBg = await startRemoveBgWorker(config, { cutter, jobs, store, logger, metrics: workerMetrics(metricsRegistry), webhooks, batches, edits });
   const closeMaintenance = await startMaintenance(config, jobs, store, logger, queueConnection);
   const closeDelivery = config.WEBHOOK_SECRET
     ? startWebhookDelivery(config, { webhooks, logger, post: webhookPost(config), bodyOf: (t) => webhookBody(config, { jobs, batches }, t) })
