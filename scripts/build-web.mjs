@@ -5,6 +5,32 @@ import { build } from 'esbuild';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import ts from 'typescript';
+
+/**
+ * The options table's `description` texts are the API docs' (OpenAPI, the CLI's help): the page
+ * never shows them, so its bundle gets the table with every `description` emptied (found as
+ * properties in the parsed source, not by text).
+ */
+const withoutDescriptions = {
+  name: 'options-without-descriptions',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]options[\\/]table\.ts$/ }, async (args) => {
+      const text = await fs.readFile(args.path, 'utf8');
+      const source = ts.createSourceFile(args.path, text, ts.ScriptTarget.Latest, true);
+      const cuts = [];
+      const visit = (node) => {
+        if (ts.isPropertyAssignment(node) && node.name.getText(source) === 'description') cuts.push(node.initializer);
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
+      if (cuts.length === 0) throw new Error(`${args.path}: no description found to strip`);
+      let out = text;
+      for (const n of cuts.reverse()) out = `${out.slice(0, n.getStart(source))}''${out.slice(n.getEnd())}`;
+      return { contents: out, loader: 'ts' };
+    });
+  },
+};
 
 const out = 'dist/web';
 await fs.rm(out, { recursive: true, force: true });
@@ -16,6 +42,7 @@ await build({
   minify: true,
   format: 'esm',
   target: ['chrome100', 'firefox100', 'safari15'],
+  plugins: [withoutDescriptions],
   logLevel: 'warning',
 });
 await fs.copyFile('src/web/index.html', path.join(out, 'index.html'));
@@ -30,6 +57,7 @@ await build({
   minify: true,
   format: 'iife',
   target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
+  plugins: [withoutDescriptions],
   logLevel: 'warning',
 });
 await fs.copyFile('src/web/embed/embed.html', path.join(out, 'embed.html'));
