@@ -1,7 +1,10 @@
 // The page's requests that start work, through the SDK: POST /remove-bg (a file or an image_url)
 // and POST /batches (a ZIP archive), each with the panel's options. Upload progress is reported;
 // a refusal becomes an ApiFailure carrying the api's own sentence and whether a retry may help.
-import { CutoutApiError, CutoutNetworkError, type AcceptedJob, type BatchAccepted, type CutoutClient, type CutoutOptions } from '../sdk/index.js';
+import { CutoutApiError, CutoutNetworkError } from '../sdk/errors.js';
+import type { Connection } from '../sdk/connection.js';
+import { createBatch, removeBackground } from '../sdk/requests.js';
+import type { AcceptedJob, BatchAccepted, CutoutOptions } from '../sdk/types.js';
 import type { JobRequest } from './options-request.js';
 
 export type { BatchAccepted };
@@ -38,11 +41,11 @@ function failure(err: unknown): ApiFailure {
  * Sends the upload; resolves with the api's answer (202: queued; 200: the same photo with the same
  * options was done before, its done event follows). `onProgress`: percent of the body sent.
  */
-export async function send<T extends Accepted | BatchAccepted>(client: CutoutClient, upload: Upload, request: JobRequest, onProgress: (percent: number) => void): Promise<T> {
+export async function send<T extends Accepted | BatchAccepted>(client: Connection, upload: Upload, request: JobRequest, onProgress: (percent: number) => void): Promise<T> {
   const options = { ...(request.fields as CutoutOptions), bg_image: request.background, filename: 'pasted.png', onUploadProgress: onProgress };
   try {
-    if (upload.kind === 'zip') return (await client.createBatch([upload.file], options)) as T;
-    return (await client.removeBackground(upload.kind === 'url' ? { url: upload.url } : upload.file, options)) as T;
+    if (upload.kind === 'zip') return (await createBatch(client, [upload.file], options)) as T;
+    return (await removeBackground(client, upload.kind === 'url' ? { url: upload.url } : upload.file, options)) as T;
   } catch (err) {
     throw failure(err);
   }

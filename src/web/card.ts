@@ -7,7 +7,9 @@ import { resultName } from '../vocabulary.js';
 import { formatBytes } from '../format.js';
 import { ApiFailure, UNREACHABLE, nameFromUrl, send, type Accepted, type BatchAccepted, type Upload } from './api-client.js';
 import { follow, withKey, type JobEvent } from './follow.js';
-import { CutoutApiError, type CutoutClient } from '../sdk/index.js';
+import { CutoutApiError } from '../sdk/errors.js';
+import type { Connection } from '../sdk/connection.js';
+import { cancel } from '../sdk/requests.js';
 import { describe, formatWords, mayBeTransparent, reframes, type JobRequest, type PanelResult } from './options-request.js';
 import { progressLine, queuedLine } from './progress-words.js';
 import { isWorking, render, type CardState } from './render.js';
@@ -15,8 +17,8 @@ import { Editor } from './editor.js';
 
 export interface Session {
   apiKey: string;
-  /** The page's one client of the api (its origin, its key). */
-  client: CutoutClient;
+  /** The page's one connection to the api (its origin, its key), for the SDK's requests. */
+  client: Connection;
   limits: { max_upload_bytes: number; max_image_pixels: number };
 }
 /** Where a card reads the panel's current options, and hears of their changes. */
@@ -147,7 +149,7 @@ export class Card {
 
   /** Opens the mask editor in the card; a saved edit makes the card show the new result. */
   private edit(): void {
-    const editor = Editor.open(this.jobId, this.session.apiKey, (view) => this.done({ ...view, type: 'done' }), () => {
+    const editor = Editor.open(this.jobId, this.session.client, (view) => this.done({ ...view, type: 'done' }), () => {
       this.editor = null;
       this.set({ editing: false });
       this.el.querySelector<HTMLElement>('.edit')?.focus();
@@ -258,7 +260,7 @@ export class Card {
     if (!this.jobId) return;
     this.set({ canCancel: false, line: 'Canceling…' });
     try {
-      await this.session.client.cancel(this.jobId);
+      await cancel(this.session.client, this.jobId);
       this.receive({ type: 'canceled' });
     } catch (err) {
       // Refused (the job is over, or unknown): its events say what became of it.

@@ -1,13 +1,15 @@
-// What the cards make of the SDK's following (CutoutClient.follow for one job, followBatch for every
+// What the cards make of the SDK's following (follow for one job, followBatch for every
 // item of a ZIP on one stream): its events, a line while the server cannot be reached, and an
 // answer that ends it (the job unknown or expired) as the job's last event. Plus the key in an
 // address, for what cannot send a header (an <img>, a download link).
-import type { CutoutClient, JobEvent } from '../sdk/index.js';
+import type { Connection } from '../sdk/connection.js';
+import { follow as followJob, followBatch as followItems } from '../sdk/requests.js';
+import type { JobEvent } from '../sdk/types.js';
 
 export type { JobEvent };
 
 export interface Following {
-  client: CutoutClient;
+  client: Connection;
   onEvent(event: JobEvent): void;
   /** The connection is in trouble (the card says so); events resume by themselves. */
   onTrouble(line: string): void;
@@ -29,8 +31,8 @@ function run(o: Following, go: (signal: AbortSignal, onRetry: () => void) => Pro
 
 /** Follows one job; returns stop. */
 export const follow = (o: Following, jobId: string): (() => void) =>
-  run(o, (signal, onRetry) => o.client.follow(jobId, { signal, onRetry, onEvent: o.onEvent }), o.onEvent);
+  run(o, (signal, onRetry) => followJob(o.client, jobId, { signal, onRetry, onEvent: o.onEvent }), o.onEvent);
 
 /** Follows every item of a batch on one connection; each event carries its item's job_id. Returns stop. */
 export const followBatch = (o: Following, batchId: string, jobIds: string[]): (() => void) =>
-  run(o, (signal, onRetry) => o.client.followBatch(batchId, { signal, onRetry, onEvent: o.onEvent }), (e) => jobIds.forEach((job_id) => o.onEvent({ ...e, job_id })));
+  run(o, (signal, onRetry) => followItems(o.client, batchId, { signal, onRetry, onEvent: o.onEvent }), (e) => jobIds.forEach((job_id) => o.onEvent({ ...e, job_id })));
