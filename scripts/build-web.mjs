@@ -8,25 +8,32 @@ import { gzipSync } from 'node:zlib';
 import ts from 'typescript';
 
 /**
- * The options table's `description` texts are the API docs' (OpenAPI, the CLI's help): the page
- * never shows them, so its bundle gets the table with every `description` emptied (found as
- * properties in the parsed source, not by text).
+ * The options table's entries carry what only the server side reads: the API docs' `description`
+ * texts (OpenAPI, the CLI's help), the CLI's `flag`, the OpenAPI enum `values` and the renderer's
+ * `apply`. The page never reads them (it checks options and shows controls; the api renders), so
+ * its bundle gets the table without those properties (found in the parsed source, not by text).
  */
-const withoutDescriptions = {
-  name: 'options-without-descriptions',
+const PAGE_UNREAD = ['description', 'flag', 'values', 'apply'];
+const optionsForThePage = {
+  name: 'options-for-the-page',
   setup(b) {
     b.onLoad({ filter: /[\\/]src[\\/]options[\\/]table\.ts$/ }, async (args) => {
       const text = await fs.readFile(args.path, 'utf8');
       const source = ts.createSourceFile(args.path, text, ts.ScriptTarget.Latest, true);
       const cuts = [];
       const visit = (node) => {
-        if (ts.isPropertyAssignment(node) && node.name.getText(source) === 'description') cuts.push(node.initializer);
-        ts.forEachChild(node, visit);
+        if (ts.isPropertyAssignment(node) && PAGE_UNREAD.includes(node.name.getText(source))) cuts.push(node);
+        else ts.forEachChild(node, visit);
       };
       visit(source);
-      if (cuts.length === 0) throw new Error(`${args.path}: no description found to strip`);
+      const found = new Set(cuts.map((n) => n.name.getText(source)));
+      const missing = PAGE_UNREAD.filter((name) => !found.has(name));
+      if (missing.length) throw new Error(`${args.path}: no ${missing.join(', ')} found to leave out of the page`);
       let out = text;
-      for (const n of cuts.reverse()) out = `${out.slice(0, n.getStart(source))}''${out.slice(n.getEnd())}`;
+      for (const n of cuts.reverse()) {
+        const end = text[n.getEnd()] === ',' ? n.getEnd() + 1 : n.getEnd();
+        out = `${out.slice(0, n.getStart(source))}${out.slice(end)}`;
+      }
       return { contents: out, loader: 'ts' };
     });
   },
@@ -42,7 +49,7 @@ await build({
   minify: true,
   format: 'esm',
   target: ['chrome100', 'firefox100', 'safari15'],
-  plugins: [withoutDescriptions],
+  plugins: [optionsForThePage],
   logLevel: 'warning',
 });
 await fs.copyFile('src/web/index.html', path.join(out, 'index.html'));
@@ -57,7 +64,7 @@ await build({
   minify: true,
   format: 'iife',
   target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
-  plugins: [withoutDescriptions],
+  plugins: [optionsForThePage],
   logLevel: 'warning',
 });
 await fs.copyFile('src/web/embed/embed.html', path.join(out, 'embed.html'));
