@@ -39,6 +39,29 @@ const optionsForThePage = {
   },
 };
 
+/**
+ * The CSS colour names (src/options/colors.ts, some 1.4 KB gzipped) are how a person may write
+ * bg_color to the api or the CLI. The page's colour control is a colour picker, whose value is
+ * always #rrggbb (and so is bg_color's example, which the page parses): no name can reach the
+ * page's parsing, so its bundle gets the colour names as an empty table.
+ */
+const noColourNames = {
+  name: 'no-colour-names',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]options[\\/]colors\.ts$/ }, () => ({
+      contents: 'export const CSS_COLOURS: Readonly<Record<string, string>> = {};',
+      loader: 'ts',
+    }));
+  },
+};
+
+/** The HTML without its lines' indentation (it has no <pre> or <textarea>, where that would show). */
+async function copyHtml(from, to) {
+  const html = await fs.readFile(from, 'utf8');
+  if (/<(pre|textarea)\b/i.test(html)) throw new Error(`${from}: has <pre> or <textarea>; copy it as it is`);
+  await fs.writeFile(to, html.replace(/\n[ \t]+/g, '\n'));
+}
+
 const out = 'dist/web';
 await fs.rm(out, { recursive: true, force: true });
 await fs.mkdir(out, { recursive: true });
@@ -49,10 +72,10 @@ await build({
   minify: true,
   format: 'esm',
   target: ['chrome100', 'firefox100', 'safari15'],
-  plugins: [optionsForThePage],
+  plugins: [optionsForThePage, noColourNames],
   logLevel: 'warning',
 });
-await fs.copyFile('src/web/index.html', path.join(out, 'index.html'));
+await copyHtml('src/web/index.html', path.join(out, 'index.html'));
 await build({
   entryPoints: [
     { in: 'src/web/embed/element.ts', out: 'embed' },
@@ -64,7 +87,6 @@ await build({
   minify: true,
   format: 'iife',
   target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
-  plugins: [optionsForThePage],
   logLevel: 'warning',
 });
 await fs.copyFile('src/web/embed/embed.html', path.join(out, 'embed.html'));
