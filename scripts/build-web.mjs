@@ -5,6 +5,62 @@ import { build } from 'esbuild';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import ts from 'typescript';
+
+/**
+ * The options table's entries carry what only the server side reads: the API docs' `description`
+ * texts (OpenAPI, the CLI's help), the CLI's `flag`, the OpenAPI enum `values` and the renderer's
+ * `apply`. The page never reads them (it checks options and shows controls; the api renders), so
+ * its bundle gets the table without those properties (found in the parsed source, not by text).
+ */
+const PAGE_UNREAD = ['description', 'flag', 'values', 'apply'];
+const optionsForThePage = {
+  name: 'options-for-the-page',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]options[\\/]table\.ts$/ }, async (args) => {
+      const text = await fs.readFile(args.path, 'utf8');
+      const source = ts.createSourceFile(args.path, text, ts.ScriptTarget.Latest, true);
+      const cuts = [];
+      const visit = (node) => {
+        if (ts.isPropertyAssignment(node) && PAGE_UNREAD.includes(node.name.getText(source))) cuts.push(node);
+        else ts.forEachChild(node, visit);
+      };
+      visit(source);
+      const found = new Set(cuts.map((n) => n.name.getText(source)));
+      const missing = PAGE_UNREAD.filter((name) => !found.has(name));
+      if (missing.length) throw new Error(`${args.path}: no ${missing.join(', ')} found to leave out of the page`);
+      let out = text;
+      for (const n of cuts.reverse()) {
+        const end = text[n.getEnd()] === ',' ? n.getEnd() + 1 : n.getEnd();
+        out = `${out.slice(0, n.getStart(source))}${out.slice(end)}`;
+      }
+      return { contents: out, loader: 'ts' };
+    });
+  },
+};
+
+/**
+ * The CSS colour names (src/options/colors.ts, some 1.4 KB gzipped) are how a person may write
+ * bg_color to the api or the CLI. The page's colour control is a colour picker, whose value is
+ * always #rrggbb (and so is bg_color's example, which the page parses): no name can reach the
+ * page's parsing, so its bundle gets the colour names as an empty table.
+ */
+const noColourNames = {
+  name: 'no-colour-names',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]options[\\/]colors\.ts$/ }, () => ({
+      contents: 'export const CSS_COLOURS: Readonly<Record<string, string>> = {};',
+      loader: 'ts',
+    }));
+  },
+};
+
+/** The HTML without its lines' indentation (it has no <pre> or <textarea>, where that would show). */
+async function copyHtml(from, to) {
+  const html = await fs.readFile(from, 'utf8');
+  if (/<(pre|textarea)\b/i.test(html)) throw new Error(`${from}: has <pre> or <textarea>; copy it as it is`);
+  await fs.writeFile(to, html.replace(/\n[ \t]+/g, '\n'));
+}
 
 const out = 'dist/web';
 await fs.rm(out, { recursive: true, force: true });
@@ -16,9 +72,10 @@ await build({
   minify: true,
   format: 'esm',
   target: ['chrome100', 'firefox100', 'safari15'],
+  plugins: [optionsForThePage, noColourNames],
   logLevel: 'warning',
 });
-await fs.copyFile('src/web/index.html', path.join(out, 'index.html'));
+await copyHtml('src/web/index.html', path.join(out, 'index.html'));
 await build({
   entryPoints: [
     { in: 'src/web/embed/element.ts', out: 'embed' },

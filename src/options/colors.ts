@@ -1,4 +1,5 @@
-// CSS colour names (CSS Color Module Level 4), as hex. Import-free: the page bundles it.
+// CSS colour names (CSS Color Module Level 4), as hex. Import-free. (The page's bundle has them as
+// an empty table: its colour control is a picker, #rrggbb only; see scripts/build-web.mjs.)
 export const CSS_COLOURS: Readonly<Record<string, string>> = {
   aliceblue: 'f0f8ff', antiquewhite: 'faebd7', aqua: '00ffff', aquamarine: '7fffd4', azure: 'f0ffff',
   beige: 'f5f5dc', bisque: 'ffe4c4', black: '000000', blanchedalmond: 'ffebcd', blue: '0000ff',

@@ -61,6 +61,11 @@ export interface RequestExtras {
   idempotencyKey?: string;
   /** Abandons the request. */
   signal?: AbortSignal;
+  /**
+   * Browsers: the percent of the request's body sent so far (the request then goes by
+   * XMLHttpRequest, as fetch cannot tell, rather than by the config's fetch). Not called elsewhere.
+   */
+  onUploadProgress?(percent: number): void;
 }
 
 export type RemoveBackgroundOptions = CutoutOptions & RequestExtras & {
@@ -74,16 +79,28 @@ export type BatchOptions = CutoutOptions & RequestExtras;
 export type JobEvent = Partial<JobEventData> & { type: JobEventType };
 
 export interface FollowOptions {
+  /** Each event, as it comes (while polling: each change of the status). */
   onEvent?(event: JobEvent): void;
+  /**
+   * A poll failed in a way that may pass (no connection, 429, 5xx): following goes on, asking
+   * again after the interval, and the next answer is told even if unchanged. Without onRetry,
+   * such a failure ends following (the promise rejects with it).
+   */
+  onRetry?(error: Error): void;
+  /** Stops following: the promise rejects with the signal's reason. */
   signal?: AbortSignal;
   /** `auto`: the event stream, polling when it fails; `poll`: only polling. */
   transport?: 'auto' | 'poll';
 }
 
-export interface FollowBatchOptions {
-  /** Each poll's answer; awaited before the next. */
+export interface FollowBatchOptions extends FollowOptions {
+  /**
+   * Each item's event, with its job_id and filename. Given, the batch is followed on its one event
+   * stream (polling when it fails); without it, by polling.
+   */
+  onEvent?(event: JobEvent): void;
+  /** Each batch status fetched (every poll's, and the last); awaited before the next. */
   onUpdate?(batch: BatchStatus): void | Promise<void>;
-  signal?: AbortSignal;
 }
 
 export interface Foreground {

@@ -1,21 +1,16 @@
-// The page's requests that start work: POST /remove-bg (a file or an image_url) and POST /batches
-// (a ZIP archive), each a multipart form with the panel's options. Upload progress is reported;
+// The page's requests that start work, through the SDK: POST /remove-bg (a file or an image_url)
+// and POST /batches (a ZIP archive), each with the panel's options. Upload progress is reported;
 // a refusal becomes an ApiFailure carrying the api's own sentence and whether a retry may help.
+import { CutoutApiError, CutoutNetworkError } from '../sdk/errors.js';
+import type { Connection } from '../sdk/connection.js';
+import { createBatch, removeBackground } from '../sdk/requests.js';
+import type { AcceptedJob, BatchAccepted, CutoutOptions } from '../sdk/types.js';
 import type { JobRequest } from './options-request.js';
 
-export const UNREACHABLE = 'Cannot reach the Cutout server. Check your connection (or that the service is running) and retry.';
+export type { BatchAccepted };
+export type Accepted = AcceptedJob;
 
-export interface Accepted {
-  job_id: string;
-  events_url: string;
-}
-export type BatchItem = { job_id: string; filename: string } | { filename: string; error: { code: string; message: string } };
-export interface BatchAccepted {
-  batch_id: string;
-  items: BatchItem[];
-  events_url: string;
-  status_url: string;
-}
+export const UNREACHABLE = 'Cannot reach the Cutout server. Check your connection (or that the service is running) and retry.';
 
 /** What a card sends: an image file, the address of one, or a ZIP archive of images. */
 export type Upload = { kind: 'file'; file: File } | { kind: 'url'; url: string } | { kind: 'zip'; file: File };
@@ -33,40 +28,27 @@ export class ApiFailure extends Error {
 /** Codes of refusals that may go away by themselves (the image's server answered badly, timed out). */
 const TRANSIENT_CODES = ['failed_image_download'];
 
-function form(upload: Upload, request: JobRequest): FormData {
-  const f = new FormData();
-  for (const [name, text] of Object.entries(request.fields)) f.append(name, text);
-  if (request.background) f.append('bg_image', request.background, request.background.name || 'background.png');
-  if (upload.kind === 'url') f.append('image_url', upload.url);
-  else f.append('file', upload.file, upload.file.name || 'pasted.png');
-  return f;
+/** An SDK error as the card says it: the api's sentence (a 4xx about the file will fail again; a 429/5xx may not). */
+function failure(err: unknown): ApiFailure {
+  if (err instanceof CutoutNetworkError) return new ApiFailure(UNREACHABLE, true);
+  if (!(err instanceof CutoutApiError)) throw err;
+  const { status, code } = err;
+  const message = code.startsWith('http_') ? `The server answered ${status}. Please retry.` : err.message;
+  return new ApiFailure(message, status === 429 || status >= 500 || TRANSIENT_CODES.includes(code));
 }
 
-/** Sends the upload; resolves with the api's 200/202 answer. `onProgress`: percent of the body sent. */
-export function send<T>(upload: Upload, request: JobRequest, apiKey: string, onProgress: (percent: number) => void): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open('POST', upload.kind === 'zip' ? '/batches' : '/remove-bg');
-    if (apiKey) xhr.setRequestHeader('x-api-key', apiKey);
-    xhr.upload.onprogress = (e) => {
-      if (e.lengthComputable) onProgress(Math.round((e.loaded / e.total) * 100));
-    };
-    xhr.onerror = () => reject(new ApiFailure(UNREACHABLE, true));
-    xhr.onload = () => {
-      let body: { error?: { code?: string; message?: string } } = {};
-      try {
-        body = JSON.parse(xhr.responseText) as typeof body;
-      } catch {
-        /* not JSON: handled below */
-      }
-      // 202: queued; 200: the same photo with the same options was done before (its done event follows).
-      if ((xhr.status === 202 || xhr.status === 200) && !body.error) return resolve(body as T);
-      const message = body.error?.message ?? `The server answered ${xhr.status}. Please retry.`;
-      // A 4xx about the file will fail again; a 429/5xx may not.
-      reject(new ApiFailure(message, xhr.status === 429 || xhr.status >= 500 || TRANSIENT_CODES.includes(body.error?.code ?? '')));
-    };
-    xhr.send(form(upload, request));
-  });
+/**
+ * Sends the upload; resolves with the api's answer (202: queued; 200: the same photo with the same
+ * options was done before, its done event follows). `onProgress`: percent of the body sent.
+ */
+export async function send<T extends Accepted | BatchAccepted>(client: Connection, upload: Upload, request: JobRequest, onProgress: (percent: number) => void): Promise<T> {
+  const options = { ...(request.fields as CutoutOptions), bg_image: request.background, filename: 'pasted.png', onUploadProgress: onProgress };
+  try {
+    if (upload.kind === 'zip') return (await createBatch(client, [upload.file], options)) as T;
+    return (await removeBackground(client, upload.kind === 'url' ? { url: upload.url } : upload.file, options)) as T;
+  } catch (err) {
+    throw failure(err);
+  }
 }
 
 /** A ZIP archive, recognised from its first bytes (as the api does), not from its name. */

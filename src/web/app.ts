@@ -2,7 +2,7 @@
 // URL (typed, pasted or dropped); live progress over SSE (polling as a fallback), compare with a
 // slider or side by side, change the backdrop, download one or all. Per-job options from the
 // Options panel (options-panel.ts, made from the options table). No framework.
-// A card follows its job with follow.ts and is drawn by render.ts from one state; card-list.ts
+// A card follows its job with the SDK's functions (src/sdk/requests.ts, through follow.ts) and is drawn by render.ts from one state; card-list.ts
 // holds the cards and the toolbar that acts on many.
 import { DEFAULT_LIMITS, INPUT_FORMATS_TEXT } from '../vocabulary.js';
 import { formatBytes } from '../format.js';
@@ -10,6 +10,7 @@ import { isZipFile, UNREACHABLE, urlsIn } from './api-client.js';
 import type { CardSource, Session } from './card.js';
 import { CardList } from './card-list.js';
 import { createOptionsPanel } from './options-panel.js';
+import { connect } from '../sdk/connection.js';
 
 // An API key, when the service requires one, comes from ?key= once and is remembered.
 const params = new URLSearchParams(location.search);
@@ -17,8 +18,10 @@ if (params.get('key')) {
   localStorage.setItem('cutout-api-key', params.get('key')!);
   history.replaceState(null, '', location.pathname);
 }
+const apiKey = localStorage.getItem('cutout-api-key') ?? '';
 const session: Session = {
-  apiKey: localStorage.getItem('cutout-api-key') ?? '',
+  apiKey,
+  client: connect({ baseUrl: location.origin, apiKey }),
   limits: { max_upload_bytes: DEFAULT_LIMITS.maxUploadBytes, max_image_pixels: DEFAULT_LIMITS.maxImagePixels },
 };
 

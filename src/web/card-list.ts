@@ -2,7 +2,7 @@
 // per item (following the batch on one stream), and acts on many cards at once: "Download all
 // (ZIP)" once two or more are done (the archive is written in the browser from the results, named
 // as each card's download), "Retry failed" and "Clear finished".
-import { followBatch } from './batch-follow.js';
+import { followBatch, type JobEvent } from './follow.js';
 import type { BatchAccepted } from './api-client.js';
 import { isWorking } from './render.js';
 import { Card, type CardHost, type CardSource, type OptionsSource, type Session } from './card.js';
@@ -75,13 +75,12 @@ export class CardList implements CardHost {
       }
     }
     zip.dispose();
-    const stop = followBatch({
-      batchId: batch.batch_id,
-      eventsUrl: batch.events_url,
-      apiKey: this.session.apiKey,
-      onEvent: (jobId, e) => this.items.get(jobId)?.receive(e),
-      onTrouble: (line) => jobs.forEach((id) => this.items.get(id)?.trouble(line)),
-    });
+    const following = {
+      client: this.session.client,
+      onEvent: (e: JobEvent) => this.items.get(e.job_id!)?.receive(e),
+      onTrouble: (line: string) => jobs.forEach((id) => this.items.get(id)?.trouble(line)),
+    };
+    const stop = followBatch(following, batch.batch_id, jobs);
     this.batches.set(batch.batch_id, { stop, jobs });
   }
 

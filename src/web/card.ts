@@ -2,11 +2,14 @@
 // keeps one state that render.ts draws. "Apply options" sends the same image again with the
 // panel's options: a second job, quick because the api reuses the photo's mask. A ZIP archive is
 // a card too until the api has expanded it (POST /batches); its images are then cards of kind
-// `item`, already queued, whose events the host delivers (batch-follow.ts), or `rejected`.
+// `item`, already queued, whose events the host delivers (the batch's one stream), or `rejected`.
 import { resultName } from '../vocabulary.js';
 import { formatBytes } from '../format.js';
 import { ApiFailure, UNREACHABLE, nameFromUrl, send, type Accepted, type BatchAccepted, type Upload } from './api-client.js';
 import { follow, withKey, type JobEvent } from './follow.js';
+import { CutoutApiError } from '../sdk/errors.js';
+import type { Connection } from '../sdk/connection.js';
+import { cancel } from '../sdk/requests.js';
 import { describe, formatWords, mayBeTransparent, reframes, type JobRequest, type PanelResult } from './options-request.js';
 import { progressLine, queuedLine } from './progress-words.js';
 import { isWorking, render, type CardState } from './render.js';
@@ -14,6 +17,8 @@ import { Editor } from './editor.js';
 
 export interface Session {
   apiKey: string;
+  /** The page's one connection to the api (its origin, its key), for the SDK's requests. */
+  client: Connection;
   limits: { max_upload_bytes: number; max_image_pixels: number };
 }
 /** Where a card reads the panel's current options, and hears of their changes. */
@@ -144,7 +149,7 @@ export class Card {
 
   /** Opens the mask editor in the card; a saved edit makes the card show the new result. */
   private edit(): void {
-    const editor = Editor.open(this.jobId, this.session.apiKey, (view) => this.done({ ...view, type: 'done' }), () => {
+    const editor = Editor.open(this.jobId, this.session.client, (view) => this.done({ ...view, type: 'done' }), () => {
       this.editor = null;
       this.set({ editing: false });
       this.el.querySelector<HTMLElement>('.edit')?.focus();
@@ -182,10 +187,10 @@ export class Card {
     const progress = (percent: number) => this.set({ percent: null, line: `Uploading… ${percent}%` });
     try {
       if (s.kind === 'zip') {
-        const batch = await send<BatchAccepted>(s, this.request, this.session.apiKey, progress);
+        const batch = await send<BatchAccepted>(this.session.client, s, this.request, progress);
         return this.host.expanded(this, batch, this.request);
       }
-      const accepted = await send<Accepted>(s, this.request, this.session.apiKey, progress);
+      const accepted = await send<Accepted>(this.session.client, s, this.request, progress);
       this.follow(accepted);
     } catch (err) {
       if (err instanceof ApiFailure) return this.fail(err.message, err.retry);
@@ -196,13 +201,7 @@ export class Card {
   private follow(accepted: Accepted): void {
     this.jobId = accepted.job_id;
     this.set({ phase: 'queued', percent: 0, line: 'Waiting in line…', canCancel: true });
-    this.stopFollowing = follow({
-      jobId: accepted.job_id,
-      eventsUrl: accepted.events_url,
-      apiKey: this.session.apiKey,
-      onEvent: (e) => this.receive(e),
-      onTrouble: (line) => this.trouble(line),
-    });
+    this.stopFollowing = follow({ client: this.session.client, onEvent: (e) => this.receive(e), onTrouble: (line) => this.trouble(line) }, accepted.job_id);
   }
 
   /** The connection is in trouble: said on the card while it works. */
@@ -261,11 +260,11 @@ export class Card {
     if (!this.jobId) return;
     this.set({ canCancel: false, line: 'Canceling…' });
     try {
-      const headers: Record<string, string> = this.session.apiKey ? { 'x-api-key': this.session.apiKey } : {};
-      const res = await fetch(`/jobs/${this.jobId}`, { method: 'DELETE', headers });
-      if (res.status === 200) this.receive({ type: 'canceled' });
-    } catch {
-      this.set({ canCancel: true, line: UNREACHABLE });
+      await cancel(this.session.client, this.jobId);
+      this.receive({ type: 'canceled' });
+    } catch (err) {
+      // Refused (the job is over, or unknown): its events say what became of it.
+      if (!(err instanceof CutoutApiError)) this.set({ canCancel: true, line: UNREACHABLE });
     }
   }
 

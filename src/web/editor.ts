@@ -3,7 +3,8 @@
 // (editor-view.ts), three views (cutout, original, mask), keyboard shortcuts (`?` lists them),
 // and Save. Its settings are remembered; one editor is open at a time and asks before it drops
 // unsaved edits.
-import type { JobEvent } from './follow.js';
+import type { Connection } from '../sdk/connection.js';
+import type { StatusView } from '../sdk/types.js';
 import { loadJob, problem, saveMask } from './mask-io.js';
 import { dab, flood, History, line, polygon, union, type Mask, type Rect } from './mask-ops.js';
 import { Viewport, type ToolHandler } from './editor-view.js';
@@ -42,14 +43,14 @@ export class Editor implements ToolHandler {
   private busy = true;
 
   /** Opens the editor of job `jobId` (closing another one first, if its person agrees). */
-  static open(jobId: string, apiKey: string, saved: (view: JobEvent) => void, closed: () => void): Editor | null {
-    return !open || open.close() ? (open = new Editor(jobId, apiKey, saved, closed)) : null;
+  static open(jobId: string, conn: Connection, saved: (view: StatusView) => void, closed: () => void): Editor | null {
+    return !open || open.close() ? (open = new Editor(jobId, conn, saved, closed)) : null;
   }
 
   private constructor(
     private readonly jobId: string,
-    private readonly apiKey: string,
-    private readonly saved: (view: JobEvent) => void,
+    private readonly conn: Connection,
+    private readonly saved: (view: StatusView) => void,
     private readonly closed: () => void,
   ) {
     const tpl = document.getElementById('editor-template') as HTMLTemplateElement;
@@ -84,7 +85,7 @@ export class Editor implements ToolHandler {
   private async load(): Promise<void> {
     this.say('Loading the photo and its mask…');
     try {
-      const { src, m } = await loadJob(this.jobId, this.apiKey, this.canvas);
+      const { src, m } = await loadJob(this.conn, this.jobId, this.canvas);
       [this.src, this.m, this.hist] = [src, m, new History(m)];
       this.out = new ImageData(m.w, m.h);
       $(this.el, 'svg').setAttribute('viewBox', `0 0 ${m.w} ${m.h}`);
@@ -254,7 +255,7 @@ export class Editor implements ToolHandler {
     this.ui();
     this.say('Saving…');
     try {
-      const view = await saveMask(this.jobId, this.apiKey, this.m!);
+      const view = await saveMask(this.conn, this.jobId, this.m!);
       this.hist = new History(this.m!);
       this.saved(view);
       this.close();

@@ -1,30 +1,28 @@
-// The editor's requests: the job's photo and mask, drawn at the working size (the longest side
-// capped at MAX_SIDE), and Save: the mask as an opaque grey PNG sent with PUT /jobs/{id}/mask,
-// which the api scales to the photo and answers once a worker has made the result again.
+// The editor's requests, through the SDK (source, getMask, putMask): the job's photo and mask,
+// drawn at the working size (the longest side capped at MAX_SIDE), and Save: the mask as an
+// opaque grey PNG sent with PUT /jobs/{id}/mask, which the api scales to the photo and answers
+// once a worker has made the result again.
 import { UNREACHABLE } from './api-client.js';
-import { withKey, type JobEvent } from './follow.js';
 import { MAX_SIDE, type Mask } from './mask-ops.js';
+import type { Connection } from '../sdk/connection.js';
+import { CutoutNetworkError } from '../sdk/errors.js';
+import { getMask, putMask, source } from '../sdk/requests.js';
+import type { StatusView } from '../sdk/types.js';
 
 /** A failed request as a sentence for a person. */
-export const problem = (err: unknown): string => (err instanceof TypeError ? UNREACHABLE : (err as Error).message);
+export const problem = (err: unknown): string => (err instanceof CutoutNetworkError ? UNREACHABLE : (err as Error).message);
 
-async function answer(res: Response): Promise<Response> {
-  if (res.ok) return res;
-  const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
-  throw new Error(body.error?.message ?? `The server answered ${res.status}. Please retry.`);
-}
-
-/** A picture of the job (`source` or `mask`) as the browser decodes it, EXIF orientation applied. */
-async function picture(jobId: string, apiKey: string, what: string): Promise<ImageBitmap> {
-  const res = await answer(await fetch(withKey(`/jobs/${jobId}/${what}`, apiKey)));
-  return createImageBitmap(await res.blob(), { imageOrientation: 'from-image' }).catch(() => {
+/** A picture of the job (its photo or its mask) as the browser decodes it, EXIF orientation applied. */
+async function picture(conn: Connection, jobId: string, get: typeof source): Promise<ImageBitmap> {
+  const { blob } = await get(conn, jobId);
+  return createImageBitmap(blob, { imageOrientation: 'from-image' }).catch(() => {
     throw new Error('This browser cannot show this photo, so it cannot be edited here.');
   });
 }
 
 /** Draws the job's photo on `canvas` at the working size; returns its pixels and the mask. */
-export async function loadJob(jobId: string, apiKey: string, canvas: HTMLCanvasElement): Promise<{ src: Uint8ClampedArray; m: Mask }> {
-  const [photo, mask] = await Promise.all([picture(jobId, apiKey, 'source'), picture(jobId, apiKey, 'mask')]);
+export async function loadJob(conn: Connection, jobId: string, canvas: HTMLCanvasElement): Promise<{ src: Uint8ClampedArray; m: Mask }> {
+  const [photo, mask] = await Promise.all([picture(conn, jobId, source), picture(conn, jobId, getMask)]);
   const k = Math.min(1, MAX_SIDE / Math.max(photo.width, photo.height));
   const [w, h] = [Math.round(photo.width * k), Math.round(photo.height * k)];
   Object.assign(canvas, { width: w, height: h });
@@ -37,13 +35,12 @@ export async function loadJob(jobId: string, apiKey: string, canvas: HTMLCanvasE
 }
 
 /** Saves the mask; resolves with the job's new status view. */
-export async function saveMask(jobId: string, apiKey: string, { w, h, d }: Mask): Promise<JobEvent> {
+export async function saveMask(conn: Connection, jobId: string, { w, h, d }: Mask): Promise<StatusView> {
   const c = Object.assign(document.createElement('canvas'), { width: w, height: h });
   const g = c.getContext('2d')!;
   const img = g.createImageData(w, h);
   d.forEach((a, i) => img.data.set([a, a, a, 255], i * 4));
   g.putImageData(img, 0, 0);
   const blob = await new Promise<Blob | null>((r) => c.toBlob(r, 'image/png'));
-  const res = await fetch(withKey(`/jobs/${jobId}/mask`, apiKey), { method: 'PUT', headers: { 'content-type': 'image/png' }, body: blob });
-  return (await answer(res)).json() as Promise<JobEvent>;
+  return putMask(conn, jobId, blob!);
 }

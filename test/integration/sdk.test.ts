@@ -148,6 +148,57 @@ describe('the TypeScript SDK', { timeout: 120_000 }, () => {
     assert.equal((await client.batch(accepted.batch_id)).items[0]?.filename, 'a.png');
   });
 
+  it('follows a batch on its one event stream with onEvent: every item\'s events, then the final status', async () => {
+    const accepted = await client.createBatch([{ data: photo, filename: 'a.png' }, { data: photo, filename: 'b.png' }]);
+    const asked: string[] = [];
+    const recording = new CutoutClient({ baseUrl: stack.baseUrl, apiKey: KEY, fetch: (input, init) => (asked.push(new URL(String(input)).pathname), fetch(input, init)) });
+    const events: JobEvent[] = [];
+    const end = await recording.followBatch(accepted.batch_id, { onEvent: (e) => events.push(e) });
+    assert.equal(end.status, 'done');
+    assert.deepEqual(asked, [`/batches/${accepted.batch_id}/events`, `/batches/${accepted.batch_id}`], 'one stream, then the final status: no polling');
+    const jobs = accepted.items.map((i) => ('job_id' in i ? i.job_id : ''));
+    for (const job of jobs) assert.equal(events.filter((e) => e.job_id === job).at(-1)?.type, 'done', JSON.stringify(events));
+    assert.ok(events.every((e) => e.job_id && jobs.includes(e.job_id)), 'only item events, each with its job');
+  });
+
+  it('keeps following through failed polls with onRetry (the next answer told again); without it the failure ends following', async () => {
+    cutter.hold();
+    try {
+      const accepted = await client.removeBackground(photo);
+      await cutter.parked();
+      let down = false;
+      const flaky = new CutoutClient({
+        baseUrl: stack.baseUrl,
+        apiKey: KEY,
+        pollIntervalMs: 50,
+        fetch: (input, init) => (down ? Promise.reject(new TypeError('connection refused')) : fetch(input, init)),
+      });
+      const told: string[] = [];
+      const following = flaky.follow(accepted.job_id, {
+        transport: 'poll',
+        onEvent: (e) => {
+          told.push(e.type);
+          if (told.length === 1) down = true; // the server goes away after the first answer
+        },
+        onRetry: (err) => {
+          assert.ok(err instanceof CutoutNetworkError, String(err));
+          told.push('retry');
+          if (told.filter((t) => t === 'retry').length === 2) down = false;
+        },
+      });
+      while (told.length < 4) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(told.slice(0, 4), ['progress', 'retry', 'retry', 'progress'], 'the unchanged status is told again after the trouble');
+      cutter.proceed();
+      assert.equal((await following).status, 'done');
+      assert.equal(told.at(-1), 'done');
+      down = true;
+      const failed = await flaky.follow(accepted.job_id, { transport: 'poll' }).catch((e: unknown) => e);
+      assert.ok(failed instanceof CutoutNetworkError, String(failed));
+    } finally {
+      cutter.proceed();
+    }
+  });
+
   it('the routes the SDK calls are documented in /openapi.json', async () => {
     const doc = (await (await fetch(`${stack.baseUrl}/openapi.json`, { headers: { 'x-api-key': KEY } })).json()) as { paths: Record<string, Record<string, unknown>> };
     const used = [
