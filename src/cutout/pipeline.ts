@@ -1,7 +1,7 @@
 // decode + orient → model → mask → alpha → PNG. Free of queue and HTTP code: used by the worker,
 // the CLI and the benchmark.
 import sharp from 'sharp';
-import { InvalidImageError } from '../errors.js';
+import { InvalidImageError, ModelNotLoadedError } from '../errors.js';
 import { applyMask, toMask, toModelInput } from './compose.js';
 import type { FaceDetector } from './face.js';
 import type { Box } from './layout.js';
@@ -10,16 +10,20 @@ import { resizeLanczos } from './resample.js';
 import { maskConfidence } from './confidence.js';
 import { refineEdges } from './refine.js';
 import { renderSpec, type JobOptions } from '../options/options.js';
-import { ensureModelFile, resolveModel, type ResolvedModel } from './models.js';
+import { ensureModelFile, resolveModel, type CustomModel, type ResolvedModel } from './models.js';
 import type { SegmentationSession } from './session.js';
 import { UNSUPPORTED_IMAGE_TEXT, type Stage } from '../vocabulary.js';
 import { createThreadedSession } from './threaded-session.js';
 
 
 export interface PipelineOptions {
-  model: string;
+  /**
+   * The models to load, the first the default: catalogue names (or `custom`), or models described
+   * in full (a family's spec and a file with its checksum: tools and tests).
+   */
+  models: readonly (string | ResolvedModel)[];
   modelDir: string;
-  customModel?: { path: string; sha256: string };
+  customModel?: CustomModel;
   threads: number;
   maxPixels: number;
   pngCompressionLevel: number;
@@ -53,6 +57,8 @@ export interface CutoutRequest {
   background?: Buffer;
   /** A mask this pipeline made earlier for the same photo (CutoutResult.mask): the model is skipped. */
   mask?: Buffer;
+  /** Which loaded model cuts (a name of `models`); the default model when absent. */
+  model?: string;
 }
 
 /** Called before each stage starts; it may throw to stop the work at that boundary. */
@@ -63,38 +69,67 @@ export type StageHook = (stage: Stage) => void | Promise<void>;
  * It calls `beforeStage` before each stage, in STAGES order.
  */
 export interface Cutter {
+  /** The default model's name (the first loaded). */
   readonly modelName: string;
+  /** Every model it can cut with. */
+  readonly modelNames?: readonly string[];
   process(input: Buffer, beforeStage?: StageHook, request?: CutoutRequest): Promise<CutoutResult>;
   /** Frees what it holds (the model's session); absent when it holds nothing. */
   release?(): Promise<void>;
 }
 
+interface LoadedModel {
+  model: ResolvedModel;
+  session: SegmentationSession;
+}
+
 export class CutoutPipeline implements Cutter {
   private constructor(
-    readonly model: ResolvedModel,
-    private readonly session: SegmentationSession,
+    private readonly loaded: ReadonlyMap<string, LoadedModel>,
     private readonly opts: PipelineOptions,
   ) {}
 
+  /**
+   * Loads every model of `opts.models`, each checked against its checksum, each in its own
+   * inference thread. A model that cannot be loaded stops it (the others are released).
+   */
   static async create(opts: PipelineOptions): Promise<CutoutPipeline> {
+    if (opts.models.length === 0) throw new Error('no model to load');
     // sharp keeps its own thread pool; one libvips thread per core is plenty next to onnxruntime.
     sharp.concurrency(Math.max(1, Math.min(4, sharp.concurrency())));
-    const model = resolveModel(opts.model, opts.customModel);
-    const file = await ensureModelFile(model, opts.modelDir);
-    const session = await createThreadedSession(file, {
-      threads: opts.threads,
-      cpuArena: opts.cpuArena,
-      memPattern: opts.memPattern,
-    });
-    return new CutoutPipeline(model, session, opts);
+    const loaded = new Map<string, LoadedModel>();
+    try {
+      for (const wanted of opts.models) {
+        const model = typeof wanted === 'string' ? resolveModel(wanted, opts.customModel) : wanted;
+        const file = await ensureModelFile(model, opts.modelDir);
+        const session = await createThreadedSession(file, { threads: opts.threads, cpuArena: opts.cpuArena, memPattern: opts.memPattern });
+        loaded.set(model.spec.name, { model, session });
+      }
+    } catch (err) {
+      await Promise.all([...loaded.values()].map((m) => m.session.release()));
+      throw err;
+    }
+    return new CutoutPipeline(loaded, opts);
   }
 
   get modelName(): string {
-    return this.model.spec.name;
+    return this.modelNames[0]!;
+  }
+
+  get modelNames(): readonly string[] {
+    return [...this.loaded.keys()];
+  }
+
+  /** The default model's description (the first loaded). */
+  get model(): ResolvedModel {
+    return this.loaded.get(this.modelName)!.model;
   }
 
   async process(input: Buffer, beforeStage?: StageHook, request: CutoutRequest = {}): Promise<CutoutResult> {
-    const { size, mean, std } = this.model.spec;
+    const name = request.model ?? this.modelName;
+    const loaded = this.loaded.get(name);
+    if (!loaded) throw new ModelNotLoadedError(name, this.modelNames);
+    const { size, mean, std, output } = loaded.model.spec;
     const spec = renderSpec(request.options ?? {});
     const timings = { decoding: 0, inference: 0, compositing: 0, encoding: 0 } as Record<Stage, number>;
     let stage: Stage = 'decoding';
@@ -122,7 +157,7 @@ export class CutoutPipeline implements Cutter {
     await enter('inference');
     let maskPng: Promise<Buffer> | undefined;
     if (!small) {
-      small = toMask(await this.session.run(tensor!, size), size * size);
+      small = toMask(await loaded.session.run(tensor!, size), size * size, output);
       // Kept for other options on the same photo; encoded while the rest goes on (a few ms).
       maskPng = sharp(small, { raw: { width: size, height: size, channels: 1 } }).png({ compressionLevel: 6 }).toBuffer();
       maskPng.catch(() => undefined); // awaited below; never an unhandled rejection if rendering fails first
@@ -165,7 +200,7 @@ export class CutoutPipeline implements Cutter {
   async release(): Promise<void> {
     const faces = this.faceDetector;
     this.faceDetector = undefined;
-    await Promise.all([this.session.release(), faces?.then((d) => d.release(), () => undefined)]);
+    await Promise.all([...[...this.loaded.values()].map((m) => m.session.release()), faces?.then((d) => d.release(), () => undefined)]);
   }
 }
 

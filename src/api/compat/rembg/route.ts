@@ -38,7 +38,7 @@ async function readForm(req: FastifyRequest): Promise<{ file?: { bytes: Buffer; 
 }
 
 async function answer(deps: Deps, req: FastifyRequest, app: FastifyInstance, image: { bytes: Buffer; filename: string }, given: Record<string, string>) {
-  const t = translateRembg(given);
+  const t = translateRembg(given, deps.config.MODELS);
   const accepted = await acceptUpload(deps, { ...image, requestId: req.id, options: t.options, scope: req.clientScope }, req.log, app.metrics);
   const { view, bytes } = await finishedJob(deps, accepted);
   return { bytes, headers: { 'x-job-id': view.job_id, ...(t.ignored.length ? { 'x-cutout-ignored': t.ignored.join(',') } : {}) } };
