@@ -32,7 +32,6 @@ export function toModelInput(
  * numpy's astype), after a sigmoid when the family's output is logits (BiRefNet).
  */
 export function toMask(pred: Float32Array, plane: number, output: OutputHandling = 'minmax'): Uint8Array {
-  const f = output === 'sigmoid' ? sigmoid : (v: number) => v;
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < plane; i++) {
@@ -42,11 +41,12 @@ export function toMask(pred: Float32Array, plane: number, output: OutputHandling
   }
   const out = new Uint8Array(plane);
   // The sigmoid keeps the order: its extremes are those of the input.
-  const [flo, fhi] = [f(lo), f(hi)];
+  const [flo, fhi] = output === 'sigmoid' ? [sigmoid(lo), sigmoid(hi)] : [lo, hi];
   const range = fhi - flo;
   if (!(range > 0)) return out; // a flat prediction: nothing is foreground
   const k = 255 / range;
-  for (let i = 0; i < plane; i++) out[i] = Math.floor((f(pred[i]!) - flo) * k);
+  if (output === 'sigmoid') for (let i = 0; i < plane; i++) out[i] = Math.floor((sigmoid(pred[i]!) - flo) * k);
+  else for (let i = 0; i < plane; i++) out[i] = Math.floor((pred[i]! - flo) * k);
   return out;
 }
 
