@@ -12,7 +12,7 @@ import { INPUT_FORMATS, RESULT_SUFFIX, resultName } from '../vocabulary.js';
 import { CutoutPipeline, type CutoutRequest } from '../cutout/pipeline.js';
 import { CutoutError } from '../errors.js';
 import { parseOptions, type JobOptions } from '../options/options.js';
-import { givenOptions, OPTION_FLAGS, optionsUsage, withDefaultValues } from './option-flags.js';
+import { givenOptions, OPTION_FLAGS, optionsUsage, withDefaultValues, wrap } from './option-flags.js';
 import { runRemote } from './remote.js';
 
 const USAGE = `Usage: cutout <image|folder>... [-o <file.ext|folder>] [options]
@@ -20,9 +20,7 @@ const USAGE = `Usage: cutout <image|folder>... [-o <file.ext|folder>] [options]
 Removes the background of each image and writes ${resultName('<name>', '<format>')} (a transparent PNG by default).
   -o, --output <path>   output file (one input) or folder (default: beside each input); a file's
                         extension (.png, .webp, .jpg) sets --format when it is not given
-  -m, --model <name>    the model: ${MODEL_NAMES.join(' | ')}
-                        (default: the first in MODELS, isnet-general-use); any but the shipped
-                        isnet-general-use and isnet-quint8 must be in MODEL_DIR (see the README)
+  -m, --model <name>    ${wrap(`the model (default: the first in MODELS, isnet-general-use): ${MODEL_NAMES.join(' | ')}; any but the shipped isnet-general-use and isnet-quint8 must be in MODEL_DIR (README, Models)`, 24)}
   -t, --threads <n>     inference threads (default: CPU cores)
   -s, --server <url>    send the images to a running Cutout service (as batches) instead of running
                         the model here; results are written as they finish (-o is then a folder)
