@@ -74,6 +74,17 @@ export const configSchema = z.object({
   /** With custom in MODELS: path to an ISNet-compatible .onnx file, and its sha256. */
   MODEL_PATH: z.string().default(''),
   MODEL_SHA256: z.union([z.literal(''), z.string().regex(/^[a-f0-9]{64}$/, '64 hex digits')]).default(''),
+  /**
+   * What makes the masks: `local` (the model, in the worker) or `removebg` (an external
+   * remove.bg-compatible API: remove.bg itself, or another Cutout; no model is loaded).
+   */
+  ENGINE: z.enum(['local', 'removebg']).default('local'),
+  /** ENGINE=removebg: the API's base, e.g. https://api.remove.bg/v1.0 or http://other-cutout:8000/v1.0. */
+  REMOVEBG_API_URL: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]).default(''),
+  /** ENGINE=removebg: the API key sent in X-Api-Key (never logged). */
+  REMOVEBG_API_KEY: z.string().default(''),
+  /** ENGINE=removebg: one time limit for each call to the API (upload, processing, answer). */
+  REMOVEBG_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(60),
   INFERENCE_THREADS: int(1, 256).default(os.availableParallelism()),
   WORKER_CONCURRENCY: int(1, 64).default(1),
   MAX_UPLOAD_BYTES: int(1024).default(DEFAULT_LIMITS.maxUploadBytes),
@@ -186,6 +197,10 @@ function combinationProblems(c: Raw): string[] {
   const problems: string[] = [];
   if (c.MODELS.includes(CUSTOM_MODEL) && (!c.MODEL_PATH || !c.MODEL_SHA256)) {
     problems.push('MODELS with custom needs MODEL_PATH (an .onnx file) and MODEL_SHA256 (its checksum)');
+  }
+  if (c.ENGINE === 'removebg' && (!c.REMOVEBG_API_URL || !c.REMOVEBG_API_KEY)) {
+    const missing = [!c.REMOVEBG_API_URL && 'REMOVEBG_API_URL (the API\'s base, e.g. https://api.remove.bg/v1.0)', !c.REMOVEBG_API_KEY && 'REMOVEBG_API_KEY (its API key)'].filter(Boolean);
+    problems.push(`ENGINE=removebg needs ${missing.join(' and ')}`);
   }
   if (c.STORAGE === 's3') {
     if (!c.S3_BUCKET) problems.push('STORAGE=s3 needs S3_BUCKET (the bucket that holds the files)');

@@ -97,3 +97,26 @@ export function jobExpired(ttlMinutes: number): JobExpiredError {
     `This job expired: its image and result were deleted ${ttlMinutes} minutes after it finished, as this service is configured. Please upload the image again.`,
   );
 }
+
+/**
+ * The external engine (ENGINE=removebg) refused the work for a reason no retry fixes: it refused
+ * the API key, or the configured address is not a remove.bg-compatible API. Final, never retried.
+ */
+export class EngineRefusedError extends CutoutError {
+  constructor(message: string) {
+    super('engine_refused', message);
+  }
+}
+
+/**
+ * The external engine could not do the work now: out of credits (402), rate limited (429), failing
+ * (5xx), unreachable or too slow. Retried with backoff, not before `retryAfterMs` when it said so.
+ */
+export class EngineUnavailableError extends CutoutError {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super('engine_unavailable', message);
+  }
+}

@@ -58,8 +58,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(errors, { maxUploadBytes: config.MAX_UPLOAD_BYTES });
   await app.register(docs, { config, apiKeysOn: keys.length > 0 }); // before any documented route
   await app.register(metrics, { queue: deps.queue, events: deps.events });
-  await app.register(apiKeys, { keys });
+  // CORS before the key check: a refusal (401) must carry the CORS headers, or a browser on an
+  // allowed origin reads it as a network failure.
   await app.register(cors, { origins: config.CORS_ORIGINS });
+  await app.register(apiKeys, { keys });
   await app.register(rateLimit, { redis: deps.redis, queueName: config.QUEUE_NAME });
   await app.register(websocket);
   await app.register(bodies);

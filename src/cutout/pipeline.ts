@@ -1,20 +1,20 @@
 // decode + orient → model → mask → alpha → PNG. Free of queue and HTTP code: used by the worker,
 // the CLI and the benchmark.
 import sharp from 'sharp';
-import { InvalidImageError, ModelNotLoadedError } from '../errors.js';
-import { applyMask, toMask, toModelInput } from './compose.js';
-import type { FaceDetector } from './face.js';
+import { toMask, toModelInput } from './compose.js';
 import type { Box } from './layout.js';
-import { render, type OutputFormat } from './render.js';
+import type { OutputFormat } from './render.js';
 import { resizeLanczos } from './resample.js';
 import { maskConfidence } from './confidence.js';
-import { refineEdges } from './refine.js';
 import { renderSpec, type JobOptions } from '../options/options.js';
 import { ensureModelFile, resolveModel, type CustomModel, type ResolvedModel } from './models.js';
+import { ModelNotLoadedError } from '../errors.js';
 import type { SegmentationSession } from './session.js';
-import { UNSUPPORTED_IMAGE_TEXT, type Stage } from '../vocabulary.js';
+import type { Stage } from '../vocabulary.js';
 import { createThreadedSession } from './threaded-session.js';
+import { decode, finishFromMask, LazyFaces, StageClock, type StageHook } from './stages.js';
 
+export type { StageHook } from './stages.js';
 
 export interface PipelineOptions {
   /**
@@ -57,12 +57,11 @@ export interface CutoutRequest {
   background?: Buffer;
   /** A mask this pipeline made earlier for the same photo (CutoutResult.mask): the model is skipped. */
   mask?: Buffer;
+  /** The same for every attempt of one job (its id): an external engine sends it as Idempotency-Key. */
+  workKey?: string;
   /** Which loaded model cuts (a name of `models`); the default model when absent. */
   model?: string;
 }
-
-/** Called before each stage starts; it may throw to stop the work at that boundary. */
-export type StageHook = (stage: Stage) => void | Promise<void>;
 
 /**
  * What cuts the subject out of an image: the real pipeline, or a stand-in in tests (no model).
@@ -112,6 +111,11 @@ export class CutoutPipeline implements Cutter {
     return new CutoutPipeline(loaded, opts);
   }
 
+  /** The pipeline around a session already made (tests run it with a small stand-in for the model). */
+  static withSession(model: ResolvedModel, session: SegmentationSession, opts: PipelineOptions): CutoutPipeline {
+    return new CutoutPipeline(new Map([[model.spec.name, { model, session }]]), opts);
+  }
+
   get modelName(): string {
     return this.modelNames[0]!;
   }
@@ -131,18 +135,9 @@ export class CutoutPipeline implements Cutter {
     if (!loaded) throw new ModelNotLoadedError(name, this.modelNames);
     const { size, mean, std, output } = loaded.model.spec;
     const spec = renderSpec(request.options ?? {});
-    const timings = { decoding: 0, inference: 0, compositing: 0, encoding: 0 } as Record<Stage, number>;
-    let stage: Stage = 'decoding';
-    let t0 = performance.now();
-    const enter = async (next: Stage) => {
-      const now = performance.now();
-      timings[stage] += now - t0;
-      await beforeStage?.(next);
-      stage = next;
-      t0 = performance.now();
-    };
+    const clock = new StageClock(beforeStage);
 
-    await beforeStage?.('decoding');
+    await clock.enter('decoding');
     const decoded = await decode(input, this.opts.maxPixels);
     const { width, height } = decoded;
     let small = request.mask ? await readMask(request.mask, size) : null;
@@ -154,7 +149,7 @@ export class CutoutPipeline implements Cutter {
       tensor = toModelInput(rgb, size, mean, std);
     }
 
-    await enter('inference');
+    await clock.enter('inference');
     let maskPng: Promise<Buffer> | undefined;
     if (!small) {
       small = toMask(await loaded.session.run(tensor!, size), size * size, output);
@@ -165,42 +160,21 @@ export class CutoutPipeline implements Cutter {
 
     // No subject at all: the job fails (unknown_foreground) rather than give an empty picture.
     const confidence = maskConfidence(small, size, size);
-
-    await enter('compositing');
-    // rembg: Image.fromarray(mask, "L").resize(img.size, LANCZOS).
-    const mask = resizeLanczos({ data: small, width: size, height: size, channels: 1 }, width, height, 1);
-    if (spec.refine === 'fast') refineEdges(decoded.rgba, mask, width, height);
-    const rgba = applyMask(decoded.rgba, mask, decoded.hasAlpha);
-
-    await enter('encoding');
-    const out = await render(
-      {
-        rgba,
-        width,
-        height,
-        background: request.background,
-        findFaces: (rgb, w, h) => this.faces().then((d) => d.detect(rgb, w, h)),
-        pngCompressionLevel: this.opts.pngCompressionLevel,
-        maxPixels: this.opts.maxPixels,
-      },
-      spec,
-    );
-    timings.encoding += performance.now() - t0;
-    return { ...out, timings, mask: await maskPng, maskReused, confidence };
+    // rembg: Image.fromarray(mask, "L").resize(img.size, LANCZOS) (timed as compositing).
+    const full = () => resizeLanczos({ data: small, width: size, height: size, channels: 1 }, width, height, 1);
+    const out = await finishFromMask(decoded, full, spec, request.background, clock, {
+      pngCompressionLevel: this.opts.pngCompressionLevel,
+      maxPixels: this.opts.maxPixels,
+      faces: this.faces,
+    });
+    return { ...out, timings: clock.timings, mask: await maskPng, maskReused, confidence };
   }
 
-  /** The face detector, loaded on the first face crop only (it costs memory and a second). */
-  private faceDetector?: Promise<FaceDetector>;
-  private faces(): Promise<FaceDetector> {
-    this.faceDetector ??= import('./face.js').then((m) => m.createFaceDetector());
-    this.faceDetector.catch(() => (this.faceDetector = undefined));
-    return this.faceDetector;
-  }
+  /** The face detector, loaded on the first face crop only. */
+  private readonly faces = new LazyFaces();
 
   async release(): Promise<void> {
-    const faces = this.faceDetector;
-    this.faceDetector = undefined;
-    await Promise.all([...[...this.loaded.values()].map((m) => m.session.release()), faces?.then((d) => d.release(), () => undefined)]);
+    await Promise.all([...[...this.loaded.values()].map((m) => m.session.release()), this.faces.release()]);
   }
 }
 
@@ -212,39 +186,4 @@ async function readMask(png: Buffer, size: number): Promise<Uint8Array | null> {
   } catch {
     return null;
   }
-}
-
-interface Decoded {
-  rgba: Uint8Array;
-  width: number;
-  height: number;
-  hasAlpha: boolean;
-}
-
-/** First frame, EXIF-oriented, sRGB, 8 bits, RGBA. Bad bytes become an InvalidImageError. */
-async function decode(input: Buffer, maxPixels: number): Promise<Decoded> {
-  try {
-    const img = sharp(input, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 });
-    const meta = await img.metadata();
-    const { data, info } = await img
-      .rotate()
-      .toColourspace('srgb')
-      .ensureAlpha()
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 4) throw new Error(`decoded to ${info.channels} channels`);
-    return { rgba: data, width: info.width, height: info.height, hasAlpha: meta.hasAlpha ?? false };
-  } catch (err) {
-    throw new InvalidImageError(describeDecodeError(err));
-  }
-}
-
-function describeDecodeError(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  if (/pixel limit/i.test(text)) return 'The image has more pixels than this service accepts. Please resize it and try again.';
-  if (/unsupported image format/i.test(text)) return UNSUPPORTED_IMAGE_TEXT;
-  if (/premature|truncat|end of (file|stream|data)|unexpected end/i.test(text))
-    return 'The image file is incomplete (it looks truncated). Please upload the whole file.';
-  if (/crc|checksum/i.test(text)) return 'The PNG file is damaged (a checksum does not match). Please export it again.';
-  return 'The image could not be decoded: the file is damaged or not a real image.';
 }

@@ -27,6 +27,8 @@ export interface SafeFetchOptions {
   headers?: Record<string, string>;
   /** A request body (for POST; a POST never follows redirects). */
   body?: Buffer | string;
+  /** Answers of any status resolve (their body read under the same cap), not only 2xx. */
+  anyStatus?: boolean;
 }
 
 export interface SafeResponse {
@@ -43,7 +45,7 @@ const DEFAULT_HEADERS = { 'user-agent': 'Cutout (server-side fetch)', accept: '*
 const PRIVATE_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 
 /**
- * Fetches the URL; resolves with a 2xx answer and its whole body. Throws UrlRefusedError when the
+ * Fetches the URL; resolves with a 2xx answer (any answer with `anyStatus`) and its whole body. Throws UrlRefusedError when the
  * URL or an address it leads to is not allowed (before any connection to it), FetchFailedError
  * when the answer is not usable (status, time limit, size, connection, TLS, DNS, redirects).
  */
@@ -68,7 +70,7 @@ export async function safeFetch(url: string, opts: SafeFetchOptions): Promise<Sa
         continue;
       }
       const status = res.statusCode ?? 0;
-      if (status < 200 || status > 299) {
+      if (!opts.anyStatus && (status < 200 || status > 299)) {
         res.destroy();
         throw new FetchFailedError('status', `the server answered ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`, status);
       }

@@ -3,11 +3,12 @@
 // panel's options: a second job, quick because the api reuses the photo's mask. A ZIP archive is
 // a card too until the api has expanded it (POST /batches); its images are then cards of kind
 // `item`, already queued, whose events the host delivers (batch-follow.ts), or `rejected`.
-import { resultName, type Stage } from '../vocabulary.js';
+import { resultName } from '../vocabulary.js';
 import { formatBytes } from '../format.js';
 import { ApiFailure, UNREACHABLE, nameFromUrl, send, type Accepted, type BatchAccepted, type Upload } from './api-client.js';
 import { follow, withKey, type JobEvent } from './follow.js';
 import { describe, formatWords, mayBeTransparent, reframes, type JobRequest, type PanelResult } from './options-request.js';
+import { progressLine, queuedLine } from './progress-words.js';
 import { isWorking, render, type CardState } from './render.js';
 
 export interface Session {
@@ -29,21 +30,8 @@ export interface CardHost {
   removed(card: Card): void;
 }
 
-/** Every stage has its words (the compiler says so when a stage is added). */
-const STAGE_TEXT: Record<Stage, (format: string) => string> = {
-  decoding: () => 'Reading the image',
-  inference: () => 'Finding the subject',
-  compositing: () => 'Cutting it out',
-  encoding: (format) => `Saving the ${formatWords(format)}`,
-};
 /** Failures that would fail again with the same file and options: no Retry (other options may help). */
 const FINAL_FAILURES = ['invalid_image', 'no_face_found', 'no_subject_found', 'unknown_foreground'];
-
-function formatEta(s: number | undefined): string {
-  if (s === undefined) return '';
-  if (s < 60) return ` · about ${Math.max(1, Math.round(s))} s`;
-  return ` · about ${Math.round(s / 60)} min`;
-}
 
 /** A card's state while its upload starts (new, retried or re-applied). */
 const UPLOADING = {
@@ -208,11 +196,10 @@ export class Card {
     if (!isWorking(this.state.phase)) return;
     switch (d.type) {
       case 'queued':
-        return this.set({ phase: 'queued', percent: 0, line: d.position ? `Waiting in line: position ${d.position}${formatEta(d.eta_seconds)}` : 'Waiting in line…' });
+        return this.set({ phase: 'queued', percent: 0, line: queuedLine(d.position, d.eta_seconds) });
       case 'progress': {
         const percent = Math.max(this.state.percent ?? 0, d.percent ?? 0);
-        const words = STAGE_TEXT[d.stage as Stage]?.(String(this.request.options.format)) ?? 'Processing';
-        return this.set({ phase: 'processing', percent, line: `${words}… ${Math.round(percent)}%` });
+        return this.set({ phase: 'processing', percent, line: progressLine(d.stage, percent, formatWords(String(this.request.options.format))) });
       }
       case 'done':
         this.stopFollowing();

@@ -1,10 +1,13 @@
 // The worker's own small HTTP server (WORKER_METRICS_PORT): /metrics for Prometheus, /health
-// (alive) and /ready (model loaded and Redis reachable) for orchestrators.
+// (alive) and /ready (engine ready: the model loaded, or the external API taking the key; and
+// Redis reachable) for orchestrators. Both name the engine.
 import http from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
 
 export interface WorkerProbe {
+  /** The engine (ENGINE), named in /health and /ready. */
+  engine: string;
   ready(): Promise<{ ok: boolean; reason?: string }>;
 }
 
@@ -18,10 +21,10 @@ export function startHealthServer(port: number, registry: Registry, probe: Worke
     void (async () => {
       try {
         if (req.url === '/metrics') return send(200, registry.contentType, await registry.metrics());
-        if (req.url === '/health') return send(200, 'application/json', '{"status":"ok"}');
+        if (req.url === '/health') return send(200, 'application/json', JSON.stringify({ status: 'ok', engine: probe.engine }));
         if (req.url === '/ready') {
           const r = await probe.ready();
-          return send(r.ok ? 200 : 503, 'application/json', JSON.stringify(r.ok ? { status: 'ready' } : { status: 'not_ready', reason: r.reason }));
+          return send(r.ok ? 200 : 503, 'application/json', JSON.stringify(r.ok ? { status: 'ready', engine: probe.engine } : { status: 'not_ready', engine: probe.engine, reason: r.reason }));
         }
         send(404, 'application/json', '{"error":{"code":"not_found","message":"Try /metrics, /health or /ready."}}');
       } catch (err) {

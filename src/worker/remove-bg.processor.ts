@@ -2,7 +2,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Cutter, CutoutResult, StageHook } from '../cutout/pipeline.js';
 import { STAGES } from '../vocabulary.js';
-import { InvalidImageError, JobCanceledError, UnprocessableOptionError } from '../errors.js';
+import { EngineRefusedError, EngineUnavailableError, InvalidImageError, JobCanceledError, UnprocessableOptionError } from '../errors.js';
 import { optionsKey } from '../options/options.js';
 import { CANCELED_REASON, encodeFailure, type JobData, type JobProgress, type JobResult } from '../jobs/contract.js';
 import type { Logger } from '../logger.js';
@@ -75,8 +75,21 @@ function resultOf(out: CutoutResult, model: string): JobResult {
   };
 }
 
-/** Turns what went wrong into the failure BullMQ records: final (canceled, bad image) or retried. */
-async function failure(err: unknown, jobId: string, deps: ProcessorDeps, log: Logger, finished: (o: Outcome) => void): Promise<Error> {
+/**
+ * The external engine said when to come back (Retry-After on a 402 or 429): this failure's retry
+ * waits that long, or the usual exponential delay when that is longer. BullMQ reads the job's
+ * backoff when it records the failure, so it is set on this attempt's copy of the job only.
+ */
+function retryNoSoonerThan(job: Job<JobData, JobResult>, ms: number): void {
+  const backoff = job.opts.backoff;
+  const base = typeof backoff === 'number' ? backoff : (backoff?.delay ?? 0);
+  const usual = backoff && typeof backoff === 'object' && backoff.type === 'fixed' ? base : base * 2 ** job.attemptsMade;
+  job.opts = { ...job.opts, backoff: { type: 'fixed', delay: Math.max(ms, usual) } };
+}
+
+/** Turns what went wrong into the failure BullMQ records: final (canceled, bad image, refused) or retried. */
+async function failure(err: unknown, job: Job<JobData, JobResult>, deps: ProcessorDeps, log: Logger, finished: (o: Outcome) => void): Promise<Error> {
+  const jobId = job.id!;
   if (err instanceof JobCanceledError) {
     await deps.store.deleteJob(jobId);
     finished('canceled');
@@ -87,6 +100,17 @@ async function failure(err: unknown, jobId: string, deps: ProcessorDeps, log: Lo
     finished('failed_bad_image');
     log.info({ outcome: 'failed', code: err.code, reason: err.message }, 'job failed: bad image');
     return new UnrecoverableError(encodeFailure(err.code, err.message));
+  }
+  if (err instanceof EngineRefusedError) {
+    finished('failed_error');
+    log.warn({ outcome: 'failed', code: err.code, reason: err.message }, 'job failed: the external engine refused it');
+    return new UnrecoverableError(encodeFailure(err.code, err.message));
+  }
+  if (err instanceof EngineUnavailableError) {
+    finished('failed_error');
+    if (err.retryAfterMs !== undefined) retryNoSoonerThan(job, err.retryAfterMs);
+    log.warn({ outcome: 'error', code: err.code, reason: err.message, retryAfterMs: err.retryAfterMs }, 'job attempt failed: external engine unavailable');
+    return new Error(encodeFailure(err.code, err.message));
   }
   finished('failed_error');
   log.error({ err, outcome: 'error' }, 'job attempt failed');
@@ -100,8 +124,10 @@ export function createRemoveBgProcessor(deps: ProcessorDeps) {
     const jobId = job.id!;
     const log = deps.logger.child({ jobId, requestId: job.data.requestId, attempt: job.attemptsMade + 1 });
     const started = performance.now();
-    // The job's model (the option, set by the api), labelling its metrics; the default for jobs queued before models existed.
-    const model = typeof job.data.options?.model === 'string' ? job.data.options.model : deps.cutter.modelName;
+    // The job's model (the option, set by the api; none in jobs queued before models existed). Metrics and the
+    // result name the model that cuts: the cutter's own when it has no such model (an external engine).
+    const asked = typeof job.data.options?.model === 'string' ? job.data.options.model : undefined;
+    const model = asked && deps.cutter.modelNames?.includes(asked) ? asked : deps.cutter.modelName;
     const finished = (outcome: Outcome) => deps.metrics?.finished.inc({ outcome, model });
     // One line per transition: started (with the time spent queued), each stage (debug), the outcome.
     log.info({ stage: 'started', waitedMs: job.timestamp ? Math.max(0, Date.now() - job.timestamp) : undefined, bytes: job.data.bytes }, 'job started');
@@ -117,7 +143,7 @@ export function createRemoveBgProcessor(deps: ProcessorDeps) {
       // A mask made earlier for the same photo: the model is skipped (a missing one just means it runs).
       const mask = maskFrom ? ((await deps.store.readExtra('mask', maskFrom).catch(() => null)) ?? undefined) : undefined;
       const out = await deps.cutter
-        .process(input, beforeStage, { options, background: background ?? undefined, mask, model })
+        .process(input, beforeStage, { options, background: background ?? undefined, mask, workKey: jobId, model: asked })
         .finally(() => ticker.stop());
       if (deps.isCanceled && (await deps.isCanceled(jobId))) throw new JobCanceledError();
       // Every done job keeps its mask (made or reused), so any of them can serve the next options change.
@@ -135,7 +161,7 @@ export function createRemoveBgProcessor(deps: ProcessorDeps) {
       log.info({ ms: Math.round(performance.now() - started), ...result.timings, outcome: 'done' }, 'job done');
       return result;
     } catch (err) {
-      throw await failure(err, jobId, deps, log, finished);
+      throw await failure(err, job, deps, log, finished);
     }
   };
 }

@@ -5,8 +5,7 @@ import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { cleanupWithConfig } from '../jobs/cleanup.js';
 import type { Config } from '../config.js';
-import { pipelineOptions } from '../config.js';
-import { CutoutPipeline, type Cutter } from '../cutout/pipeline.js';
+import type { Cutter } from '../cutout/pipeline.js';
 import type { JobData, JobResult } from '../jobs/contract.js';
 import { createRedis, JobQueue, queueSettings } from '../jobs/queue.js';
 import { WebhookQueue, webhookSettings } from '../jobs/webhooks.js';
@@ -19,6 +18,7 @@ import { webhookBody, webhookPost } from '../webhooks/post.js';
 import { BatchRecords } from '../jobs/batches.js';
 import { jobEnded } from '../jobs/job-ended.js';
 import { startWebhookDelivery } from './webhook-delivery.js';
+import { createEngine } from './engine.js';
 
 export interface RunningWorker {
   worker: Worker<JobData, JobResult>;
@@ -30,7 +30,7 @@ export interface RunningWorker {
 }
 
 export interface WorkerOptions {
-  /** A stand-in for the model (tests): when given, no model is loaded. */
+  /** A stand-in for the model (tests): when given, no model is loaded (ENGINE=local). */
   cutter?: Cutter;
 }
 
@@ -43,14 +43,6 @@ type Readiness = { ok: boolean; reason?: string };
 export function startProbes(config: Config, metricsRegistry: ReturnType<typeof createRegistry>, probe: WorkerProbe, logger: Logger): Closer {
   const server = startHealthServer(config.WORKER_METRICS_PORT, metricsRegistry, probe, logger);
   return () => void server?.close();
-}
-
-/** The real models (every one in MODELS, each checked against its checksum), as the configuration sets them up. */
-export async function loadModelCutter(config: Config, logger: Logger): Promise<Cutter> {
-  const started = performance.now();
-  const pipeline = await CutoutPipeline.create(pipelineOptions(config));
-  logger.info({ models: pipeline.modelNames, default: pipeline.modelName, threads: config.INFERENCE_THREADS, ms: Math.round(performance.now() - started) }, 'models loaded');
-  return pipeline;
 }
 
 interface RemoveBgDeps {
@@ -153,14 +145,20 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
   const queueConnection = createRedis(config.REDIS_URL, 'worker');
   const jobs = new JobQueue(queueConnection, queueSettings(config));
   const metricsRegistry = createRegistry('worker');
-  let readiness: Readiness = { ok: false, reason: 'loading the model' };
+  let readiness: Readiness = { ok: false, reason: config.ENGINE === 'local' ? 'loading the model' : 'starting' };
+  let engineProblem = (): Promise<string | null> => Promise.resolve(null);
   const closeProbes = startProbes(config, metricsRegistry, {
+    engine: config.ENGINE,
     async ready() {
       if (!readiness.ok) return readiness;
-      return (await jobs.ping().catch(() => false)) ? readiness : { ok: false, reason: 'Redis is not reachable' };
+      if (!(await jobs.ping().catch(() => false))) return { ok: false, reason: 'Redis is not reachable' };
+      const problem = await engineProblem();
+      return problem ? { ok: false, reason: problem } : readiness;
     },
   }, logger);
-  const cutter = opts.cutter ?? (await loadModelCutter(config, logger));
+  const engine = await createEngine(config, logger, opts.cutter);
+  const cutter = engine.cutter;
+  engineProblem = () => engine.problem();
   const webhooks = new WebhookQueue(queueConnection, webhookSettings(config));
   const batches = new BatchRecords(queueConnection, queueSettings(config));
   const removeBg = await startRemoveBgWorker(config, { cutter, jobs, store, logger, metrics: workerMetrics(metricsRegistry), webhooks, batches });
@@ -169,7 +167,7 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
     ? startWebhookDelivery(config, { webhooks, logger, post: webhookPost(config), bodyOf: (t) => webhookBody(config, { jobs, batches }, t) })
     : () => undefined;
   readiness = { ok: true };
-  logger.info({ queue: config.QUEUE_NAME, concurrency: config.WORKER_CONCURRENCY }, 'worker ready');
+  logger.info({ queue: config.QUEUE_NAME, concurrency: config.WORKER_CONCURRENCY, engine: engine.name, model: cutter.modelName }, 'worker ready');
 
   const closers: Closer[] = [
     removeBg.close,

@@ -7,7 +7,9 @@ import path from 'node:path';
 import { pino } from 'pino';
 import sharp from 'sharp';
 import { loadConfig, type Config } from '../../src/config.js';
-import type { Cutter, CutoutResult, StageHook } from '../../src/cutout/pipeline.js';
+import { CutoutPipeline, type Cutter, type CutoutResult, type StageHook } from '../../src/cutout/pipeline.js';
+import { resolveModel } from '../../src/cutout/models.js';
+import type { SegmentationSession } from '../../src/cutout/session.js';
 import type { JobData, StatusView } from '../../src/jobs/contract.js';
 import { createRedis, JobQueue, queueSettings, type Tombstone } from '../../src/jobs/queue.js';
 import { FsBlobStore } from '../../src/storage/fs-store.js';
@@ -28,8 +30,10 @@ export interface StandInCutter extends Cutter {
   parked(): Promise<void>;
 }
 
-export async function standInCutter(): Promise<StandInCutter> {
-  const png = await sharp({ create: { width: 4, height: 3, channels: 4, background: { r: 200, g: 0, b: 0, alpha: 0.5 } } }).png().toBuffer();
+/** `result`: the PNG every call answers (default: a 4x3 half-transparent red one). */
+export async function standInCutter(result?: Buffer): Promise<StandInCutter> {
+  const png = result ?? (await sharp({ create: { width: 4, height: 3, channels: 4, background: { r: 200, g: 0, b: 0, alpha: 0.5 } } }).png().toBuffer());
+  const { width = 4, height = 3 } = await sharp(png).metadata();
   let gate: Promise<void> = Promise.resolve();
   let open: () => void = () => undefined;
   let failures = 0;
@@ -59,7 +63,41 @@ export async function standInCutter(): Promise<StandInCutter> {
         failures--;
         throw new Error('stand-in: a transient failure');
       }
-      return { bytes: png, format: 'png', foreground: { left: 0, top: 0, width: 4, height: 3 }, maskReused: false, width: 4, height: 3, timings: Object.fromEntries(STAGES.map((stage) => [stage, 2])) as CutoutResult['timings'] };
+      return { bytes: png, format: 'png', foreground: { left: 0, top: 0, width, height }, maskReused: false, width, height, timings: Object.fromEntries(STAGES.map((stage) => [stage, 2])) as CutoutResult['timings'] };
+    },
+  };
+  return cutter;
+}
+
+/**
+ * The real pipeline (decoding, options, rendering) around a tiny stand-in for the model: whatever
+ * is darker than the light background of test/helpers/images.ts is the subject. Its masks depend
+ * on the photo, so what a remote engine makes of them can be compared pixel for pixel.
+ */
+export function darkSubjectCutter(): Cutter & { calls: number } {
+  const session: SegmentationSession = {
+    inputName: 'input',
+    outputName: 'output',
+    async run(input, size) {
+      const plane = size * size;
+      // The model's input is (v / max - 0.5) per channel: a sum under 0.8 is a dark or saturated colour.
+      return Float32Array.from({ length: plane }, (_, i) => (input[i]! + input[plane + i]! + input[2 * plane + i]! < 0.8 ? 1 : 0));
+    },
+    release: () => Promise.resolve(),
+  };
+  const pipeline = CutoutPipeline.withSession(resolveModel('isnet-general-use'), session, {
+    models: ['isnet-general-use'],
+    modelDir: '',
+    threads: 1,
+    maxPixels: 50_000_000,
+    pngCompressionLevel: 6,
+  });
+  const cutter = {
+    modelName: 'dark-subject',
+    calls: 0,
+    process: (...args: Parameters<Cutter['process']>) => {
+      cutter.calls++;
+      return pipeline.process(...args);
     },
   };
   return cutter;

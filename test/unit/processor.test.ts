@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import type { CutoutRequest, StageHook } from '../../src/cutout/pipeline.js';
 import { createRegistry, workerMetrics } from '../../src/metrics.js';
 import { STAGES, type Stage } from '../../src/vocabulary.js';
-import { InvalidImageError } from '../../src/errors.js';
+import { EngineRefusedError, EngineUnavailableError, InvalidImageError } from '../../src/errors.js';
 import type { JobData, JobProgress, JobResult } from '../../src/jobs/contract.js';
 import type { BlobStore } from '../../src/storage/blob-store.js';
 import { StageWeights } from '../../src/worker/progress.js';
@@ -82,7 +82,7 @@ describe('remove-bg processor', () => {
     job.data.options = { model: 'u2netp' };
     const asked: (string | undefined)[] = [];
     const base = stagedCutter();
-    const cutter = { ...base, process: (input: Buffer, hook?: StageHook, request?: CutoutRequest) => (asked.push(request?.model), base.process(input, hook)) };
+    const cutter = { ...base, modelNames: ['fake', 'u2netp'], process: (input: Buffer, hook?: StageHook, request?: CutoutRequest) => (asked.push(request?.model), base.process(input, hook)) };
     const registry = createRegistry('worker');
     const result = await createRemoveBgProcessor({ cutter, store, logger, metrics: workerMetrics(registry) })(job);
     assert.deepEqual(asked, ['u2netp']);
@@ -108,6 +108,29 @@ describe('remove-bg processor', () => {
       assert.deepEqual(decodeFailure(err.message), { code: 'processing_error', message: INTERNAL_FAILURE });
       return true;
     });
+  });
+
+  it("fails an external engine's refusal at once, and retries its unavailability no sooner than it asked", async () => {
+    const { store, id } = await withInput();
+    const refusing = { modelName: 'removebg', process: async () => Promise.reject(new EngineRefusedError('The external engine refused the API key (HTTP 403).')) };
+    await assert.rejects(createRemoveBgProcessor({ cutter: refusing, store, logger })(fakeJob(id).job), (err: Error) => {
+      assert.ok(err instanceof UnrecoverableError);
+      assert.equal(decodeFailure(err.message).code, 'engine_refused');
+      return true;
+    });
+    const busy = { modelName: 'removebg', process: async () => Promise.reject(new EngineUnavailableError('Rate limited (HTTP 429).', 30_000)) };
+    const { job } = fakeJob(id);
+    Object.assign(job, { attemptsMade: 1, opts: { attempts: 3, backoff: { type: 'exponential', delay: 1000 } } });
+    await assert.rejects(createRemoveBgProcessor({ cutter: busy, store, logger })(job), (err: Error) => {
+      assert.ok(!(err instanceof UnrecoverableError));
+      assert.deepEqual(decodeFailure(err.message), { code: 'engine_unavailable', message: 'Rate limited (HTTP 429).' });
+      return true;
+    });
+    assert.deepEqual(job.opts.backoff, { type: 'fixed', delay: 30_000 }, "this retry waits the engine's Retry-After");
+    Object.assign(job, { opts: { attempts: 3, backoff: { type: 'exponential', delay: 1000 } } });
+    const soon = { modelName: 'removebg', process: async () => Promise.reject(new EngineUnavailableError('Busy.', 100)) };
+    await assert.rejects(createRemoveBgProcessor({ cutter: soon, store, logger })(job));
+    assert.deepEqual(job.opts.backoff, { type: 'fixed', delay: 2000 }, 'never sooner than the usual backoff');
   });
 
   it('learns stage weights from measured timings', () => {

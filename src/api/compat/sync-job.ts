@@ -3,14 +3,27 @@
 // event (the events hub: no polling) for at most SYNC_TIMEOUT_SECONDS, then reads the result.
 // Past the bound it answers 504 with the job id: the job goes on and its result can be fetched.
 import { buffer } from 'node:stream/consumers';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { StatusView } from '../../jobs/contract.js';
 import type { ApiDeps } from '../deps.js';
 import { HttpError } from '../http-errors.js';
 import type { Accepted } from '../services/upload.js';
 import { loadView } from '../services/jobs.js';
 import { isTerminal } from '../events-hub.js';
+import { fingerprintOf, idempotent } from '../services/idempotency.js';
 
-export type SyncDeps = Pick<ApiDeps, 'config' | 'queue' | 'store' | 'webhooks' | 'events'>;
+export type SyncDeps = Pick<ApiDeps, 'config' | 'queue' | 'store' | 'webhooks' | 'events' | 'idempotency'>;
+
+/**
+ * The request's job, made once per Idempotency-Key (services/idempotency.ts): a retry with the same
+ * key and the same request (`request`: everything the client sent that shapes the job) gets the
+ * same job, so the same result, and makes no second one (`Idempotent-Replayed: true`). What is
+ * kept is the job, not the image: the answer is made again from the job's result.
+ */
+export async function acceptOnce(deps: SyncDeps, req: FastifyRequest, reply: FastifyReply, request: unknown, accept: () => Promise<Accepted>): Promise<Accepted> {
+  const kept = await idempotent(deps.idempotency, req, reply, () => fingerprintOf(request), async () => ({ status: 200, body: await accept() }));
+  return kept.body as Accepted;
+}
 
 /** The job outlived SYNC_TIMEOUT_SECONDS: it goes on; its status URL says when it is done. */
 export class SyncTimeoutError extends HttpError {

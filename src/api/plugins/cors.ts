@@ -1,8 +1,15 @@
-// Cross-origin browsers are refused unless their origin is listed in CORS_ORIGINS.
+// Cross-origin browsers are refused unless their origin is listed in CORS_ORIGINS (a site that
+// embeds <cutout-remover> is one). DELETE too (cancel a job or a batch: not in the plugin's
+// default methods); a result's description headers are readable there too.
 import cors from '@fastify/cors';
 import fp from 'fastify-plugin';
 
+const EXPOSED_HEADERS = [
+  'location', 'x-request-id', 'retry-after', 'idempotent-replayed', 'content-disposition',
+  'x-width', 'x-height', 'x-foreground-left', 'x-foreground-top', 'x-foreground-width', 'x-foreground-height', 'x-confidence',
+];
+
 export default fp<{ origins: string[] }>(async (app, { origins }) => {
   if (origins.length === 0) return;
-  await app.register(cors, { origin: origins, exposedHeaders: ['location', 'x-request-id', 'retry-after', 'idempotent-replayed'] });
+  await app.register(cors, { origin: origins, methods: ['GET', 'HEAD', 'POST', 'DELETE'], exposedHeaders: EXPOSED_HEADERS });
 }, { name: 'cors' });

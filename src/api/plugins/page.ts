@@ -1,5 +1,6 @@
 // The demo page (dist/web), with a strict content security policy; a plain 404 with the build
-// command when it was not built.
+// command when it was not built. Also the web component (/embed.js, loaded by other sites: any
+// origin may load it, caches keep it five minutes) and its demo page (/embed.html, /embed).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,9 @@ const PAGE_CSP = [
   "base-uri 'none'",
   "form-action 'self'",
 ].join('; ');
+
+/** embed.js is not fingerprinted: a short cache, so a new version reaches embedding sites soon. */
+export const EMBED_CACHE_CONTROL = 'public, max-age=300';
 
 /** The built page: dist/web beside dist/api, or dist/web from the sources when run with tsx. */
 export function findWebDir(): string | null {
@@ -39,10 +43,17 @@ export default fp(async (app) => {
     wildcard: false,
     schemaHide: true,
     logLevel: 'warn',
-    setHeaders: (res) => {
+    cacheControl: false, // set below, per file (send's own would replace it)
+    setHeaders: (res, file) => {
+      if (path.basename(file) === 'embed.js') {
+        res.setHeader('cache-control', EMBED_CACHE_CONTROL);
+        res.setHeader('cross-origin-resource-policy', 'cross-origin');
+        return;
+      }
       res.setHeader('content-security-policy', PAGE_CSP);
       res.setHeader('x-frame-options', 'DENY');
       res.setHeader('cache-control', 'no-cache');
     },
   });
+  app.get('/embed', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/embed.html'));
 }, { name: 'page' });

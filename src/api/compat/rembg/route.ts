@@ -1,16 +1,15 @@
 // rembg's server on Cutout: GET /api/remove?url=… and POST /api/remove (multipart `file`), with
 // rembg's parameters (params.ts), the PNG answered when the job is done, and errors in FastAPI's
 // shape {"detail": "…"} (422 for a parameter rembg would refuse).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ApiDeps } from '../../deps.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fetchImageUrl } from '../../services/image-url.js';
 import { acceptUpload, malformedForm } from '../../services/upload.js';
 import { compatErrorHandler } from '../removebg/route.js';
-import { finishedJob } from '../sync-job.js';
+import { acceptOnce, finishedJob, type SyncDeps } from '../sync-job.js';
 import { translateRembg, unprocessable, REMBG_PARAMETERS } from './params.js';
 import { rembgFileSchema, rembgUrlSchema } from './schema.js';
 
-type Deps = Pick<ApiDeps, 'config' | 'queue' | 'store' | 'webhooks' | 'events'>;
+type Deps = SyncDeps;
 
 /** rembg's parameters from the query (and a form): names it does not know are left aside, as FastAPI does. */
 function known(given: Record<string, unknown>): Record<string, string> {
@@ -37,9 +36,11 @@ async function readForm(req: FastifyRequest): Promise<{ file?: { bytes: Buffer; 
   return { file, fields };
 }
 
-async function answer(deps: Deps, req: FastifyRequest, app: FastifyInstance, image: { bytes: Buffer; filename: string }, given: Record<string, string>) {
+/** The job (made once per Idempotency-Key on POST), waited for; the PNG and its headers. */
+async function answer(deps: Deps, req: FastifyRequest, reply: FastifyReply, app: FastifyInstance, image: { bytes: Buffer; filename: string }, given: Record<string, string>) {
   const t = translateRembg(given, deps.config.MODELS);
-  const accepted = await acceptUpload(deps, { ...image, requestId: req.id, options: t.options, scope: req.clientScope }, req.log, app.metrics);
+  const accept = () => acceptUpload(deps, { ...image, requestId: req.id, options: t.options, scope: req.clientScope }, req.log, app.metrics);
+  const accepted = req.method === 'POST' ? await acceptOnce(deps, req, reply, { image, given }, accept) : await accept();
   const { view, bytes } = await finishedJob(deps, accepted);
   return { bytes, headers: { 'x-job-id': view.job_id, ...(t.ignored.length ? { 'x-cutout-ignored': t.ignored.join(',') } : {}) } };
 }
@@ -58,13 +59,13 @@ export async function rembgCompatRoutes(app: FastifyInstance, deps: Deps): Promi
       const query = req.query as Record<string, unknown>;
       if (typeof query.url !== 'string' || query.url === '') throw unprocessable('url', 'Field required.');
       const image = await fetchImageUrl(config, query.url);
-      const out = await answer(deps, req, app, image, known(query));
+      const out = await answer(deps, req, reply, app, image, known(query));
       return reply.headers(out.headers).type('image/png').send(out.bytes);
     });
     scope.post('/api/remove', { schema: rembgFileSchema, validatorCompiler: () => () => true, config: { ...limited } }, async (req, reply) => {
       const { file, fields } = await readForm(req);
       if (!file) throw Object.assign(unprocessable('file', 'Field required.'), { code: 'missing_file' });
-      const out = await answer(deps, req, app, file, { ...known(req.query as Record<string, unknown>), ...known(fields) });
+      const out = await answer(deps, req, reply, app, file, { ...known(req.query as Record<string, unknown>), ...known(fields) });
       return reply.headers(out.headers).type('image/png').send(out.bytes);
     });
   });

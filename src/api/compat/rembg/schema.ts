@@ -1,5 +1,6 @@
 // How GET and POST /api/remove (rembg's server) are documented in Cutout's OpenAPI document.
 import { HEADERS } from '../../schemas.js';
+import { IDEMPOTENCY_REQUEST_HEADERS, REPLAY_HEADERS } from '../../routes/idempotency.schema.js';
 import { REMBG_TAG, SYNC_TIMEOUT_CASE } from '../docs.js';
 import { REMBG_MODELS } from './params.js';
 
@@ -34,6 +35,7 @@ const PNG_200 = {
   headers: {
     'X-Job-Id': { type: 'string', description: 'The Cutout job that made the image.' },
     'X-Cutout-Ignored': { type: 'string', description: 'The parameters given that had no effect here, comma-separated (absent when none).' },
+    'Idempotent-Replayed': { ...REPLAY_HEADERS['Idempotent-Replayed'], description: 'POST: present when an earlier request with the same Idempotency-Key made this job (no second job was made).' },
   },
   content: { 'image/png': { schema: { type: 'string', format: 'binary' } } },
 };
@@ -78,6 +80,7 @@ export const rembgFileSchema: Schema = {
     '`extras` in the query, as rembg reads them; the form is read too). Answers the PNG when the job is done.',
   operationId: 'rembgRemoveFile',
   tags: [REMBG_TAG],
+  headers: IDEMPOTENCY_REQUEST_HEADERS,
   querystring: { type: 'object', properties: { bgc: PARAMETERS.bgc, extras: PARAMETERS.extras } },
   body: { content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary', description: 'The image.' }, ...PARAMETERS } } } } },
   response: { 200: PNG_200, 400: rembgErrors('The form is malformed', ['malformed_form', 'The form data is malformed (its boundary is missing or it ends early). Send a complete multipart/form-data body.']), ...SHARED },

@@ -65,7 +65,7 @@ export async function removeBgCompatRoutes(app: FastifyInstance, deps: ApiDeps):
         },
       },
       async (req, reply) => {
-        const answer = await removeBgSync(deps, req, app.metrics);
+        const answer = await removeBgSync(deps, req, reply, app.metrics);
         return reply.code(200).headers(answer.headers).type(answer.contentType).send(answer.body);
       },
     );

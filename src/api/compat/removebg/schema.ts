@@ -2,6 +2,7 @@
 // (tag "remove.bg compatible"): remove.bg's parameters, what each becomes here, and the answers in
 // remove.bg's shapes, with examples that are the texts this server really sends.
 import { HEADERS } from '../../schemas.js';
+import { IDEMPOTENCY_REQUEST_HEADERS, REPLAY_HEADERS } from '../../routes/idempotency.schema.js';
 import { REMOVEBG_TAG, SYNC_TIMEOUT_CASE } from '../docs.js';
 import { unknownParameter } from './params.js';
 import { missingSource, multipleBgSources, multipleSources } from './request.js';
@@ -45,6 +46,7 @@ const IMAGE_HEADERS: Schema = {
   'X-Foreground-Height': { type: 'integer', description: 'The subject\'s box: height.' },
   'X-Credits-Charged': { type: 'number', description: 'Always 0: nothing is charged here.' },
   'X-Job-Id': { type: 'string', description: 'The Cutout job that made the image (GET /status/{job_id}).' },
+  'Idempotent-Replayed': { ...REPLAY_HEADERS['Idempotent-Replayed'], description: 'Present when an earlier request with the same Idempotency-Key made this job: the image is its result, and no second job was made.' },
 };
 
 /** remove.bg's error body, with one named example per code. */
@@ -95,6 +97,7 @@ export const removeBgSchema = (maxJsonBytes: number): Schema => ({
     'Key: `X-Api-Key` (any key when this server has no API_KEYS). Parameters without effect here are named in `X-Cutout-Ignored`.',
   operationId: 'removeBgCompat',
   tags: [REMOVEBG_TAG],
+  headers: IDEMPOTENCY_REQUEST_HEADERS,
   body: {
     content: {
       'multipart/form-data': { schema: { type: 'object', properties: PARAMETERS } },

@@ -1,18 +1,17 @@
 // POST /v1.0/removebg on Cutout's services: the request's sources and parameters are translated
 // (request.ts, params.ts), the image becomes a job like any upload (acceptUpload: the same checks,
 // cache and queue), and the answer waits for the job (sync-job.ts).
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiMetrics } from '../../../metrics.js';
-import type { ApiDeps } from '../../deps.js';
 import { HttpError } from '../../http-errors.js';
 import { fetchImageUrl } from '../../services/image-url.js';
 import { acceptUpload } from '../../services/upload.js';
-import { finishedJob } from '../sync-job.js';
+import { acceptOnce, finishedJob, type SyncDeps } from '../sync-job.js';
 import { translateParams } from './params.js';
 import { readRemoveBgRequest, type BackgroundSource } from './request.js';
 import { removeBgAnswer, type RemoveBgAnswer } from './respond.js';
 
-type Deps = Pick<ApiDeps, 'config' | 'queue' | 'store' | 'webhooks' | 'events'>;
+type Deps = SyncDeps;
 
 /** The background image of bg_image_url, downloaded as image_url is; its errors named as remove.bg names them. */
 async function backgroundBytes(deps: Deps, source: BackgroundSource | undefined): Promise<Buffer | undefined> {
@@ -33,18 +32,20 @@ async function backgroundBytes(deps: Deps, source: BackgroundSource | undefined)
 
 export const wantsJson = (req: FastifyRequest) => /^application\/json\b/i.test(String(req.headers.accept ?? '').trim());
 
-export async function removeBgSync(deps: Deps, req: FastifyRequest, metrics: ApiMetrics): Promise<RemoveBgAnswer> {
+export async function removeBgSync(deps: Deps, req: FastifyRequest, reply: FastifyReply, metrics: ApiMetrics): Promise<RemoveBgAnswer> {
   const { config } = deps;
   const request = await readRemoveBgRequest(req, config.MAX_UPLOAD_BYTES);
   const translation = translateParams(request.params);
-  const { bytes, filename } = request.image.kind === 'file' ? request.image : await fetchImageUrl(config, request.image.url);
-  const background = await backgroundBytes(deps, request.background);
-  const accepted = await acceptUpload(
-    deps,
-    { bytes, filename, requestId: req.id, options: translation.options, background, scope: req.clientScope },
-    req.log,
-    metrics,
-  );
+  const accepted = await acceptOnce(deps, req, reply, request, async () => {
+    const { bytes, filename } = request.image.kind === 'file' ? request.image : await fetchImageUrl(config, request.image.url);
+    const background = await backgroundBytes(deps, request.background);
+    return acceptUpload(
+      deps,
+      { bytes, filename, requestId: req.id, options: translation.options, background, scope: req.clientScope },
+      req.log,
+      metrics,
+    );
+  });
   const finished = await finishedJob(deps, accepted);
   return removeBgAnswer(finished, { zip: translation.zip, json: wantsJson(req), ignored: translation.ignored });
 }

@@ -1,0 +1,124 @@
+// What every cutter does around its mask, whatever makes the mask (the model here, or an external
+// engine): decode the photo, time the stages, and go from a full-size mask to the result file
+// (edges, alpha, the job's options, encoding).
+import sharp from 'sharp';
+import { InvalidImageError } from '../errors.js';
+import type { RenderSpec } from '../options/options.js';
+import { UNSUPPORTED_IMAGE_TEXT, type Stage } from '../vocabulary.js';
+import { applyMask } from './compose.js';
+import type { FaceDetector } from './face.js';
+import { refineEdges } from './refine.js';
+import { render, type Rendered } from './render.js';
+
+/** Called before each stage starts; it may throw to stop the work at that boundary. */
+export type StageHook = (stage: Stage) => void | Promise<void>;
+
+export interface Decoded {
+  rgba: Uint8Array;
+  width: number;
+  height: number;
+  hasAlpha: boolean;
+}
+
+/** First frame, EXIF-oriented, sRGB, 8 bits, RGBA. Bad bytes become an InvalidImageError. */
+export async function decode(input: Buffer, maxPixels: number): Promise<Decoded> {
+  try {
+    const img = sharp(input, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 });
+    const meta = await img.metadata();
+    const { data, info } = await img
+      .rotate()
+      .toColourspace('srgb')
+      .ensureAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 4) throw new Error(`decoded to ${info.channels} channels`);
+    return { rgba: data, width: info.width, height: info.height, hasAlpha: meta.hasAlpha ?? false };
+  } catch (err) {
+    throw new InvalidImageError(describeDecodeError(err));
+  }
+}
+
+function describeDecodeError(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  if (/pixel limit/i.test(text)) return 'The image has more pixels than this service accepts. Please resize it and try again.';
+  if (/unsupported image format/i.test(text)) return UNSUPPORTED_IMAGE_TEXT;
+  if (/premature|truncat|end of (file|stream|data)|unexpected end/i.test(text))
+    return 'The image file is incomplete (it looks truncated). Please upload the whole file.';
+  if (/crc|checksum/i.test(text)) return 'The PNG file is damaged (a checksum does not match). Please export it again.';
+  return 'The image could not be decoded: the file is damaged or not a real image.';
+}
+
+/** Calls the hook before each stage and adds up the milliseconds spent in each. */
+export class StageClock {
+  readonly timings: Record<Stage, number> = { decoding: 0, inference: 0, compositing: 0, encoding: 0 };
+  private stage: Stage | null = null;
+  private t0 = 0;
+
+  constructor(private readonly hook?: StageHook) {}
+
+  async enter(next: Stage): Promise<void> {
+    this.stop();
+    await this.hook?.(next);
+    this.stage = next;
+    this.t0 = performance.now();
+  }
+
+  /** Ends the current stage's time. */
+  stop(): void {
+    if (this.stage) this.timings[this.stage] += performance.now() - this.t0;
+    this.stage = null;
+  }
+}
+
+/** The face detector, loaded on the first face crop only (it costs memory and a second). */
+export class LazyFaces {
+  private detector?: Promise<FaceDetector>;
+
+  private load(): Promise<FaceDetector> {
+    this.detector ??= import('./face.js').then((m) => m.createFaceDetector());
+    this.detector.catch(() => (this.detector = undefined));
+    return this.detector;
+  }
+
+  readonly find = (rgb: Uint8Array, width: number, height: number) => this.load().then((d) => d.detect(rgb, width, height));
+
+  async release(): Promise<void> {
+    const faces = this.detector;
+    this.detector = undefined;
+    await faces?.then((d) => d.release(), () => undefined);
+  }
+}
+
+export interface FinishSettings {
+  pngCompressionLevel: number;
+  maxPixels: number;
+  faces: LazyFaces;
+}
+
+/**
+ * The compositing and encoding stages: the mask (one byte per pixel, at the photo's size; made
+ * once compositing has started) becomes the photo's alpha, with the edges refined when the options
+ * ask; then the options make the result file.
+ */
+export async function finishFromMask(
+  decoded: Decoded,
+  makeMask: () => Uint8Array,
+  spec: RenderSpec,
+  background: Buffer | undefined,
+  clock: StageClock,
+  settings: FinishSettings,
+): Promise<Rendered> {
+  const { width, height } = decoded;
+  await clock.enter('compositing');
+  const mask = makeMask();
+  if (spec.refine === 'fast') refineEdges(decoded.rgba, mask, width, height);
+  const rgba = applyMask(decoded.rgba, mask, decoded.hasAlpha);
+
+  await clock.enter('encoding');
+  const out = await render(
+    { rgba, width, height, background, findFaces: settings.faces.find, pngCompressionLevel: settings.pngCompressionLevel, maxPixels: settings.maxPixels },
+    spec,
+  );
+  clock.stop();
+  return out;
+}
