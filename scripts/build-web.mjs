@@ -15,7 +15,7 @@ await build({
   bundle: true,
   minify: true,
   format: 'esm',
-  target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
+  target: ['chrome100', 'firefox100', 'safari15'],
   logLevel: 'warning',
 });
 await fs.copyFile('src/web/index.html', path.join(out, 'index.html'));

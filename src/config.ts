@@ -22,13 +22,43 @@ const csv = z.string().transform((s) =>
     .filter((p) => p.length > 0),
 );
 
+/** "host:port" entries, comma-separated: Redis Sentinels, or Redis Cluster nodes. IPv6 in brackets. */
+const hostPorts = csv.transform((entries, ctx) => {
+  const list: { host: string; port: number }[] = [];
+  for (const entry of entries) {
+    const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(entry);
+    const port = Number(m?.[2]);
+    if (!m || port < 1 || port > 65535) {
+      ctx.issues.push({ code: 'custom', message: `"${entry}" is not host:port (e.g. redis-1:6379, 10.0.0.5:26379, [::1]:6379)`, input: entry });
+      continue;
+    }
+    list.push({ host: m[1]!.replace(/^\[|\]$/g, ''), port });
+  }
+  return list;
+});
+
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: int(0, 65535).default(8000),
   /** Public base URL used in Location headers and result links; empty means relative links. */
   PUBLIC_URL: z.union([z.literal(''), z.url()]).default(''),
+  /** Single-node Redis (the default mode); ignored when REDIS_SENTINELS or REDIS_CLUSTER_NODES is set. */
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  /** Sentinel mode: the Sentinels as host:port, comma-separated; they name the master to use. */
+  REDIS_SENTINELS: hostPorts.default([]),
+  /** Sentinel mode: the master's name as the Sentinels know it (sentinel monitor <name> …). */
+  REDIS_SENTINEL_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ., - and _ only').optional(),
+  /** Cluster mode: some of the Cluster's nodes as host:port, comma-separated; the rest are discovered. */
+  REDIS_CLUSTER_NODES: hostPorts.default([]),
+  /** Password for Sentinel and Cluster data nodes (single node: put it in REDIS_URL). Empty: none. */
+  REDIS_PASSWORD: z.string().default(''),
+  /**
+   * An upload is answered 202 only once its job reached this many replicas (Redis WAIT, up to
+   * 1 s; else 503 and the job is withdrawn). Set to the number of replicas, a failover loses no
+   * accepted upload. 0: answered once the master has it.
+   */
+  REDIS_WAIT_REPLICAS: int(0, 16).default(0),
   QUEUE_NAME: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only')
@@ -151,11 +181,13 @@ export const configSchema = z.object({
 
 type Raw = z.infer<typeof configSchema>;
 
-export interface Config extends Omit<Raw, 'MODEL_DIR' | 'LOG_PRETTY' | 'S3_BUCKET'> {
+export interface Config extends Omit<Raw, 'MODEL_DIR' | 'LOG_PRETTY' | 'S3_BUCKET' | 'REDIS_SENTINEL_NAME'> {
   MODEL_DIR: string;
   LOG_PRETTY: boolean;
   /** Empty unless STORAGE=s3 (then required). */
   S3_BUCKET: string;
+  /** Empty unless REDIS_SENTINELS is set (then required). */
+  REDIS_SENTINEL_NAME: string;
 }
 
 export class ConfigError extends Error {
@@ -186,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     ...c,
     S3_BUCKET: c.S3_BUCKET ?? '',
+    REDIS_SENTINEL_NAME: c.REDIS_SENTINEL_NAME ?? '',
     DATA_DIR: path.resolve(c.DATA_DIR),
     MODEL_DIR: path.resolve(c.MODEL_DIR || path.join(c.DATA_DIR, 'models')),
     LOG_PRETTY: c.LOG_PRETTY ?? c.NODE_ENV === 'development',
@@ -208,6 +241,18 @@ function combinationProblems(c: Raw): string[] {
       const missing = c.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID';
       problems.push(`STORAGE=s3 needs ${missing} too: set both keys, or neither to use the SDK's default credentials`);
     }
+  }
+  if (c.REDIS_SENTINELS.length > 0 && c.REDIS_CLUSTER_NODES.length > 0) {
+    problems.push('REDIS_SENTINELS and REDIS_CLUSTER_NODES are both set: choose one (Sentinel or Cluster)');
+  }
+  if (c.REDIS_SENTINELS.length > 0 && !c.REDIS_SENTINEL_NAME) {
+    problems.push('REDIS_SENTINELS needs REDIS_SENTINEL_NAME (the master\'s name in the Sentinels\' "sentinel monitor <name>" line, often mymaster)');
+  }
+  if (c.REDIS_WAIT_REPLICAS > 0 && c.REDIS_CLUSTER_NODES.length > 0) {
+    problems.push('REDIS_WAIT_REPLICAS works with a single node or Sentinel, not with REDIS_CLUSTER_NODES: set it to 0');
+  }
+  if (c.REDIS_SENTINEL_NAME && c.REDIS_SENTINELS.length === 0) {
+    problems.push('REDIS_SENTINEL_NAME is set but REDIS_SENTINELS is not: list the Sentinels as host:port, comma-separated');
   }
   if (c.RESULT_DELIVERY === 'redirect' && c.STORAGE !== 's3') {
     problems.push('RESULT_DELIVERY=redirect needs STORAGE=s3 (a presigned URL points into the bucket); use proxy with STORAGE=fs');

@@ -68,6 +68,13 @@ export class ModelNotLoadedError extends UnprocessableOptionError {
   }
 }
 
+/** A mask sent to the editor's PUT /jobs/{id}/mask cannot be used (not a PNG, colour, transparent, wrong shape). */
+export class InvalidMaskError extends CutoutError {
+  constructor(message: string) {
+    super('invalid_mask', message);
+  }
+}
+
 /** No job has this id: it never existed, or it expired long ago. */
 export class JobNotFoundError extends CutoutError {}
 

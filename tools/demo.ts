@@ -6,6 +6,7 @@ import path from 'node:path';
 import { loadConfigOrExit } from '../src/config.js';
 import { startLocalRedis, redisAnswers, REDIS_INSTALL_HINT, type LocalRedis } from './local-redis.js';
 import { builtScript } from './repo.js';
+import { redisMode } from '../src/jobs/redis-connection.js';
 
 const config = loadConfigOrExit();
 let scripts: { api: string; worker: string };
@@ -18,7 +19,8 @@ try {
 const env: NodeJS.ProcessEnv = { ...process.env };
 let redis: LocalRedis | undefined;
 
-if (!(await redisAnswers(config.REDIS_URL))) {
+// Sentinel and Cluster modes use the Redis they name; the demo starts one only for a single node.
+if (redisMode(config) === 'single' && !(await redisAnswers(config.REDIS_URL))) {
   if (process.env.REDIS_URL || !config.START_LOCAL_REDIS) {
     process.stderr.write(`Nothing answers at REDIS_URL=${config.REDIS_URL}. Start Redis there, or unset REDIS_URL to let the demo start one.\n`);
     process.exit(1);

@@ -1,7 +1,8 @@
 // `npm run load`: 200 uploads from 50 concurrent clients against one api (real processes, a
 // private Redis); checks no 5xx and no lost job, and reports the api's peak memory.
 // Options: --uploads N --clients N --workers N; or --batch N (tools/load-batch.ts: one batch,
-// with a worker SIGKILLed and Redis restarted on the way).
+// with a worker SIGKILLed and Redis restarted on the way); or --failover N (tools/load-failover.ts:
+// N uploads behind Redis Sentinel with a failover on the way).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,10 @@ import { peakRssMb, startService, upload } from './service.js';
 
 if (process.argv.includes('--batch')) {
   await import('./load-batch.js');
+  process.exit(0);
+}
+if (process.argv.includes('--failover')) {
+  await import('./load-failover.js');
   process.exit(0);
 }
 

@@ -47,14 +47,23 @@ export async function redisAnswers(url: string, timeoutMs = 1000): Promise<boole
  * Runs redis-server in the foreground as a child, with append-only persistence in `dir`.
  * Resolves once it answers PING.
  */
-export async function startLocalRedis(opts: { dir: string; port?: number; bind?: string }): Promise<LocalRedis> {
+export async function startLocalRedis(opts: {
+  dir: string;
+  port?: number;
+  bind?: string;
+  /** A config file read first (redis-server <file> …): a Sentinel needs one it can rewrite. */
+  configFile?: string;
+  /** More arguments after the usual ones, e.g. --cluster-enabled yes, or --sentinel. */
+  args?: string[];
+}): Promise<LocalRedis> {
   await fs.mkdir(opts.dir, { recursive: true });
   const port = opts.port ?? (await freePort());
   const bind = opts.bind ?? '127.0.0.1';
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', bind, '--dir', opts.dir, '--appendonly', 'yes', '--appendfsync', 'everysec',
-      '--save', '', '--protected-mode', 'yes', '--daemonize', 'no', '--loglevel', 'warning'],
+    [...(opts.configFile ? [opts.configFile] : []),
+      '--port', String(port), '--bind', bind, '--dir', opts.dir, '--appendonly', 'yes', '--appendfsync', 'everysec',
+      '--save', '', '--protected-mode', 'yes', '--daemonize', 'no', '--loglevel', 'warning', ...(opts.args ?? [])],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';

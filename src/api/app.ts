@@ -2,6 +2,7 @@
 // thin: a schema and one service call). main.ts runs it; tests build it and inject into it.
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { redisKeys } from '../jobs/redis-keys.js';
 import { loadApiKeys } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { clientError, frameworkError, MAX_PARAM_LENGTH } from './edge-errors.js';
@@ -28,7 +29,9 @@ import { removeBgRoute } from './routes/remove-bg.route.js';
 import { removeBgCompatRoutes } from './compat/removebg/route.js';
 import { rembgCompatRoutes } from './compat/rembg/route.js';
 import { REQUEST_ID_PATTERN } from './schemas.js';
-import { jobsService } from './services/jobs.js';
+import { FinishedViews, jobsService } from './services/jobs.js';
+import { masksService } from './services/masks.js';
+import { masksRoutes } from './routes/masks.route.js';
 
 export { findWebDir } from './plugins/page.js';
 
@@ -62,7 +65,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   // allowed origin reads it as a network failure.
   await app.register(cors, { origins: config.CORS_ORIGINS });
   await app.register(apiKeys, { keys });
-  await app.register(rateLimit, { redis: deps.redis, queueName: config.QUEUE_NAME });
+  await app.register(rateLimit, { redis: deps.redis, keys: redisKeys(config.QUEUE_NAME, config) });
   await app.register(websocket);
   await app.register(bodies);
   await app.register(multipart, { maxUploadBytes: config.MAX_UPLOAD_BYTES });
@@ -72,8 +75,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   modelsRoute(app, config);
   await removeBgCompatRoutes(app, deps);
   await rembgCompatRoutes(app, deps);
-  const jobs = jobsService(deps, app.metrics);
+  const views = new FinishedViews();
+  const jobs = jobsService(deps, app.metrics, views);
   jobsRoutes(app, jobs);
+  masksRoutes(app, masksService(deps, views), config.MAX_UPLOAD_BYTES);
   if (deps.events) eventsRoute(app, deps.events, app.openStreams);
   if (deps.batches) batchesRoutes(app, { ...deps, batches: deps.batches }, deps.events, app.openStreams);
   if (deps.cleanup) adminRoutes(app, () => jobs.cleanup());

@@ -1,22 +1,25 @@
 // What the api needs from the outside world, passed in so tests can build the real app.
 import type { Config } from '../config.js';
-import type { Redis } from 'ioredis';
 import type { BatchRecords } from '../jobs/batches.js';
 import type { CleanupReport } from '../jobs/cleanup.js';
 import type { IdempotencyStore } from '../jobs/idempotency.js';
 import type { WebhookQueue } from '../jobs/webhooks.js';
 import type { JobQueue } from '../jobs/queue.js';
+import type { MaskEdits } from '../jobs/mask-edits.js';
 import type { EventsHub } from './events-hub.js';
 import type { Logger } from '../logger.js';
+import type { RedisClient } from '../jobs/redis-connection.js';
 import type { BlobStore } from '../storage/blob-store.js';
 
 export interface ApiDeps {
   config: Config;
-  queue: Pick<JobQueue, 'enqueue' | 'view' | 'ping' | 'cancel' | 'failed' | 'counts' | 'workerCount' | 'cacheLookup' | 'writeCachedJob'>;
+  queue: Pick<JobQueue, 'enqueue' | 'view' | 'ping' | 'cancel' | 'failed' | 'counts' | 'workerCount' | 'cacheLookup' | 'writeCachedJob' | 'enqueueMask' | 'getJob' | 'cacheForget'>;
+  /** The mask editor's edit lock; absent in tests that run without Redis (the editor's routes then answer 503). */
+  masks?: Pick<MaskEdits, 'begin' | 'end'>;
   /** Runs the TTL cleanup now (POST /admin/cleanup); absent where there is no real queue. */
   cleanup?: () => Promise<CleanupReport>;
   /** Redis for shared rate-limit counters across api replicas. */
-  redis?: Redis;
+  redis?: RedisClient;
   /** Live events (SSE); absent in tests that run without Redis. */
   events?: EventsHub;
   /** Batch records (POST /batches and the batch routes); absent in tests that run without Redis. */

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { unknownJob } from '../errors.js';
-import { isJobPath } from './route-match.js';
+import { jobIdInPath } from './route-match.js';
 
 export const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
@@ -18,9 +18,9 @@ export const MAX_PARAM_LENGTH = 100;
 /** Fastify's frameworkErrors: a broken percent-encoding or an over-long id names no resource: 404. */
 export function frameworkError(app: () => FastifyInstance, err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   const path = req.url.split('?')[0] ?? '';
-  const jobRoute = isJobPath(app().routeList, path);
-  const { code, message } = jobRoute
-    ? unknownJob(path.split('/').pop() ?? '')
+  const jobId = jobIdInPath(app().routeList, path);
+  const { code, message } = jobId !== null
+    ? unknownJob(jobId)
     : { code: 'not_found', message: 'There is no endpoint at this URL (it is not a valid URL). See /docs for the API.' };
   req.log.info({ code: err.code, status: 404 }, 'request refused before routing');
   return reply

@@ -2,12 +2,13 @@
 // api process, fanned out in memory to every SSE client of that process. Events come from the
 // Redis stream, so a client may watch a job accepted by any api replica.
 import { QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { StatusView } from '../jobs/contract.js';
 import type { JobEventData, JobEventType } from '../jobs/events.js';
 import { isTerminalEvent } from '../vocabulary.js';
 import { jobExpired } from '../errors.js';
 import type { Tombstone } from '../jobs/status-rules.js';
+import type { RedisClient } from '../jobs/redis-connection.js';
+import type { RedisKeys } from '../jobs/redis-keys.js';
 
 export interface JobEvent {
   type: JobEventType;
@@ -17,6 +18,11 @@ export interface JobEvent {
 export const isTerminal = (e: JobEvent) => isTerminalEvent(e.type);
 
 type Listener = (event: JobEvent) => void;
+
+/** How a job of the queue ended: BullMQ's failure reason when it failed. */
+export interface JobEnd {
+  failedReason?: string;
+}
 
 export interface HubDeps {
   /** The job's current state; null when unknown. */
@@ -57,17 +63,18 @@ export function eventFromFound(found: StatusView | Tombstone, resultUrl: string,
 
 export class EventsHub {
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly enders = new Map<string, Set<(end: JobEnd) => void>>();
   private readonly events: QueueEvents;
   private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    queueName: string,
+    keys: RedisKeys,
     /** A connection of its own (it blocks reading the stream); the hub closes it. */
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     private readonly deps: HubDeps,
     private readonly onError: (err: unknown) => void = () => undefined,
   ) {
-    this.events = new QueueEvents(queueName, { connection, autorun: true });
+    this.events = new QueueEvents(keys.queue, { connection, prefix: keys.bullPrefix, autorun: true });
     this.events.on('error', (err) => this.onError(err));
     this.events.on('progress', ({ jobId, data }) => {
       const progress = data as { stage?: string; percent?: number } | undefined;
@@ -79,6 +86,8 @@ export class EventsHub {
     for (const name of ['completed', 'failed', 'waiting', 'delayed', 'removed'] as const) {
       this.events.on(name, ({ jobId }: { jobId: string }) => void this.refresh(jobId));
     }
+    this.events.on('completed', ({ jobId }) => this.ended(jobId, {}));
+    this.events.on('failed', ({ jobId, failedReason }) => this.ended(jobId, { failedReason }));
     // A job leaving the line moves everyone behind it.
     for (const name of ['active', 'removed'] as const) this.events.on(name, () => this.scheduleQueuedRefresh());
   }
@@ -104,10 +113,28 @@ export class EventsHub {
     };
   }
 
+  /**
+   * Calls `listener` when a job of the queue (any kind: the mask editor's too) completes, or fails
+   * for good. No status view is built: the caller reads what it needs. Returns the unsubscriber.
+   */
+  onEnd(jobId: string, listener: (end: JobEnd) => void): () => void {
+    let set = this.enders.get(jobId);
+    if (!set) this.enders.set(jobId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.enders.get(jobId) === set) this.enders.delete(jobId);
+    };
+  }
+
+  private ended(jobId: string, end: JobEnd): void {
+    for (const l of [...(this.enders.get(jobId) ?? [])]) l(end);
+  }
+
   /** Listeners across all jobs (for leak checks and metrics). */
   listenerCount(): number {
     let n = 0;
-    for (const set of this.listeners.values()) n += set.size;
+    for (const set of [...this.listeners.values(), ...this.enders.values()]) n += set.size;
     return n;
   }
 
@@ -138,6 +165,7 @@ export class EventsHub {
   async close(): Promise<void> {
     clearTimeout(this.refreshTimer);
     this.listeners.clear();
+    this.enders.clear();
     await this.events.close();
     this.connection.disconnect();
   }

@@ -1,6 +1,7 @@
 // The api process: HTTP in front of the queue. It never runs the model.
 import { loadConfigOrExit } from '../config.js';
 import { createLogger } from '../logger.js';
+import { describeRedis } from '../jobs/redis-connection.js';
 import { createApiServer } from './server.js';
 
 const config = loadConfigOrExit();
@@ -9,6 +10,7 @@ const server = await createApiServer(config, logger);
 
 try {
   await server.app.listen({ host: config.HOST, port: config.PORT });
+  logger.info({ redis: describeRedis(config) }, 'api listening');
 } catch (err) {
   logger.fatal({ err }, 'api failed to start');
   process.exit(1);

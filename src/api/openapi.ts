@@ -89,6 +89,7 @@ export function openapiOptions(config: Pick<Config, 'PUBLIC_URL'>, apiKeysOn: bo
       servers: config.PUBLIC_URL ? [{ url: config.PUBLIC_URL }] : [],
       tags: [
         { name: 'jobs', description: 'Upload an image, follow its job, fetch the cutout, cancel.' },
+        { name: 'editor', description: 'The mask editor: a done job\'s mask and photo, and saving an edited mask (the result is re-rendered from it).' },
         { name: 'batches', description: 'Many images at once (files or a ZIP archive), one set of options: follow them together, download them as one ZIP.' },
         { name: 'uploads', description: 'What uploads are accepted.' },
         { name: 'operations', description: 'Probes, metrics and maintenance, for operators and orchestrators.' },
@@ -124,7 +125,7 @@ function withSharedResponses(s: Schema | undefined, url: string, methods: string
     : { ...own, 405: COMMON[405], 431: COMMON[431], 500: COMMON[500], ...(protectedRoute ? { 401: COMMON[401], 403: COMMON[403] } : {}) };
   if (!compat) all[503] = own[503] ? mergeErrors(own[503], COMMON[503]) : COMMON[503];
   // Methods that carry a body: a stray one past the 1 MB limit is refused (plugins/bodies.ts).
-  if (!compat && methods.some((m) => m === 'POST' || m === 'DELETE')) {
+  if (!compat && methods.some((m) => m === 'POST' || m === 'PUT' || m === 'DELETE')) {
     all[413] = own[413] ? mergeErrors(own[413], COMMON[413]) : COMMON[413];
   }
   for (const [code, r] of Object.entries(all)) {

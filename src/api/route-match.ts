@@ -32,7 +32,8 @@ export function allowedMethods(routes: RouteEntry[], path: string): string[] {
   return [...methods].sort();
 }
 
-/** True when the path is one of the job routes (`/…/:job_id`). */
-export function isJobPath(routes: RouteEntry[], path: string): boolean {
-  return compiled(routes).some((r) => r.url.endsWith('/:job_id') && r.re.test(path));
+/** The job id in the path when it is one of the job routes (`/…/:job_id`, `/jobs/:job_id/mask`); null otherwise. */
+export function jobIdInPath(routes: RouteEntry[], path: string): string | null {
+  const route = compiled(routes).find((r) => r.url.split('/').includes(':job_id') && r.re.test(path));
+  return route ? (path.split('/')[route.url.split('/').indexOf(':job_id')] ?? '') : null;
 }

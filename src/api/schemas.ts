@@ -85,6 +85,7 @@ export const STATUS_EXAMPLES: Record<'queued' | 'processing' | 'done' | 'failed'
     progress: { stage: 'encoding', percent: 100 }, result_url: EXAMPLE_LINKS.result,
     options: { ...defaultOptions(), format: 'webp', crop: true, crop_margin: '5%' },
     result: { width: 1380, height: 1012, format: 'webp', bytes: 1190233, foreground: { left: 63, top: 46, width: 1254, height: 920 }, confidence: 0.93 },
+    edited: false, result_version: 1,
   },
   failed: {
     job_id: EXAMPLE.jobId, status: 'failed', filename: 'scan.tif', width: 1200, height: 900,

@@ -6,7 +6,9 @@ import { BatchRecords } from '../jobs/batches.js';
 import { cleanupWithConfig } from '../jobs/cleanup.js';
 import { IdempotencyStore } from '../jobs/idempotency.js';
 import { WebhookQueue, webhookSettings } from '../jobs/webhooks.js';
-import { createRedis, JobQueue, queueSettings } from '../jobs/queue.js';
+import { JobQueue, queueSettings } from '../jobs/queue.js';
+import { createRedis } from '../jobs/redis-connection.js';
+import { MaskEdits } from '../jobs/mask-edits.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { createBlobStore } from '../storage/create.js';
@@ -24,11 +26,12 @@ export interface ApiServer {
 }
 
 export async function createApiServer(config: Config, logger: Logger): Promise<ApiServer> {
-  const connection = createRedis(config.REDIS_URL, 'producer');
-  const queue = new JobQueue(connection, queueSettings(config));
+  const connection = createRedis(config, 'producer');
+  const settings = queueSettings(config);
+  const queue = new JobQueue(connection, settings);
   const events = new EventsHub(
-    config.QUEUE_NAME,
-    createRedis(config.REDIS_URL, 'events'),
+    settings.keys,
+    createRedis(config, 'events'),
     { view: (id) => queue.view(id), resultUrl: (id) => jobLinks(config, id).result, ttlMinutes: config.RESULT_TTL_MINUTES },
     (err) => logger.warn({ err }, 'queue events error'),
   );
@@ -41,9 +44,10 @@ export async function createApiServer(config: Config, logger: Logger): Promise<A
     store,
     logger,
     redis: connection,
-    idempotency: new IdempotencyStore(connection, config.QUEUE_NAME),
+    idempotency: new IdempotencyStore(connection, settings.keys),
     webhooks,
-    batches: new BatchRecords(connection, queueSettings(config)),
+    batches: new BatchRecords(connection, settings),
+    masks: new MaskEdits(connection, queue),
     cleanup: () => cleanupWithConfig(config, queue, store, logger),
   });
   return {

@@ -6,13 +6,15 @@ import type { Box } from './layout.js';
 import type { OutputFormat } from './render.js';
 import { resizeLanczos } from './resample.js';
 import { maskConfidence } from './confidence.js';
+import { refineEdges } from './refine.js';
+import { encodeMask, readEditedMask } from './mask-edit.js';
 import { renderSpec, type JobOptions } from '../options/options.js';
 import { ensureModelFile, resolveModel, type CustomModel, type ResolvedModel } from './models.js';
 import { ModelNotLoadedError } from '../errors.js';
 import type { SegmentationSession } from './session.js';
 import type { Stage } from '../vocabulary.js';
 import { createThreadedSession } from './threaded-session.js';
-import { decode, finishFromMask, LazyFaces, StageClock, type StageHook } from './stages.js';
+import { decode, finishFromMask, LazyFaces, StageClock, type Decoded, type StageHook } from './stages.js';
 
 export type { StageHook } from './stages.js';
 
@@ -45,6 +47,8 @@ export interface CutoutResult {
   mask?: Buffer;
   /** True when a stored mask was used and the model did not run. */
   maskReused: boolean;
+  /** With an edited mask: the mask used, at the photo's size (a greyscale PNG), for the editor to fetch again. */
+  frameMask?: Buffer;
   /** How clean the mask looks, 0..1 (confidence.ts); absent from stand-ins. */
   confidence?: number;
 }
@@ -61,6 +65,13 @@ export interface CutoutRequest {
   workKey?: string;
   /** Which loaded model cuts (a name of `models`); the default model when absent. */
   model?: string;
+  /**
+   * A mask edited by a person (PUT /jobs/{id}/mask, a greyscale PNG at the photo's aspect ratio):
+   * it is the alpha, as it is. The model is skipped, and the mask is not refined again: the editor
+   * was given the refined mask, and its hard edits must come back exactly. With refine=fast and
+   * `mask` (the model's), the edge colours are the ones the model's refined mask gave.
+   */
+  editedMask?: Buffer;
 }
 
 /**
@@ -73,6 +84,8 @@ export interface Cutter {
   /** Every model it can cut with. */
   readonly modelNames?: readonly string[];
   process(input: Buffer, beforeStage?: StageHook, request?: CutoutRequest): Promise<CutoutResult>;
+  /** The mask a result was made with, at the photo's size (greyscale PNG): from a stored model mask, refined as the options ask. */
+  frameMask?(input: Buffer, request: CutoutRequest & { mask: Buffer }): Promise<Buffer>;
   /** Frees what it holds (the model's session); absent when it holds nothing. */
   release?(): Promise<void>;
 }
@@ -124,15 +137,20 @@ export class CutoutPipeline implements Cutter {
     return [...this.loaded.keys()];
   }
 
+  /** The model a request names (the default when none), or a ModelNotLoadedError. */
+  private pick(name = this.modelName): LoadedModel {
+    const loaded = this.loaded.get(name);
+    if (!loaded) throw new ModelNotLoadedError(name, this.modelNames);
+    return loaded;
+  }
+
   /** The default model's description (the first loaded). */
   get model(): ResolvedModel {
     return this.loaded.get(this.modelName)!.model;
   }
 
   async process(input: Buffer, beforeStage?: StageHook, request: CutoutRequest = {}): Promise<CutoutResult> {
-    const name = request.model ?? this.modelName;
-    const loaded = this.loaded.get(name);
-    if (!loaded) throw new ModelNotLoadedError(name, this.modelNames);
+    const loaded = this.pick(request.model);
     const { size, mean, std, output } = loaded.model.spec;
     const spec = renderSpec(request.options ?? {});
     const clock = new StageClock(beforeStage);
@@ -140,10 +158,12 @@ export class CutoutPipeline implements Cutter {
     await clock.enter('decoding');
     const decoded = await decode(input, this.opts.maxPixels);
     const { width, height } = decoded;
-    let small = request.mask ? await readMask(request.mask, size) : null;
-    const maskReused = small !== null;
+    const edited = request.editedMask ? await readEditedMask(request.editedMask, decoded, this.opts.maxPixels) : null;
+    // With an edited mask, the model's is only wanted for the edge colours of refine=fast.
+    let small = request.mask && (!edited || spec.refine === 'fast') ? await readMask(request.mask, size) : null;
+    const maskReused = small !== null && !edited;
     let tensor: Float32Array | null = null;
-    if (!small) {
+    if (!small && !edited) {
       // rembg: img.convert("RGB") (alpha dropped, not composited) .resize(size, LANCZOS).
       const rgb = resizeLanczos({ data: decoded.rgba, width, height, channels: 4 }, size, size, 3);
       tensor = toModelInput(rgb, size, mean, std);
@@ -151,7 +171,7 @@ export class CutoutPipeline implements Cutter {
 
     await clock.enter('inference');
     let maskPng: Promise<Buffer> | undefined;
-    if (!small) {
+    if (!small && !edited) {
       small = toMask(await loaded.session.run(tensor!, size), size * size, output);
       // Kept for other options on the same photo; encoded while the rest goes on (a few ms).
       maskPng = sharp(small, { raw: { width: size, height: size, channels: 1 } }).png({ compressionLevel: 6 }).toBuffer();
@@ -159,15 +179,33 @@ export class CutoutPipeline implements Cutter {
     }
 
     // No subject at all: the job fails (unknown_foreground) rather than give an empty picture.
-    const confidence = maskConfidence(small, size, size);
+    // An edited mask is a person's decision: it is used as it is, without a confidence.
+    const confidence = edited ? undefined : maskConfidence(small!, size, size);
     // rembg: Image.fromarray(mask, "L").resize(img.size, LANCZOS) (timed as compositing).
-    const full = () => resizeLanczos({ data: small, width: size, height: size, channels: 1 }, width, height, 1);
+    const model = small;
+    const full = model ? () => this.upscale(decoded, model, size) : null;
     const out = await finishFromMask(decoded, full, spec, request.background, clock, {
       pngCompressionLevel: this.opts.pngCompressionLevel,
       maxPixels: this.opts.maxPixels,
       faces: this.faces,
-    });
-    return { ...out, timings: clock.timings, mask: await maskPng, maskReused, confidence };
+    }, edited ?? undefined);
+    const frameMask = edited ? await encodeMask(edited, decoded) : undefined;
+    return { ...out, timings: clock.timings, mask: await maskPng, maskReused, confidence, frameMask };
+  }
+
+  /** The model's mask at the photo's size: rembg's Image.fromarray(mask, "L").resize(img.size, LANCZOS). */
+  private upscale(decoded: Decoded, small: Uint8Array, size: number): Uint8Array {
+    return resizeLanczos({ data: small, width: size, height: size, channels: 1 }, decoded.width, decoded.height, 1);
+  }
+
+  async frameMask(input: Buffer, request: CutoutRequest & { mask: Buffer }): Promise<Buffer> {
+    const decoded = await decode(input, this.opts.maxPixels);
+    const { size } = this.pick(request.model).model.spec;
+    const small = await readMask(request.mask, size);
+    if (!small) throw new Error('the stored model mask does not fit this model');
+    const mask = this.upscale(decoded, small, size);
+    if (renderSpec(request.options ?? {}).refine === 'fast') refineEdges(decoded.rgba, mask, decoded.width, decoded.height);
+    return encodeMask(mask, decoded);
   }
 
   /** The face detector, loaded on the first face crop only. */

@@ -98,21 +98,26 @@ export interface FinishSettings {
 /**
  * The compositing and encoding stages: the mask (one byte per pixel, at the photo's size; made
  * once compositing has started) becomes the photo's alpha, with the edges refined when the options
- * ask; then the options make the result file.
+ * ask; then the options make the result file. With `edited` (a person's mask at the photo's size),
+ * that is the alpha as it is; the model's mask, when there is one, still gives refine=fast's edge
+ * colours, so every pixel the edit left alone comes out as it was.
  */
 export async function finishFromMask(
   decoded: Decoded,
-  makeMask: () => Uint8Array,
+  makeMask: (() => Uint8Array) | null,
   spec: RenderSpec,
   background: Buffer | undefined,
   clock: StageClock,
   settings: FinishSettings,
+  edited?: Uint8Array,
 ): Promise<Rendered> {
   const { width, height } = decoded;
   await clock.enter('compositing');
-  const mask = makeMask();
-  if (spec.refine === 'fast') refineEdges(decoded.rgba, mask, width, height);
-  const rgba = applyMask(decoded.rgba, mask, decoded.hasAlpha);
+  const mask = makeMask?.() ?? null;
+  if (mask && spec.refine === 'fast') refineEdges(decoded.rgba, mask, width, height);
+  const alpha = edited ?? mask;
+  if (!alpha) throw new Error('finishFromMask: neither a mask nor an edited mask');
+  const rgba = applyMask(decoded.rgba, alpha, decoded.hasAlpha);
 
   await clock.enter('encoding');
   const out = await render(

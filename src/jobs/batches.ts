@@ -2,8 +2,7 @@
 // batch, its items in order. An item is a job (its state lives in the queue, read per job), or a
 // file that could not become one, with the reason. The record expires on its own (a Redis TTL):
 // RESULT_TTL_MINUTES plus a day, so a batch outlives its items and can still say they expired.
-import type { Redis } from 'ioredis';
-import { REDIS_KEY_PREFIX } from '../vocabulary.js';
+import type { RedisClient } from './redis-connection.js';
 import { batchRecordSchema, type BatchRecord } from './batch-contract.js';
 import type { QueueSettings } from './queue.js';
 
@@ -11,17 +10,13 @@ import type { QueueSettings } from './queue.js';
 export const BATCH_GRACE_SECONDS = 24 * 3600;
 
 export class BatchRecords {
-  private readonly prefix: string;
-
   constructor(
-    private readonly connection: Redis,
-    private readonly settings: Pick<QueueSettings, 'name' | 'ttlSeconds'>,
-  ) {
-    this.prefix = `${REDIS_KEY_PREFIX}:${settings.name}:batch`;
-  }
+    private readonly connection: RedisClient,
+    private readonly settings: Pick<QueueSettings, 'keys' | 'ttlSeconds'>,
+  ) {}
 
   private key(batchId: string): string {
-    return `${this.prefix}:${batchId}`;
+    return this.settings.keys.own('batch', batchId);
   }
 
   async create(record: BatchRecord): Promise<void> {

@@ -26,6 +26,8 @@ export const jobDataSchema = z.object({
   callbackUrl: z.string().optional(),
   /** The batch this job is an item of. */
   batchId: z.string().optional(),
+  /** The mask edits saved on this done job (PUT /jobs/{id}/mask): written by the worker that re-rendered it. */
+  edit: z.lazy(() => editStateSchema).optional(),
 });
 export type JobData = z.infer<typeof jobDataSchema>;
 
@@ -57,6 +59,36 @@ export const jobResultSchema = z.object({
   confidence: z.number().min(0).max(1).optional(),
 });
 export type JobResult = z.infer<typeof jobResultSchema>;
+
+/** Jobs of the mask editor, on the same queue as the job they belong to (src/worker/mask-edit.processor.ts). */
+export const MASK_JOB_NAME = 'mask';
+export const maskJobDataSchema = z.object({
+  requestId: z.string(),
+  /** The done job whose mask this is. */
+  jobId: z.string(),
+  /**
+   * `export`: write the current mask at the photo's size (the model's, refined as the job asked);
+   * `apply`: re-render the result from the edited mask stored for `version`.
+   */
+  action: z.enum(['export', 'apply']),
+  /** The result version this job makes (apply) or reads (export); 1 = the model's result. */
+  version: z.number().int().min(1),
+});
+export type MaskJobData = z.infer<typeof maskJobDataSchema>;
+/** The BullMQ id of a mask job: one per job and version, so a repeat joins the one under way. */
+export const maskJobId = (d: Pick<MaskJobData, 'jobId' | 'action' | 'version'>) => `${d.jobId}-${d.action}-${d.version}`;
+
+/** A done job's mask edits: the version served, and why the last save failed (the previous version stays). */
+export const editStateSchema = z.object({
+  /** The result version served: 1 = the model's, +1 per saved edit. */
+  version: z.number().int().min(1),
+  edited_at: z.iso.datetime().optional(),
+  /** The result of the served version (absent for version 1: the job's own result). */
+  result: jobResultSchema.optional(),
+  /** The last save that failed, and why; cleared by the next that succeeds. */
+  failed: z.object({ version: z.number().int(), code: z.string(), message: z.string() }).optional(),
+});
+export type EditState = z.infer<typeof editStateSchema>;
 
 
 /** BullMQ's states, as the public status. Null: the queue does not know the job. */
@@ -146,6 +178,18 @@ export const statusViewSchema = z.object({
     })
     .optional()
     .meta({ description: 'The result file (done jobs).' }),
+  edited: z.boolean().optional().meta({
+    description: 'Done jobs: true once a mask edit was saved (PUT /jobs/{job_id}/mask) and the result re-rendered from it.',
+  }),
+  edited_at: iso.optional().meta({ description: 'When the served edit was saved.' }),
+  result_version: z.number().int().min(1).optional().meta({
+    description:
+      'Done jobs: the version of the result served, 1 for the model\'s, +1 for each saved mask edit. The result\'s ETag changes with it.',
+  }),
+  edit_error: z.string().optional().meta({
+    description: 'Why the last mask edit could not be applied; the previous version is still served. Cleared by the next edit that succeeds.',
+  }),
+  edit_error_code: z.string().optional().meta({ description: 'The same, as a code: `invalid_mask` or `processing_error`.' }),
   cached: z.boolean().optional().meta({ description: 'True when the result came from an earlier job with the same photo and options: no processing.' }),
   mask_reused: z.boolean().optional().meta({ description: 'True when the mask of an earlier job with the same photo was reused: only the options were applied.' }),
   batch_id: z.string().optional().meta({ description: 'The batch this job is an item of (POST /batches).' }),

@@ -1,8 +1,8 @@
 // Idempotency keys in Redis, beside the queue's keys: one record per client and key, holding the
 // request's fingerprint and, once answered, the answer. A record is claimed atomically (SET NX),
 // so two concurrent requests with one key cannot both create jobs.
-import type { Redis } from 'ioredis';
-import { REDIS_KEY_PREFIX } from '../vocabulary.js';
+import type { RedisClient } from './redis-connection.js';
+import type { RedisKeys } from './redis-keys.js';
 
 /** How long a key is remembered (the IETF draft suggests at least 24 hours). */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -25,17 +25,13 @@ export type Claim =
   | { kind: 'in_flight' };
 
 export class IdempotencyStore {
-  private readonly prefix: string;
-
   constructor(
-    private readonly redis: Redis,
-    queueName: string,
-  ) {
-    this.prefix = `${REDIS_KEY_PREFIX}:${queueName}:idem`;
-  }
+    private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
+  ) {}
 
   private key(scope: string, idemKey: string): string {
-    return `${this.prefix}:${scope}:${idemKey}`;
+    return this.keys.own('idem', scope, idemKey);
   }
 
   /**

@@ -2,10 +2,11 @@
 // beside it), and nothing else. The rules (what a status is, an estimate, a tombstone, what a
 // cancel does) are in status-rules.ts; the status script in status-script.ts.
 import { Job, Queue, type JobsOptions } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
-import { REDIS_KEY_PREFIX } from '../vocabulary.js';
-import { JOB_NAME, jobDataSchema, type JobData, type StatusView } from './contract.js';
+import type { RedisClient } from './redis-connection.js';
+import { redisKeys, type RedisKeys } from './redis-keys.js';
+import { JOB_NAME, jobDataSchema, MASK_JOB_NAME, maskJobDataSchema, maskJobId, type JobData, type MaskJobData, type StatusView } from './contract.js';
 import { STATUS_LUA, STATUS_SCRIPT_KEYS, type StatusScriptReply } from './status-script.js';
 import {
   canceledTombstone,
@@ -19,34 +20,27 @@ import {
 
 export type { Tombstone } from './status-rules.js';
 
-export type RedisRole = 'producer' | 'worker' | 'events';
-
-/**
- * A Redis connection for one role. Workers and event readers block and must wait for Redis
- * forever (maxRetriesPerRequest: null); the api fails fast so a request never hangs on a
- * dead Redis.
- */
-export function createRedis(url: string, role: RedisRole): Redis {
-  const opts: RedisOptions =
-    role === 'producer'
-      ? { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5000 }
-      : { maxRetriesPerRequest: null };
-  const redis = new Redis(url, { ...opts, lazyConnect: false });
-  // Connection errors are retried by ioredis and reported through readiness; an unhandled
-  // 'error' event would crash the process.
-  redis.on('error', () => undefined);
-  return redis;
-}
-
 export interface QueueSettings {
   name: string;
+  /** Where its keys are (hash-tagged in a Redis Cluster). */
+  keys: RedisKeys;
   attempts: number;
   /** How long finished jobs are kept (their records; files are cleaned separately). */
   ttlSeconds: number;
+  /** Replicas a new job must reach before enqueue() returns (REDIS_WAIT_REPLICAS); 0: none. */
+  waitReplicas: number;
 }
 
-export function queueSettings(config: Pick<Config, 'QUEUE_NAME' | 'JOB_ATTEMPTS' | 'RESULT_TTL_MINUTES'>): QueueSettings {
-  return { name: config.QUEUE_NAME, attempts: config.JOB_ATTEMPTS, ttlSeconds: Math.round(config.RESULT_TTL_MINUTES * 60) };
+export function queueSettings(
+  config: Pick<Config, 'QUEUE_NAME' | 'JOB_ATTEMPTS' | 'RESULT_TTL_MINUTES' | 'REDIS_SENTINELS' | 'REDIS_CLUSTER_NODES' | 'REDIS_WAIT_REPLICAS'>,
+): QueueSettings {
+  return {
+    name: config.QUEUE_NAME,
+    keys: redisKeys(config.QUEUE_NAME, config),
+    attempts: config.JOB_ATTEMPTS,
+    ttlSeconds: Math.round(config.RESULT_TTL_MINUTES * 60),
+    waitReplicas: config.REDIS_WAIT_REPLICAS,
+  };
 }
 
 export function defaultJobOptions(settings: QueueSettings): JobsOptions {
@@ -58,6 +52,9 @@ export function defaultJobOptions(settings: QueueSettings): JobsOptions {
     removeOnFail: { age: settings.ttlSeconds + 3600 },
   };
 }
+
+/** How long an upload waits for its job to reach the replicas (REDIS_WAIT_REPLICAS). */
+const REPLICA_WAIT_MS = 1000;
 
 /** How many recent processing times the ETA is computed from. */
 const DURATION_SAMPLES = 20;
@@ -75,22 +72,30 @@ type StatusCommand = (...args: string[]) => Promise<StatusScriptReply>;
 export class JobQueue {
   /** The BullMQ queue; only this adapter touches it. */
   private readonly bull: Queue<JobData>;
-  private readonly prefix: string;
+  /**
+   * With waitReplicas, jobs are added over a connection of their own: WAIT blocks the connection
+   * it runs on, and must not hold up the api's reads when a replica is slow or gone.
+   */
+  private adder?: { bull: Queue<JobData>; connection: Redis };
   private workersCache = { at: 0, count: 1 };
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     readonly settings: QueueSettings,
   ) {
-    this.bull = new Queue<JobData>(settings.name, { connection, defaultJobOptions: defaultJobOptions(settings) });
-    this.bull.on('error', () => undefined);
-    this.prefix = `${REDIS_KEY_PREFIX}:${settings.name}`;
+    this.bull = this.openQueue(connection);
     // ioredis sends it by EVALSHA and falls back to EVAL when Redis does not have it yet.
     connection.defineCommand('cutoutStatus', { numberOfKeys: STATUS_SCRIPT_KEYS.length, lua: STATUS_LUA });
   }
 
+  private openQueue(connection: RedisClient): Queue<JobData> {
+    const bull = new Queue<JobData>(this.settings.name, { connection, prefix: this.settings.keys.bullPrefix, defaultJobOptions: defaultJobOptions(this.settings) });
+    bull.on('error', () => undefined);
+    return bull;
+  }
+
   private key(kind: string, jobId?: string): string {
-    return jobId ? `${this.prefix}:${kind}:${jobId}` : `${this.prefix}:${kind}`;
+    return jobId ? this.settings.keys.own(kind, jobId) : this.settings.keys.own(kind);
   }
 
   /** Records how long a job took, for the wait estimate. Called by workers. */
@@ -131,8 +136,39 @@ export class JobQueue {
     return raw ? (JSON.parse(raw) as Tombstone) : null;
   }
 
+  /**
+   * Adds a job. With waitReplicas, only once that many replicas have it: a job the master alone
+   * holds is lost if a failover comes first, so it is withdrawn and enqueue() throws (the client
+   * is told to retry) rather than answered as accepted.
+   */
   async enqueue(jobId: string, data: JobData): Promise<void> {
-    await this.bull.add(JOB_NAME, jobDataSchema.parse(data), { jobId });
+    const job = jobDataSchema.parse(data);
+    if (this.settings.waitReplicas === 0) {
+      await this.bull.add(JOB_NAME, job, { jobId });
+      return;
+    }
+    if (!this.adder) {
+      const own = (this.connection as Redis).duplicate(); // opened on the first upload: workers never need it
+      own.on('error', () => undefined);
+      this.adder = { bull: this.openQueue(own), connection: own };
+    }
+    await this.adder.bull.add(JOB_NAME, job, { jobId });
+    const copies = await this.adder.connection.wait(this.settings.waitReplicas, REPLICA_WAIT_MS).catch(() => 0);
+    if (copies >= this.settings.waitReplicas) return;
+    await this.removeJob(jobId);
+    throw new Error(`job ${jobId} reached ${copies} of ${this.settings.waitReplicas} replicas within ${REPLICA_WAIT_MS} ms; withdrawn`);
+  }
+
+  /**
+   * Queues a mask job (the editor's): next in line (LIFO, a person is waiting), one attempt, and
+   * removed when it ends (its outcome is recorded on the job it belongs to). A job with the same
+   * id under way is joined, not repeated.
+   */
+  async enqueueMask(data: MaskJobData): Promise<string> {
+    const jobId = maskJobId(data);
+    const opts = { jobId, lifo: true, attempts: 1, removeOnComplete: true, removeOnFail: true };
+    await (this.bull as unknown as Queue<MaskJobData>).add(MASK_JOB_NAME, maskJobDataSchema.parse(data), opts);
+    return jobId;
   }
 
   async getJob(jobId: string): Promise<Job<JobData> | undefined> {
@@ -177,7 +213,7 @@ export class JobQueue {
   /** Runs STATUS_LUA with its keys in the order its header names them. */
   private runStatusScript(jobId: string): Promise<StatusScriptReply> {
     const bullKeys = this.bull.keys;
-    const command = (this.connection as Redis & { cutoutStatus: StatusCommand }).cutoutStatus;
+    const command = (this.connection as RedisClient & { cutoutStatus: StatusCommand }).cutoutStatus;
     return command.call(
       this.connection,
       this.bull.toKey(jobId),
@@ -251,6 +287,16 @@ export class JobQueue {
   }
 
   /**
+   * Removes the cache entries that answer with this job's result (its result is being edited, and
+   * an edit is never another client's result). The photo's model mask entry stays: it is the model's.
+   */
+  async cacheForget(cacheKey: string, jobId: string): Promise<void> {
+    const entries = await this.connection.hgetall(this.key('cache', cacheKey));
+    const fields = Object.keys(entries).filter((field) => field.startsWith('o:') && entries[field] === jobId);
+    if (fields.length > 0) await this.connection.hdel(this.key('cache', cacheKey), ...fields);
+  }
+
+  /**
    * A job answered from the cache: it never enters the queue; its done view is kept beside it
    * (like a tombstone, reason 'cached') until the cleanup expires it at the TTL.
    */
@@ -262,7 +308,11 @@ export class JobQueue {
     return (await this.connection.ping()) === 'PONG';
   }
 
-  close(): Promise<void> {
-    return this.bull.close();
+  async close(): Promise<void> {
+    await this.bull.close();
+    if (this.adder) {
+      await this.adder.bull.close();
+      this.adder.connection.disconnect();
+    }
   }
 }

@@ -2,7 +2,7 @@
 // of a job in a state, the wait estimate, tombstones, and what a cancel request does.
 import type { Job } from 'bullmq';
 import { defaultOptions } from '../options/options.js';
-import { CANCELED_REASON, decodeFailure, jobResultSchema, progressSchema, statusFromState, type JobData, type StatusView } from './contract.js';
+import { CANCELED_REASON, decodeFailure, jobResultSchema, progressSchema, statusFromState, type EditState, type JobData, type StatusView } from './contract.js';
 
 export interface Tombstone {
   view: StatusView;
@@ -41,7 +41,8 @@ export function toView(job: Job<JobData>, state: string): StatusView | null {
   if (status === 'processing' && progress.success) view.progress = progress.data;
   if (status === 'done') {
     view.progress = { ...DONE_PROGRESS };
-    const result = jobResultSchema.safeParse(job.returnvalue);
+    const edit = job.data.edit;
+    const result = jobResultSchema.safeParse(edit?.result ?? job.returnvalue);
     if (result.success) {
       const r = result.data;
       view.result = {
@@ -54,6 +55,7 @@ export function toView(job: Job<JobData>, state: string): StatusView | null {
       if (r.confidence !== undefined) view.result.confidence = r.confidence;
       if (r.mask_reused) view.mask_reused = true;
     }
+    Object.assign(view, editFields(edit));
   }
   if (status === 'failed') {
     const failure = decodeFailure(job.failedReason);
@@ -61,6 +63,17 @@ export function toView(job: Job<JobData>, state: string): StatusView | null {
     view.error_code = failure.code;
   }
   return view;
+}
+
+/** What a done job's view says of its mask edits (PUT /jobs/{id}/mask). */
+export function editFields(edit: EditState | undefined): Pick<StatusView, 'edited' | 'edited_at' | 'result_version' | 'edit_error' | 'edit_error_code'> {
+  const fields: ReturnType<typeof editFields> = { edited: (edit?.version ?? 1) > 1, result_version: edit?.version ?? 1 };
+  if (edit?.edited_at) fields.edited_at = edit.edited_at;
+  if (edit?.failed) {
+    fields.edit_error = edit.failed.message;
+    fields.edit_error_code = edit.failed.code;
+  }
+  return fields;
 }
 
 /**

@@ -8,7 +8,10 @@
  */
 export const BULLMQ_VERSION_CHECKED = '5.81.5';
 
-/** The keys the script reads, in KEYS order. */
+/**
+ * The keys the script reads, in KEYS order. In a Redis Cluster they must share one slot: every
+ * prefix carries the queue's hash tag there (bull:{<queue>}…, cutout:{<queue>}…: redis-keys.ts).
+ */
 export const STATUS_SCRIPT_KEYS = [
   'jobHash',
   'completed',

@@ -2,10 +2,10 @@
 // A delivery is a BullMQ job of its own (retried with jittered exponential backoff); its id is
 // derived from the job or batch it reports, so asking twice delivers once.
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
+import { redisKeys, type RedisKeys } from './redis-keys.js';
 import type { Config } from '../config.js';
 import { z } from 'zod';
-import { REDIS_KEY_PREFIX } from '../vocabulary.js';
 import { callbackStateSchema, type CallbackState } from './contract.js';
 
 export const WEBHOOK_JOB = 'deliver';
@@ -23,6 +23,8 @@ export type WebhookTarget = z.infer<typeof webhookTargetSchema>;
 
 export interface WebhookSettings {
   queueName: string;
+  /** The job queue's keys: the delivery queue and its records live beside them. */
+  keys: RedisKeys;
   attempts: number;
   backoffMs: number;
   /** How long delivery records are kept (as long as results). */
@@ -30,10 +32,11 @@ export interface WebhookSettings {
 }
 
 export function webhookSettings(
-  config: Pick<Config, 'QUEUE_NAME' | 'WEBHOOK_ATTEMPTS' | 'WEBHOOK_BACKOFF_SECONDS' | 'RESULT_TTL_MINUTES'>,
+  config: Pick<Config, 'QUEUE_NAME' | 'WEBHOOK_ATTEMPTS' | 'WEBHOOK_BACKOFF_SECONDS' | 'RESULT_TTL_MINUTES' | 'REDIS_SENTINELS' | 'REDIS_CLUSTER_NODES'>,
 ): WebhookSettings {
   return {
     queueName: config.QUEUE_NAME,
+    keys: redisKeys(config.QUEUE_NAME, config),
     attempts: config.WEBHOOK_ATTEMPTS,
     backoffMs: Math.round(config.WEBHOOK_BACKOFF_SECONDS * 1000),
     ttlSeconds: Math.max(3600, Math.round(config.RESULT_TTL_MINUTES * 60)),
@@ -52,19 +55,20 @@ export function webhookJobOptions(s: WebhookSettings): JobsOptions {
 
 export class WebhookQueue {
   private readonly bull: Queue<WebhookTarget>;
-  private readonly prefix: string;
-
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     readonly settings: WebhookSettings,
   ) {
-    this.bull = new Queue<WebhookTarget>(webhookQueueName(settings.queueName), { connection, defaultJobOptions: webhookJobOptions(settings) });
+    this.bull = new Queue<WebhookTarget>(webhookQueueName(settings.queueName), {
+      connection,
+      prefix: settings.keys.bullPrefix,
+      defaultJobOptions: webhookJobOptions(settings),
+    });
     this.bull.on('error', () => undefined);
-    this.prefix = `${REDIS_KEY_PREFIX}:${settings.queueName}:callback`;
   }
 
   private key(kind: WebhookTarget['kind'], id: string) {
-    return `${this.prefix}:${kind}:${id}`;
+    return this.settings.keys.own('callback', kind, id);
   }
 
   /** Queues the delivery that reports a finished job or batch; a second request for it is a no-op. */

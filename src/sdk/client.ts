@@ -1,6 +1,6 @@
 // CutoutClient: the TypeScript client of the Cutout api, for Node 20 and browsers, with no
 // dependency beyond fetch. Start a job (a file, bytes or an address, with options), follow it
-// (SSE with polling fallback), download its result, cancel it; the same for batches.
+// (SSE with polling fallback), download its result, cancel it; edit its mask; the same for batches.
 import { apiError, CutoutNetworkError } from './errors.js';
 import { filePart, isUrlSource, jsonBody, multipart } from './body.js';
 import { followJob, sleep, type FollowContext } from './follow.js';
@@ -147,6 +147,30 @@ export class CutoutClient {
   /** Cancels the job (DELETE /jobs/{id}); a job being processed stops at its next stage. */
   cancel(jobId: string, signal?: AbortSignal): Promise<StatusView> {
     return this.json(`/jobs/${id(jobId)}`, { method: 'DELETE', signal });
+  }
+
+  /**
+   * The job's current mask (GET /jobs/{id}/mask): an 8-bit greyscale PNG at the photo's size
+   * (the status's width × height, after EXIF rotation), 255 subject, 0 background; the edited one
+   * once a mask was saved.
+   */
+  async getMask(jobId: string, signal?: AbortSignal): Promise<Download> {
+    return this.download(await this.call(`/jobs/${id(jobId)}/mask`, { signal }));
+  }
+
+  /**
+   * Saves an edited mask (PUT /jobs/{id}/mask): a PNG whose grey level is the mask, opaque, at
+   * the photo's aspect ratio (any size). Resolves once the result is re-rendered, with the new
+   * status (`result_version` + 1, `edited: true`); result() then downloads the new version.
+   */
+  putMask(jobId: string, png: Blob | Bytes, signal?: AbortSignal): Promise<StatusView> {
+    const body = png instanceof Blob ? png : new Blob([new Uint8Array(png)], { type: 'image/png' });
+    return this.json(`/jobs/${id(jobId)}/mask`, { method: 'PUT', body, headers: { 'content-type': 'image/png' }, signal });
+  }
+
+  /** The photo as it was uploaded (GET /jobs/{id}/source), for drawing under the mask. */
+  async source(jobId: string, signal?: AbortSignal): Promise<Download> {
+    return this.download(await this.call(`/jobs/${id(jobId)}/source`, { signal }));
   }
 
   /** Starts a batch: files (Blobs, Files, `{ data, filename }`) or `{ urls }` the server downloads. */

@@ -5,9 +5,9 @@ import { constants as fsConstants, createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isJobId } from '../jobs/contract.js';
-import type { BlobStore, ExtraKind, JobFiles, StoredBlob } from './blob-store.js';
+import { BLOB_DIRS, resultKind, type BlobStore, type ExtraKind, type JobFiles, type ResultSlot, type StoredBlob } from './blob-store.js';
 
-const KINDS = { input: 'inputs', result: 'results', mask: 'masks', background: 'backgrounds' } as const;
+const KINDS = BLOB_DIRS;
 
 export class FsBlobStore implements BlobStore {
   private readonly ready: Promise<void>;
@@ -21,7 +21,7 @@ export class FsBlobStore implements BlobStore {
   /** Job ids are validated before they become paths: nothing can escape the root. */
   private file(kind: keyof typeof KINDS, jobId: string): string {
     if (!isJobId(jobId)) throw new Error(`invalid job id: ${JSON.stringify(jobId)}`);
-    return path.join(this.root, KINDS[kind], kind === 'result' ? `${jobId}.png` : jobId);
+    return path.join(this.root, KINDS[kind], kind === 'result' || kind === 'result1' ? `${jobId}.png` : jobId);
   }
 
   private async write(target: string, bytes: Buffer): Promise<void> {
@@ -44,8 +44,8 @@ export class FsBlobStore implements BlobStore {
     return fs.readFile(this.file('input', jobId));
   }
 
-  async putResult(jobId: string, bytes: Buffer) {
-    return this.write(this.file('result', jobId), bytes);
+  async putResult(jobId: string, bytes: Buffer, slot?: ResultSlot) {
+    return this.write(this.file(resultKind(slot), jobId), bytes);
   }
 
   async copyResult(fromJobId: string, toJobId: string): Promise<boolean> {
@@ -75,8 +75,8 @@ export class FsBlobStore implements BlobStore {
     });
   }
 
-  async openResult(jobId: string): Promise<StoredBlob | null> {
-    const file = this.file('result', jobId);
+  async openResult(jobId: string, slot?: ResultSlot): Promise<StoredBlob | null> {
+    const file = this.file(resultKind(slot), jobId);
     try {
       const handle = await fs.open(file, 'r');
       const { size } = await handle.stat();
@@ -87,8 +87,8 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async hasResult(jobId: string) {
-    return fs.access(this.file('result', jobId)).then(
+  async hasResult(jobId: string, slot?: ResultSlot) {
+    return fs.access(this.file(resultKind(slot), jobId)).then(
       () => true,
       () => false,
     );

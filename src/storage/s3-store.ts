@@ -1,6 +1,6 @@
 // BlobStore on an S3 bucket (AWS S3 or an S3-compatible server: MinIO, Ceph, R2…), so the api and
 // the workers share no directory. Keys mirror the filesystem layout under an optional prefix:
-//   <prefix>inputs/<id>  <prefix>results/<id>  <prefix>masks/<id>  <prefix>backgrounds/<id>
+//   <prefix>inputs/<id>  <prefix>results/<id>  <prefix>masks/<id>  <prefix>backgrounds/<id> … (BLOB_DIRS)
 // A half-written object is never served: a PUT, and a multipart upload's completion, make an
 // object appear whole or not at all (S3 has no partial objects); a failed multipart upload is
 // aborted, and a bucket lifecycle rule removes the parts of one whose process died (README).
@@ -17,9 +17,9 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { isJobId } from '../jobs/contract.js';
-import type { BlobStore, ExtraKind, JobFiles, ResultLink, StoredBlob } from './blob-store.js';
+import { BLOB_DIRS, resultKind, type BlobStore, type ExtraKind, type JobFiles, type ResultLink, type ResultSlot, type StoredBlob } from './blob-store.js';
 
-const KINDS = { input: 'inputs', result: 'results', mask: 'masks', background: 'backgrounds' } as const;
+const KINDS = BLOB_DIRS;
 type Kind = keyof typeof KINDS;
 
 /** S3's smallest part; bodies larger than this go up in parts, up to 4 at once. */
@@ -127,13 +127,13 @@ export class S3BlobStore implements BlobStore {
     return bytes;
   }
 
-  async putResult(jobId: string, bytes: Buffer) {
-    return this.write(this.key('result', jobId), bytes);
+  async putResult(jobId: string, bytes: Buffer, slot?: ResultSlot) {
+    return this.write(this.key(resultKind(slot), jobId), bytes);
   }
 
   /** The object's body as it arrives from S3: nothing is buffered. */
-  async openResult(jobId: string): Promise<StoredBlob | null> {
-    return this.get(this.key('result', jobId));
+  async openResult(jobId: string, slot?: ResultSlot): Promise<StoredBlob | null> {
+    return this.get(this.key(resultKind(slot), jobId));
   }
 
   /** A server-side copy: the bytes never pass through this process. */
@@ -156,9 +156,9 @@ export class S3BlobStore implements BlobStore {
     return this.readAll(this.key(kind, jobId));
   }
 
-  async hasResult(jobId: string): Promise<boolean> {
+  async hasResult(jobId: string, slot?: ResultSlot): Promise<boolean> {
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key('result', jobId) }));
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(resultKind(slot), jobId) }));
       return true;
     } catch (err) {
       if (isMissing(err)) return false;
@@ -181,7 +181,7 @@ export class S3BlobStore implements BlobStore {
    */
   async *listJobs(): AsyncIterable<JobFiles> {
     const seen = new Map<string, number>();
-    const layout = /^(inputs|results|masks|backgrounds)\/([^/]+)$/;
+    const layout = new RegExp(`^(${Object.values(KINDS).join('|')})/([^/]+)$`);
     let after: string | undefined;
     for (;;) {
       const page = await this.client.send(
@@ -200,10 +200,10 @@ export class S3BlobStore implements BlobStore {
   }
 
   /** A presigned GET of the result that answers with the given Content-Type and Content-Disposition. */
-  async resultUrl(jobId: string, link: ResultLink): Promise<string> {
+  async resultUrl(jobId: string, link: ResultLink, slot?: ResultSlot): Promise<string> {
     const command = new GetObjectCommand({
       Bucket: this.bucket,
-      Key: this.key('result', jobId),
+      Key: this.key(resultKind(slot), jobId),
       ResponseContentType: link.contentType,
       ResponseContentDisposition: link.contentDisposition,
       ResponseCacheControl: link.cacheControl,

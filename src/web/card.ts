@@ -10,6 +10,7 @@ import { follow, withKey, type JobEvent } from './follow.js';
 import { describe, formatWords, mayBeTransparent, reframes, type JobRequest, type PanelResult } from './options-request.js';
 import { progressLine, queuedLine } from './progress-words.js';
 import { isWorking, render, type CardState } from './render.js';
+import { Editor } from './editor.js';
 
 export interface Session {
   apiKey: string;
@@ -49,6 +50,7 @@ export class Card {
   readonly el: HTMLLIElement;
   private state: CardState;
   private jobId = '';
+  private editor: Editor | null = null;
   private stopFollowing = (): void => {};
   private readonly stopListening: () => void;
 
@@ -77,6 +79,8 @@ export class Card {
       view: reframes(request.options) ? 'side' : 'compare',
       bg: 'checker',
       pos: 50,
+      editable: false,
+      editing: false,
     };
     this.wire();
     this.stopListening = panel.onChange(() => this.set({}));
@@ -135,6 +139,21 @@ export class Card {
     on('.cancel', 'click', () => void this.cancel());
     on('.remove', 'click', () => this.dispose());
     on('.apply', 'click', () => this.applyOptions());
+    on('.edit', 'click', () => this.edit());
+  }
+
+  /** Opens the mask editor in the card; a saved edit makes the card show the new result. */
+  private edit(): void {
+    const editor = Editor.open(this.jobId, this.session.apiKey, (view) => this.done({ ...view, type: 'done' }), () => {
+      this.editor = null;
+      this.set({ editing: false });
+      this.el.querySelector<HTMLElement>('.edit')?.focus();
+    });
+    if (!editor) return;
+    this.editor = editor;
+    this.el.querySelector('.card-head')!.after(editor.el);
+    this.set({ editing: true });
+    editor.el.querySelector('button')!.focus();
   }
 
   private fail(error: string, canRetry: boolean): void {
@@ -220,16 +239,21 @@ export class Card {
     const format = r?.format ?? 'png';
     const meta = r ? [formatWords(format), `${r.width}×${r.height}`, formatBytes(r.bytes)] : [];
     if (d.cached) meta.push('from cache');
+    const version = (d as { result_version?: number }).result_version ?? 1;
+    if (version > 1) meta.push('edited');
     this.set({
       phase: 'done',
       percent: 100,
       line: 'Done',
       canCancel: false,
-      resultUrl: withKey(d.result_url ?? `/result/${this.jobId}`, this.session.apiKey),
+      // An edited result has a version: a new address, so the browser does not show the old one.
+      resultUrl: withKey(`${d.result_url ?? `/result/${this.jobId}`}${version > 1 ? `?v=${version}` : ''}`, this.session.apiKey),
       downloadName: resultName(this.state.name || 'image', format),
       downloadLabel: `Download ${formatWords(format)}`,
       meta: meta.join(' · '),
       transparent: mayBeTransparent(this.request.options, format),
+      // A job answered from the result cache has no photo or mask of its own to edit.
+      editable: !d.cached,
     });
   }
 
@@ -246,6 +270,8 @@ export class Card {
   }
 
   dispose(): void {
+    // An open editor closes first (its person may keep unsaved edits, and the card).
+    if (this.editor && !this.editor.close()) return;
     this.stopFollowing();
     this.stopListening();
     if (this.state.previewUrl) URL.revokeObjectURL(this.state.previewUrl);

@@ -61,7 +61,7 @@ function stageReporter(job: Job<JobData, JobResult>, deps: ProcessorDeps, weight
   return { beforeStage, ticker };
 }
 
-function resultOf(out: CutoutResult, model: string): JobResult {
+export function resultOf(out: CutoutResult, model: string): JobResult {
   return {
     width: out.width,
     height: out.height,

@@ -4,7 +4,7 @@
 // jittered exponential backoff, and every attempt is recorded for the status.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Config } from '../config.js';
-import { createRedis } from '../jobs/queue.js';
+import { createRedis } from '../jobs/redis-connection.js';
 import { webhookQueueName, type WebhookQueue, type WebhookTarget } from '../jobs/webhooks.js';
 import type { Logger } from '../logger.js';
 import { signWebhook, webhookKey, type WebhookHeaders } from '../webhooks/sign.js';
@@ -60,9 +60,10 @@ export function createWebhookProcessor(deps: DeliveryDeps) {
 
 /** Starts delivering; returns the closer. */
 export function startWebhookDelivery(config: Config, deps: Omit<DeliveryDeps, 'key'>) {
-  const connection = createRedis(config.REDIS_URL, 'worker');
+  const connection = createRedis(config, 'worker');
   const worker = new Worker<WebhookTarget>(webhookQueueName(config.QUEUE_NAME), createWebhookProcessor({ ...deps, key: webhookKey(config.WEBHOOK_SECRET) }), {
     connection,
+    prefix: deps.webhooks.settings.keys.bullPrefix,
     concurrency: 8, // deliveries wait on the network, not the CPU
   });
   worker.on('error', (err) => deps.logger.error({ err }, 'webhook worker error'));

@@ -2,18 +2,21 @@
 // (health server), the cutter (the model, or a stand-in), the remove-bg worker, and maintenance
 // (scheduled cleanup). Each part returns its closer; shutdown runs them in order.
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { cleanupWithConfig } from '../jobs/cleanup.js';
 import type { Config } from '../config.js';
 import type { Cutter } from '../cutout/pipeline.js';
-import type { JobData, JobResult } from '../jobs/contract.js';
-import { createRedis, JobQueue, queueSettings } from '../jobs/queue.js';
+import { MASK_JOB_NAME, type JobData, type JobResult, type MaskJobData } from '../jobs/contract.js';
+import type { Job } from 'bullmq';
+import { JobQueue, queueSettings } from '../jobs/queue.js';
+import { createRedis, describeRedis, type RedisClient } from '../jobs/redis-connection.js';
 import { WebhookQueue, webhookSettings } from '../jobs/webhooks.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { createRegistry, workerMetrics, type WorkerMetrics } from '../metrics.js';
 import { startHealthServer, type WorkerProbe } from './health-server.js';
 import { createRemoveBgProcessor } from './remove-bg.processor.js';
+import { createMaskProcessor } from './mask-edit.processor.js';
+import { MaskEdits } from '../jobs/mask-edits.js';
 import { webhookBody, webhookPost } from '../webhooks/post.js';
 import { BatchRecords } from '../jobs/batches.js';
 import { jobEnded } from '../jobs/job-ended.js';
@@ -45,6 +48,8 @@ export function startProbes(config: Config, metricsRegistry: ReturnType<typeof c
   return () => void server?.close();
 }
 
+const isMaskJob = (job: Job): job is Job<MaskJobData> => job.name === MASK_JOB_NAME;
+
 interface RemoveBgDeps {
   cutter: Cutter;
   jobs: JobQueue;
@@ -55,6 +60,8 @@ interface RemoveBgDeps {
   webhooks?: WebhookQueue;
   /** Batch records: a job's end is counted in its batch. */
   batches?: BatchRecords;
+  /** The mask editor's records (edit lock, edit state). */
+  edits: MaskEdits;
 }
 
 /**
@@ -63,14 +70,17 @@ interface RemoveBgDeps {
  */
 export async function startRemoveBgWorker(config: Config, deps: RemoveBgDeps): Promise<{ worker: Worker<JobData, JobResult>; close: Closer }> {
   const { jobs, logger } = deps;
-  const connection = createRedis(config.REDIS_URL, 'worker');
+  const connection = createRedis(config, 'worker');
   const processor = createRemoveBgProcessor({
     ...deps,
     isCanceled: (id) => jobs.isCancelRequested(id),
     recordCached: (cacheKey, optionsKey, jobId) => jobs.cacheRecord(cacheKey, optionsKey, jobId),
   });
-  const worker = new Worker<JobData, JobResult>(config.QUEUE_NAME, processor, {
+  // The mask editor's jobs share the queue (and the model) of the jobs they belong to.
+  const maskProcessor = createMaskProcessor({ ...deps, edits: deps.edits });
+  const worker = new Worker<JobData, JobResult>(config.QUEUE_NAME, (job) => (isMaskJob(job) ? (maskProcessor(job) as never) : processor(job)), {
     connection,
+    prefix: jobs.settings.keys.bullPrefix,
     concurrency: config.WORKER_CONCURRENCY,
     // A job in hand keeps its lock renewed; a worker killed mid-job loses it within
     // JOB_LOCK_SECONDS and the job is handed to another worker.
@@ -87,12 +97,13 @@ export async function startRemoveBgWorker(config: Config, deps: RemoveBgDeps): P
     );
   };
   worker.on('completed', (job) => {
+    if (isMaskJob(job)) return;
     const timings = job.returnvalue?.timings;
     if (timings) void jobs.recordDuration(Object.values(timings).reduce((a, b) => a + b, 0)).catch(() => undefined);
     callBack(job);
   });
   worker.on('failed', (job, err) => {
-    if (!job) return;
+    if (!job || isMaskJob(job)) return;
     logger.info({ jobId: job.id, attempt: job.attemptsMade, reason: err.message }, 'job attempt ended in failure');
     // The last attempt (or one not to be retried): the job has ended.
     void job.getState().then((state) => state === 'failed' && callBack(job), () => undefined);
@@ -118,17 +129,19 @@ export async function startRemoveBgWorker(config: Config, deps: RemoveBgDeps): P
  * Cleanup, run on the workers through a BullMQ job scheduler: one job per interval across all
  * workers, whichever takes it.
  */
-export async function startMaintenance(config: Config, jobs: JobQueue, store: BlobStore, logger: Logger, connection: Redis): Promise<Closer> {
+export async function startMaintenance(config: Config, jobs: JobQueue, store: BlobStore, logger: Logger, connection: RedisClient): Promise<Closer> {
   const maintenanceName = `${config.QUEUE_NAME}-maintenance`;
-  const maintenance = new Queue(maintenanceName, { connection });
+  const prefix = jobs.settings.keys.bullPrefix;
+  const maintenance = new Queue(maintenanceName, { connection, prefix });
   await maintenance.upsertJobScheduler(
     'cleanup',
     { every: config.CLEANUP_INTERVAL_SECONDS * 1000 },
     { name: 'cleanup', opts: { removeOnComplete: true, removeOnFail: 50 } },
   );
-  const cleanerConnection = createRedis(config.REDIS_URL, 'worker');
+  const cleanerConnection = createRedis(config, 'worker');
   const cleaner = new Worker(maintenanceName, () => cleanupWithConfig(config, jobs, store, logger), {
     connection: cleanerConnection,
+    prefix,
     concurrency: 1,
   });
   cleaner.on('error', (err) => logger.error({ err }, 'cleanup worker error'));
@@ -142,8 +155,9 @@ export async function startMaintenance(config: Config, jobs: JobQueue, store: Bl
 export async function startWorker(config: Config, store: BlobStore, logger: Logger, opts: WorkerOptions = {}): Promise<RunningWorker> {
   // Cancel requests, processing times and the maintenance queue live beside the queue; a
   // connection of their own, so these small commands never wait behind the worker's.
-  const queueConnection = createRedis(config.REDIS_URL, 'worker');
-  const jobs = new JobQueue(queueConnection, queueSettings(config));
+  const queueConnection = createRedis(config, 'worker');
+  const settings = queueSettings(config);
+  const jobs = new JobQueue(queueConnection, settings);
   const metricsRegistry = createRegistry('worker');
   let readiness: Readiness = { ok: false, reason: config.ENGINE === 'local' ? 'loading the model' : 'starting' };
   let engineProblem = (): Promise<string | null> => Promise.resolve(null);
@@ -160,14 +174,15 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
   const cutter = engine.cutter;
   engineProblem = () => engine.problem();
   const webhooks = new WebhookQueue(queueConnection, webhookSettings(config));
-  const batches = new BatchRecords(queueConnection, queueSettings(config));
-  const removeBg = await startRemoveBgWorker(config, { cutter, jobs, store, logger, metrics: workerMetrics(metricsRegistry), webhooks, batches });
+  const batches = new BatchRecords(queueConnection, settings);
+  const edits = new MaskEdits(queueConnection, jobs);
+  const removeBg = await startRemoveBgWorker(config, { cutter, jobs, store, logger, metrics: workerMetrics(metricsRegistry), webhooks, batches, edits });
   const closeMaintenance = await startMaintenance(config, jobs, store, logger, queueConnection);
   const closeDelivery = config.WEBHOOK_SECRET
     ? startWebhookDelivery(config, { webhooks, logger, post: webhookPost(config), bodyOf: (t) => webhookBody(config, { jobs, batches }, t) })
     : () => undefined;
   readiness = { ok: true };
-  logger.info({ queue: config.QUEUE_NAME, concurrency: config.WORKER_CONCURRENCY, engine: engine.name, model: cutter.modelName }, 'worker ready');
+  logger.info({ queue: config.QUEUE_NAME, concurrency: config.WORKER_CONCURRENCY, engine: engine.name, model: cutter.modelName, redis: describeRedis(config) }, 'worker ready');
 
   const closers: Closer[] = [
     removeBg.close,

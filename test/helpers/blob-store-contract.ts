@@ -76,6 +76,24 @@ export function blobStoreContract(driver: string, make: MakeStore): void {
       assert.equal((await store.readExtra('background', id))?.toString(), 'bg');
     });
 
+    it('keeps two result slots and the frame masks apart; deleting the job removes them all', async () => {
+      const store = await fresh();
+      const id = randomUUID();
+      await store.putResult(id, Buffer.from('version 1'));
+      await store.putResult(id, Buffer.from('version 2'), 1);
+      await store.putExtra('frame-mask-1', id, Buffer.from('edited'));
+      assert.equal((await drain(await store.openResult(id, 0))).toString(), 'version 1');
+      assert.equal((await drain(await store.openResult(id, 1))).toString(), 'version 2');
+      assert.equal(await store.hasResult(id, 1), true);
+      assert.equal(await store.readExtra('frame-mask-0', id), null);
+      assert.equal((await store.readExtra('frame-mask-1', id))?.toString(), 'edited');
+      const listed = [];
+      for await (const files of store.listJobs()) listed.push(files.jobId);
+      assert.deepEqual(listed, [id], 'one job, however many slots');
+      await store.deleteJob(id);
+      assert.deepEqual([await store.hasResult(id, 0), await store.hasResult(id, 1), await store.readExtra('frame-mask-1', id)], [false, false, null]);
+    });
+
     it('lists every job that has a file, dated by its newest file', async () => {
       const store = await fresh();
       const before = Date.now();

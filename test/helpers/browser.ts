@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { ROOT } from './fixtures.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -18,4 +18,14 @@ export function launchChromium(): Promise<Browser> {
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+}
+
+/** A page (in a context of its own) at `url` once its limits have loaded; `jsErrors` collects the page's errors. */
+export async function openPage(browser: Browser, url: string, context: BrowserContextOptions = {}): Promise<Page & { jsErrors: string[] }> {
+  const page = Object.assign(await browser.newPage(context), { jsErrors: [] as string[] });
+  page.on('pageerror', (e) => page.jsErrors.push(String(e)));
+  page.on('console', (m) => m.type() === 'error' && !/Failed to load resource/.test(m.text()) && page.jsErrors.push(m.text()));
+  await page.goto(url);
+  await page.waitForFunction(() => document.getElementById('drop-hint')?.textContent?.includes('MB'));
+  return page;
 }

@@ -18,6 +18,11 @@ export function fakeQueue(opts: { enqueued?: JobData[]; up?: () => boolean } = {
     workerCount: async () => 0,
     cacheLookup: async () => ({}),
     writeCachedJob: async () => undefined,
+    enqueueMask: async () => {
+      throw new Error('no mask jobs without Redis');
+    },
+    getJob: async () => undefined,
+    cacheForget: async () => undefined,
   };
 }
 

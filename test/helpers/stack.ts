@@ -29,6 +29,7 @@ export interface Stack {
   queue: JobQueue;
   events: EventsHub;
   store: BlobStore;
+  /** The private single node's URL; empty when the test passed its own Redis set. */
   redisUrl: string;
   workers: RunningWorker[];
   addWorker(): Promise<RunningWorker>;
@@ -46,12 +47,14 @@ export async function startStack(
     logger?: Logger;
     /** A stand-in for the model (no model is loaded). */
     cutter?: Cutter;
+    /** A Redis set started by the test (a Cluster, Sentinels: test/helpers/redis-ha.ts) instead of a private single node; the test stops it. */
+    redis?: { env: Record<string, string> };
   } = {},
 ): Promise<Stack> {
-  const redis = await startTestRedis();
+  const redis = opts.redis ? { url: '', env: opts.redis.env, cleanup: async () => undefined } : { ...(await startTestRedis()), env: {} };
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-data-'));
   const base = {
-    REDIS_URL: redis.url,
+    ...(redis.url ? { REDIS_URL: redis.url } : redis.env),
     DATA_DIR: dataDir,
     MODEL_DIR: TEST_MODEL_DIR,
     QUEUE_NAME: `test-${randomUUID().slice(0, 8)}`,
@@ -72,6 +75,11 @@ export async function startStack(
   const server = await createApiServer(config, logger);
   const { app, queue, events, store } = server;
   await events.ready();
+  // The api's own connection fails fast rather than queueing commands: wait until it is up.
+  for (const deadline = Date.now() + 15_000; !(await queue.ping().catch(() => false)); ) {
+    if (Date.now() > deadline) throw new Error('the api never reached Redis');
+    await new Promise((r) => setTimeout(r, 50));
+  }
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

@@ -11,7 +11,8 @@ import { CutoutPipeline, type Cutter, type CutoutResult, type StageHook } from '
 import { resolveModel } from '../../src/cutout/models.js';
 import type { SegmentationSession } from '../../src/cutout/session.js';
 import type { JobData, StatusView } from '../../src/jobs/contract.js';
-import { createRedis, JobQueue, queueSettings, type Tombstone } from '../../src/jobs/queue.js';
+import { JobQueue, queueSettings, type Tombstone } from '../../src/jobs/queue.js';
+import { createRedis } from '../../src/jobs/redis-connection.js';
 import { FsBlobStore } from '../../src/storage/fs-store.js';
 import { STAGES } from '../../src/vocabulary.js';
 import { startWorker, type RunningWorker } from '../../src/worker/worker.js';
@@ -140,7 +141,7 @@ export async function startQueueHarness(redisUrl: string, env: Record<string, st
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-queue-'));
   const config = testConfig(redisUrl, dataDir, env);
   const store = new FsBlobStore(dataDir);
-  const connection = createRedis(redisUrl, 'producer');
+  const connection = createRedis(config, 'producer');
   const queue = new JobQueue(connection, queueSettings(config));
   const cutter = await standInCutter();
   const running = await startWorker(config, store, silentLogger, { cutter });

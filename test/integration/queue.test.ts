@@ -15,7 +15,8 @@ import { loadView } from '../../src/api/services/jobs.js';
 import { jobExpired } from '../../src/errors.js';
 import { CLEANUP_BATCH, runCleanup } from '../../src/jobs/cleanup.js';
 import type { StatusView } from '../../src/jobs/contract.js';
-import { createRedis, JobQueue, queueSettings, type Tombstone } from '../../src/jobs/queue.js';
+import { JobQueue, queueSettings, type Tombstone } from '../../src/jobs/queue.js';
+import { createRedis } from '../../src/jobs/redis-connection.js';
 import { FsBlobStore } from '../../src/storage/fs-store.js';
 import { startTestRedis } from '../helpers/redis.js';
 import { openSse } from '../helpers/sse.js';
@@ -174,7 +175,7 @@ describe('the queue without the model', { timeout: 120_000 }, () => {
   it(`cleans up more than 1000 finished jobs, ${CLEANUP_BATCH} at a time`, async () => {
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-queue-'));
     const config = testConfig(redis.url, dataDir);
-    const connection = createRedis(redis.url, 'producer');
+    const connection = createRedis(config, 'producer');
     const queue = new JobQueue(connection, queueSettings(config));
     const store = new FsBlobStore(dataDir);
     const total = 1300;
@@ -183,11 +184,11 @@ describe('the queue without the model', { timeout: 120_000 }, () => {
     // Every third completed job keeps its result file: cleanup step 3 must walk past them.
     const withResult = new Set(ids.slice(100).filter((_, i) => i % 3 === 0));
     for (const id of withResult) await store.putResult(id, Buffer.from('png'));
-    const workerConnection = createRedis(redis.url, 'worker');
+    const workerConnection = createRedis(config, 'worker');
     const worker = new Worker(config.QUEUE_NAME, async (job) => {
       if (failing.has(job.id!)) throw new UnrecoverableError('bad image');
       return {};
-    }, { connection: workerConnection, concurrency: 100 });
+    }, { connection: workerConnection, prefix: queue.settings.keys.bullPrefix, concurrency: 100 });
     try {
       for (let i = 0; i < total; i += 200) await Promise.all(ids.slice(i, i + 200).map((id) => queue.enqueue(id, jobData('x.png', 3))));
       for (let counts = await queue.counts(); counts.completed! + counts.failed! < total; counts = await queue.counts()) {

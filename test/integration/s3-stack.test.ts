@@ -17,6 +17,8 @@ import { installLoopbackGuard } from '../helpers/loopback-only.js';
 import { startTestS3, type TestS3 } from '../helpers/s3.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { standInCutter } from '../helpers/stand-in.js';
+import { syntheticCutter } from '../helpers/synthetic-cutter.js';
+import type { Cutter } from '../../src/cutout/pipeline.js';
 
 const guard = installLoopbackGuard();
 let s3: TestS3;
@@ -32,11 +34,11 @@ after(async () => {
 });
 
 /** A stack whose worker has a DATA_DIR of its own; both on the bucket under `prefix`. */
-async function s3Stack(prefix: string, env: Record<string, string> = {}): Promise<{ stack: Stack; apiDir: string; workerDir: string }> {
+async function s3Stack(prefix: string, env: Record<string, string> = {}, cutter?: Cutter): Promise<{ stack: Stack; apiDir: string; workerDir: string }> {
   const workerDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-worker-data-'));
   dirs.push(workerDir);
   const stack = await startStack({
-    cutter: await standInCutter(),
+    cutter: cutter ?? (await standInCutter()),
     env: { ...s3.env, S3_PREFIX: prefix, ...env },
     workerEnv: { DATA_DIR: workerDir },
   });
@@ -146,5 +148,31 @@ describe('api and worker with no shared directory (RESULT_DELIVERY=redirect)', (
   it('documents the 302 in the OpenAPI document', async () => {
     const doc = (await (await fetch(`${stack.baseUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>> };
     assert.ok(doc.paths['/result/{job_id}']!.get!.responses['302']?.headers?.Location);
+  });
+});
+
+describe('a saved mask edit on object storage (RESULT_DELIVERY=redirect)', () => {
+  let stack: Stack;
+  before(async () => ({ stack } = await s3Stack('edits/', { RESULT_DELIVERY: 'redirect' }, syntheticCutter())));
+  after(() => stack?.stop());
+
+  it('the redirect names the new version\'s object, which serves the edited result', async () => {
+    const id = await doneJob(stack);
+    const first = await fetch(`${stack.baseUrl}/result/${id}`, { redirect: 'manual' });
+    assert.ok(first.headers.get('location')!.startsWith(`${s3.endpoint}/${s3.bucket}/edits/results/${id}?`));
+    const mask = await fetch(`${stack.baseUrl}/jobs/${id}/mask`);
+    assert.equal(mask.status, 200);
+    const { data, info } = await sharp(Buffer.from(await mask.arrayBuffer())).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    const edited = data.map((v, i) => (i % info.width < info.width / 2 ? 0 : v)); // the left half erased
+    const body = await sharp(edited, { raw: { width: info.width, height: info.height, channels: 1 } }).png().toBuffer();
+    const put = await fetch(`${stack.baseUrl}/jobs/${id}/mask`, { method: 'PUT', body: new Uint8Array(body), headers: { 'content-type': 'image/png' } });
+    assert.equal(put.status, 200, await put.clone().text());
+    assert.equal(((await put.json()) as { result_version: number }).result_version, 2);
+    const second = await fetch(`${stack.baseUrl}/result/${id}`, { redirect: 'manual' });
+    assert.ok(second.headers.get('location')!.startsWith(`${s3.endpoint}/${s3.bucket}/edits/results-1/${id}?`), 'the new version\'s own object');
+    const followed = await fetch(`${stack.baseUrl}/result/${id}`);
+    assert.ok(followed.url.startsWith(s3.endpoint), 'served by the bucket');
+    const alpha = await sharp(Buffer.from(await followed.arrayBuffer())).ensureAlpha().extractChannel(3).raw().toBuffer();
+    assert.ok(alpha.every((a, i) => (i % info.width < info.width / 2 ? a === 0 : a === edited[i])), 'the edited result');
   });
 });

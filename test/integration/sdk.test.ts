@@ -152,6 +152,7 @@ describe('the TypeScript SDK', { timeout: 120_000 }, () => {
     const doc = (await (await fetch(`${stack.baseUrl}/openapi.json`, { headers: { 'x-api-key': KEY } })).json()) as { paths: Record<string, Record<string, unknown>> };
     const used = [
       ['post', '/remove-bg'], ['get', '/status/{job_id}'], ['get', '/events/{job_id}'], ['get', '/result/{job_id}'], ['delete', '/jobs/{job_id}'],
+      ['get', '/jobs/{job_id}/mask'], ['put', '/jobs/{job_id}/mask'], ['get', '/jobs/{job_id}/source'],
       ['post', '/batches'], ['get', '/batches/{batch_id}'], ['delete', '/batches/{batch_id}'], ['get', '/batches/{batch_id}/zip'],
     ] as const;
     for (const [method, route] of used) assert.ok(doc.paths[route]?.[method], `${method.toUpperCase()} ${route} is documented`);

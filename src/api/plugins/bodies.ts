@@ -1,6 +1,6 @@
 // Request bodies. Uploads are multipart (the multipart plugin reads them as a stream). A route may
 // take a small JSON body by saying so (`config: { jsonBodyLimit }`): it is parsed to req.body,
-// and past the limit answers 413 body_too_large. Any other body, whatever its Content-Type, is
+// and past the limit answers 413 body_too_large; or a PNG (`config: { pngBody }`, req.body a Buffer). Any other body, whatever its Content-Type, is
 // read and dropped, up to BODY_LIMIT_BYTES (past it: 413 body_too_large). A client that sends a
 // stray JSON body to DELETE or /admin/cleanup is not refused for it, and no parser error can
 // surface where the document does not say so. Registered before the multipart plugin, which adds
@@ -15,6 +15,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** This route takes a JSON body (application/json) of at most this many bytes, parsed to req.body. */
     jsonBodyLimit?: number;
+    /** This route takes a raw PNG body (image/png) as a Buffer in req.body: its limit, and the error past it. */
+    pngBody?: { limit: number; tooLarge: () => Error };
   }
 }
 
@@ -68,5 +70,10 @@ export default fp(async (app) => {
     if (!limit) return readBody(payload, BODY_LIMIT_BYTES, 0, (err) => done(err, undefined), bodyTooLarge);
     const tooLarge = () => new HttpError(413, 'body_too_large', `The JSON body is larger than the ${formatBytes(limit)} limit of this operation.`);
     readBody(payload, limit, limit, (err, bytes) => (err ? done(err) : parseJson(bytes, done)), tooLarge);
+  });
+  app.addContentTypeParser('image/png', (req: FastifyRequest, payload, done: Done) => {
+    const png = req.routeOptions.config.pngBody;
+    if (!png) return readBody(payload, BODY_LIMIT_BYTES, 0, (err) => done(err, undefined), bodyTooLarge);
+    readBody(payload, png.limit, png.limit, (err, bytes) => done(err, err ? undefined : bytes), png.tooLarge);
   });
 }, { name: 'bodies' });

@@ -2,16 +2,17 @@
 // every api replica shares them, skipped when Redis is down rather than refusing uploads.
 import rateLimit from '@fastify/rate-limit';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
-import { REDIS_KEY_PREFIX } from '../../vocabulary.js';
+import type { RedisClient } from '../../jobs/redis-connection.js';
+import type { RedisKeys } from '../../jobs/redis-keys.js';
 import { tooManyUploads } from '../errors.js';
 
-export default fp<{ redis?: Redis; queueName: string }>(async (app, { redis, queueName }) => {
+export default fp<{ redis?: RedisClient; keys: RedisKeys }>(async (app, { redis, keys }) => {
   await app.register(rateLimit, {
     global: false,
     redis,
     skipOnError: true,
-    nameSpace: `${REDIS_KEY_PREFIX}:${queueName}:ratelimit:`,
+    // One key per client and route (a one-key script), so any slot will do in a Cluster.
+    nameSpace: `${keys.own('ratelimit')}:`,
     errorResponseBuilder: (_req, ctx) =>
       Object.assign(new Error(tooManyUploads(ctx.max, Math.ceil(ctx.ttl / 1000))), { statusCode: 429 }),
   });

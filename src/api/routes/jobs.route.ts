@@ -1,7 +1,7 @@
 // The job routes: status, failed list, result, cancel. Each is a schema (jobs.schema.ts) and one
 // call to the jobs service.
 import type { FastifyInstance } from 'fastify';
-import { RESULT_CACHE_CONTROL, resultType } from '../result-headers.js';
+import { notModified, RESULT_CACHE_CONTROL, resultEtag, resultType } from '../result-headers.js';
 import type { JobsService } from '../services/jobs.js';
 import { CANCEL_SCHEMA, FAILED_JOBS_SCHEMA, RESULT_SCHEMA, STATUS_SCHEMA } from './jobs.schema.js';
 
@@ -29,13 +29,18 @@ export function jobsRoutes(app: FastifyInstance, jobs: JobsService) {
         'x-foreground-height': fg.height,
       });
     }
-    // The link expires: the redirect itself is not to be kept.
+    // The link expires: the redirect itself is not to be kept. It names the object of this version.
     if ('redirect' in delivery) return reply.header('cache-control', 'no-store').redirect(delivery.redirect, 302);
+    const etag = resultEtag(view);
+    reply.header('etag', etag).header('cache-control', RESULT_CACHE_CONTROL);
+    if (notModified(req.headers['if-none-match'], etag)) {
+      delivery.blob.stream.destroy();
+      return reply.code(304).send();
+    }
     const { contentType, contentDisposition } = resultType(view);
     return reply
       .header('content-type', contentType)
       .header('content-length', delivery.blob.size)
-      .header('cache-control', RESULT_CACHE_CONTROL)
       .header('content-disposition', contentDisposition)
       .send(delivery.blob.stream);
   });

@@ -57,7 +57,8 @@ export const RESULT_SCHEMA = {
   description:
     'By default the subject on a transparent background, as a PNG at the size of the upload (after EXIF rotation); ' +
     'the job\'s options choose the format (PNG, WebP, JPEG), size, crop, canvas and background. ' +
-    'Answers 404 with a JSON reason until the job is done, and for failed, canceled or unknown jobs.',
+    'Answers 404 with a JSON reason until the job is done, and for failed, canceled or unknown jobs. ' +
+    'After a saved mask edit (PUT /jobs/{job_id}/mask) it serves the new version, with a new ETag.',
   operationId: 'getResult',
   tags: ['jobs'],
   params: ROUTE_SCHEMAS.jobParams,
@@ -72,6 +73,8 @@ export const RESULT_SCHEMA = {
           type: 'string',
           description: 'inline, with a download name made from the upload\'s and the format\'s extension: `sneaker-cutout.png`.',
         },
+        ETag: { type: 'string', description: 'Changes with each version of the result (`result_version`: a saved mask edit makes a new one). Send it back in If-None-Match: 304 while it is current.' },
+        'Cache-Control': { type: 'string', description: '`private, no-cache`: a kept copy is checked (If-None-Match) before it is used again.' },
         'X-Width': { type: 'integer', description: 'The result\'s width in pixels.' },
         'X-Height': { type: 'integer', description: 'The result\'s height in pixels.' },
         'X-Foreground-Left': { type: 'integer', description: 'The subject\'s bounding box in the result: left edge (px).' },
@@ -81,6 +84,7 @@ export const RESULT_SCHEMA = {
         'X-Confidence': { type: 'number', description: 'How clean the mask looks, 0..1 (experimental; see the status\'s result.confidence).' },
       },
     },
+    304: { description: 'Not modified: the If-None-Match ETag names the current version.', headers: { ETag: { type: 'string' } } },
     302: {
       description:
         'With `RESULT_DELIVERY=redirect`: the result is served from object storage. `Location` is a presigned GET URL, ' +

@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { jobExpired, unknownJob } from '../../errors.js';
 import { isJobId, type StatusView } from '../../jobs/contract.js';
 import type { ApiMetrics } from '../../metrics.js';
-import type { StoredBlob } from '../../storage/blob-store.js';
+import { slotOf, type StoredBlob } from '../../storage/blob-store.js';
 import { jobLinks, type ApiDeps } from '../deps.js';
 import { conflict, notFound } from '../http-errors.js';
 import { RESULT_CACHE_CONTROL, resultType } from '../result-headers.js';
@@ -38,6 +38,11 @@ export class FinishedViews {
   clear(): void {
     this.views.clear();
   }
+
+  /** Drops one job's view: it changed (a saved mask edit). */
+  forget(jobId: string): void {
+    this.views.delete(jobId);
+  }
 }
 
 /** The status view of a job, with its links; 404 when unknown, 410 when expired. */
@@ -66,8 +71,7 @@ export type ResultDelivery = { view: StatusView } & ({ blob: StoredBlob } | { re
 
 const expired = () => notFound('The result has expired and was deleted. Please upload the image again.', 'result_expired');
 
-export function jobsService(deps: ApiDeps, metrics: ApiMetrics) {
-  const cache = new FinishedViews();
+export function jobsService(deps: ApiDeps, metrics: ApiMetrics, cache = new FinishedViews()) {
   const status = (jobId: string) => loadView(deps, jobId, cache);
   return {
     status,
@@ -92,12 +96,14 @@ export function jobsService(deps: ApiDeps, metrics: ApiMetrics) {
       if (view.status === 'failed') throw notFound(`The job failed, so there is no result: ${view.error ?? 'unknown reason'}`, 'job_failed');
       if (view.status === 'canceled') throw notFound('The job was canceled, so there is no result.', 'job_canceled');
       const { store, config } = deps;
+      // The version the status names is in its slot (a saved mask edit makes a new one).
+      const slot = slotOf(view.result_version ?? 1);
       if (config.RESULT_DELIVERY === 'redirect' && store.resultUrl) {
-        if (!(await store.hasResult(view.job_id))) throw expired();
+        if (!(await store.hasResult(view.job_id, slot))) throw expired();
         const link = { ...resultType(view), cacheControl: RESULT_CACHE_CONTROL, expiresInSeconds: config.RESULT_URL_TTL_SECONDS };
-        return { view, redirect: await store.resultUrl(view.job_id, link) };
+        return { view, redirect: await store.resultUrl(view.job_id, link, slot) };
       }
-      const blob = await store.openResult(view.job_id);
+      const blob = await store.openResult(view.job_id, slot);
       if (!blob) throw expired();
       return { view, blob };
     },

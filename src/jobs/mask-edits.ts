@@ -1,0 +1,47 @@
+// The mask editor's records in Redis, beside the queue: the lock that lets one edit of a job run
+// at a time, and the edit state written on the job when a re-render ends.
+import type { RedisClient } from './redis-connection.js';
+import { maskJobId, type EditState } from './contract.js';
+import type { JobQueue } from './queue.js';
+
+export class MaskEdits {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly queue: Pick<JobQueue, 'getJob' | 'settings'>,
+  ) {}
+
+  private lockKey(jobId: string): string {
+    return this.queue.settings.keys.own('editing', jobId);
+  }
+
+  /**
+   * Takes the job's edit lock for `version`; false while another edit of the job is under way.
+   * A lock whose edit job has ended without releasing it (its worker died) is taken over.
+   */
+  async begin(jobId: string, version: number): Promise<boolean> {
+    const key = this.lockKey(jobId);
+    const ttl = Math.max(60, Math.ceil(this.queue.settings.ttlSeconds));
+    if ((await this.redis.set(key, String(version), 'EX', ttl, 'NX')) === 'OK') return true;
+    const held = Number(await this.redis.get(key));
+    if (held > 0) {
+      const job = await this.queue.getJob(maskJobId({ jobId, action: 'apply', version: held }));
+      const state = job ? await job.getState() : 'unknown';
+      if (state === 'waiting' || state === 'active' || state === 'delayed' || state === 'prioritized') return false;
+    }
+    return (await this.redis.set(key, String(version), 'EX', ttl)) === 'OK';
+  }
+
+  /** Releases the lock if `version` holds it. */
+  async end(jobId: string, version: number): Promise<void> {
+    const key = this.lockKey(jobId);
+    if ((await this.redis.get(key)) === String(version)) await this.redis.del(key);
+  }
+
+  /** Writes the job's edit state (its other data unchanged); false when the job's record is gone. */
+  async record(jobId: string, change: (previous: EditState | undefined) => EditState): Promise<boolean> {
+    const job = await this.queue.getJob(jobId);
+    if (!job) return false;
+    await job.updateData({ ...job.data, edit: change(job.data.edit) });
+    return true;
+  }
+}
