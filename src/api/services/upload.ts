@@ -166,7 +166,7 @@ export async function resolveOptions(config: Pick<Config, 'MAX_IMAGE_PIXELS' | '
 /** The model a job asks for, if this service has it loaded; the default (the first in MODELS) for none. */
 export function availableModel(config: Pick<Config, 'MODELS'>, asked: unknown): string {
   if (asked === null || asked === undefined) return config.MODELS[0]!;
-  const name = String(asked);
+  const name = String(asked).slice(0, 64);
   if (config.MODELS.includes(name)) return name;
   const known = MODEL_NAMES.includes(name) ? 'is not loaded on this service' : 'is not a model Cutout knows';
   throw new InvalidOptionError('invalid_model', `The model "${name}" ${known}. Available: ${config.MODELS.join(', ')} (see GET /models).`);
