@@ -7,6 +7,8 @@ import { EngineUnavailableError } from '../errors.js';
 import { renderSpec } from '../options/options.js';
 import type { Cutter, CutoutRequest, CutoutResult } from './pipeline.js';
 import type { RemoveBgClient } from './removebg-client.js';
+import { encodeMask, readEditedMask } from './mask-edit.js';
+import { refineEdges } from './refine.js';
 import { decode, finishFromMask, LazyFaces, StageClock, type StageHook } from './stages.js';
 
 export interface RemoteCutterSettings {
@@ -34,22 +36,35 @@ export class RemoteCutter implements Cutter {
     await clock.enter('decoding');
     const decoded = await decode(input, this.settings.maxPixels);
     const { width, height } = decoded;
-    let mask = request.mask ? await storedMask(request.mask, width, height) : null;
-    const maskReused = mask !== null;
+    // A person's edited mask (the mask editor) is the alpha as it is; the stored mask then only
+    // gives refine=fast's edge colours, as in the model's pipeline. No call to the API.
+    const edited = request.editedMask ? await readEditedMask(request.editedMask, decoded, this.settings.maxPixels) : null;
+    let mask = request.mask && (!edited || spec.refine === 'fast') ? await storedMask(request.mask, width, height) : null;
+    const maskReused = mask !== null && !edited;
 
     await clock.enter('inference');
     let maskPng: Buffer | undefined;
-    if (!mask) {
+    if (!mask && !edited) {
       mask = await this.maskOf(await this.client.mask(input, request.workKey), width, height);
       maskPng = await sharp(mask, { raw: { width, height, channels: 1 } }).png({ compressionLevel: 6 }).toBuffer();
     }
     const found = mask;
-    const out = await finishFromMask(decoded, () => found, spec, request.background, clock, {
+    const out = await finishFromMask(decoded, found ? () => found : null, spec, request.background, clock, {
       pngCompressionLevel: this.settings.pngCompressionLevel,
       maxPixels: this.settings.maxPixels,
       faces: this.faces,
-    });
-    return { ...out, timings: clock.timings, mask: maskPng, maskReused };
+    }, edited ?? undefined);
+    const frameMask = edited ? await encodeMask(edited, decoded) : undefined;
+    return { ...out, timings: clock.timings, mask: maskPng, maskReused, frameMask };
+  }
+
+  /** The mask a result was made with, at the photo's size: the stored answer, refined as the options ask. */
+  async frameMask(input: Buffer, request: CutoutRequest & { mask: Buffer }): Promise<Buffer> {
+    const decoded = await decode(input, this.settings.maxPixels);
+    const mask = await storedMask(request.mask, decoded.width, decoded.height);
+    if (!mask) throw new Error('the stored mask does not fit this photo');
+    if (renderSpec(request.options ?? {}).refine === 'fast') refineEdges(decoded.rgba, mask, decoded.width, decoded.height);
+    return encodeMask(mask, decoded);
   }
 
   /**

@@ -50,6 +50,7 @@ export const batchItemViewSchema = z.object({
   progress: progressSchema.optional(),
   result: result.optional(),
   result_url: z.string().optional(),
+  result_version: z.number().int().min(2).optional().meta({ description: 'Present once a mask edit was saved: the version result_url (and the ZIP) serves.' }),
 });
 export type BatchItemView = z.infer<typeof batchItemViewSchema>;
 

@@ -45,6 +45,7 @@ export function itemView(deps: Pick<ViewDeps, 'config'>, item: BatchItem, found:
     ...(expired ? { expired: true } : {}),
     ...(view.status === 'processing' && view.progress ? { progress: view.progress } : {}),
     ...(view.status === 'done' && !expired ? { result: view.result, result_url: jobLinks(deps.config, item.job_id).result } : {}),
+    ...(view.status === 'done' && !expired && (view.result_version ?? 1) > 1 ? { result_version: view.result_version } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import type { StatusView } from '../../src/jobs/contract.js';
 import { CutoutApiError, CutoutClient } from '../../src/sdk/index.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { syntheticCutter } from '../helpers/synthetic-cutter.js';
+import { unzip } from '../helpers/zip.js';
 
 const W = 120;
 const H = 80;
@@ -253,5 +254,22 @@ describe('the mask editor: GET/PUT /jobs/{id}/mask, GET /jobs/{id}/source, versi
     const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
     const corner = (info.width - 1) * info.channels; // top right: outside the half disk
     assert.deepEqual([...data.subarray(corner, corner + 3)], [0, 255, 0], 'the corner is the green background');
+  });
+
+  it('a batch shows the edited version, and its ZIP holds it', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(source)]), 'a.png');
+    form.append('refine', 'none');
+    const batch = (await (await fetch(`${stack.baseUrl}/batches`, { method: 'POST', body: form })).json()) as { batch_id: string; items: { job_id: string }[] };
+    const id = batch.items[0]!.job_id;
+    await stack.waitFor(id);
+    const mask = await maskOf(id);
+    const saved = await put(id, await grey(mask.data.map((v, i) => (Math.abs((i % W) - W / 2) < 5 ? 0 : v)), W, H));
+    assert.equal(saved.status, 200, await saved.clone().text());
+    const items = ((await (await get(`/batches/${batch.batch_id}`)).json()) as { items: { result_version?: number }[] }).items;
+    assert.equal(items[0]!.result_version, 2);
+    const zip = await unzip(Buffer.from(await (await get(`/batches/${batch.batch_id}/zip`)).arrayBuffer()));
+    const inZip = [...zip.entries()].find(([name]) => name.endsWith('.png'))![1];
+    assert.deepEqual(inZip, (await resultOf(id)).png, 'the ZIP holds the version /result serves');
   });
 });

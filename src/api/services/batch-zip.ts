@@ -10,6 +10,7 @@ import { resultName } from '../../vocabulary.js';
 import { csvRow, uniqueNames } from '../../names.js';
 import type { BatchItemView } from '../../jobs/batch-contract.js';
 import { itemViews, loadBatch, type BatchDeps } from './batches.js';
+import { slotOf } from '../../storage/blob-store.js';
 
 export const MANIFEST_NAME = 'manifest.csv';
 export const MANIFEST_COLUMNS = [
@@ -66,7 +67,8 @@ async function fill(
   for (const item of items) {
     if (gone) return;
     const name = fileOf.get(item);
-    const blob = name ? await deps.store.openResult(item.job_id!) : null;
+    // A saved mask edit makes a new version, in its own slot: the ZIP holds what result_url serves.
+    const blob = name ? await deps.store.openResult(item.job_id!, slotOf(item.result_version ?? 1)) : null;
     if (name && !blob) {
       manifest += manifestRow({ ...item, status: 'failed', error_code: 'result_expired', error: 'The result has expired and was deleted.' }, '');
       continue;
