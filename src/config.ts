@@ -2,7 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_MODEL, MODEL_NAMES } from './cutout/models.js';
+import { CUSTOM_MODEL, DEFAULT_MODEL, MODEL_NAMES } from './cutout/catalogue.js';
 import { allowEntryProblem } from './net/allow-list.js';
 import { DEFAULT_LIMITS } from './vocabulary.js';
 import { isWebhookSecret } from './webhooks/sign.js';
@@ -86,10 +86,22 @@ export const configSchema = z.object({
   RESULT_DELIVERY: z.enum(['proxy', 'redirect']).default('proxy'),
   /** How long a presigned result URL is valid (RESULT_DELIVERY=redirect). */
   RESULT_URL_TTL_SECONDS: int(1, 7 * 24 * 3600).default(300),
-  /** Where assembled model weights are cached; defaults to DATA_DIR/models. */
+  /** Where model files are: the shipped weights are assembled there, other models are put there. Defaults to DATA_DIR/models. */
   MODEL_DIR: z.string().default(''),
-  MODEL: z.enum(MODEL_NAMES).default(DEFAULT_MODEL),
-  /** With MODEL=custom: path to an ISNet-compatible .onnx file, and its sha256. */
+  /**
+   * The models workers load and jobs may ask for, by catalogue name (src/cutout/catalogue.ts),
+   * comma-separated; the first is the default. The api and every worker must list the same.
+   */
+  MODELS: csv
+    .default([DEFAULT_MODEL])
+    .check((ctx) => {
+      if (ctx.value.length === 0) ctx.issues.push({ code: 'custom', message: 'at least one model', input: ctx.value });
+      for (const name of ctx.value) {
+        if (!MODEL_NAMES.includes(name)) ctx.issues.push({ code: 'custom', message: `unknown model "${name}"; known: ${MODEL_NAMES.join(', ')}`, input: ctx.value });
+      }
+      if (new Set(ctx.value).size !== ctx.value.length) ctx.issues.push({ code: 'custom', message: 'a model is listed twice', input: ctx.value });
+    }),
+  /** With custom in MODELS: path to an ISNet-compatible .onnx file, and its sha256. */
   MODEL_PATH: z.string().default(''),
   MODEL_SHA256: z.union([z.literal(''), z.string().regex(/^[a-f0-9]{64}$/, '64 hex digits')]).default(''),
   /**
@@ -198,6 +210,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  if (env.MODEL !== undefined && env.MODELS === undefined) {
+    throw new ConfigError(`Invalid configuration:\n  MODEL=${JSON.stringify(env.MODEL)}: MODEL is now MODELS, a comma-separated list of models (the first is the default)`);
+  }
   const problems = combinationProblems(c);
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return {
@@ -213,8 +228,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** Settings that are each valid but not together. */
 function combinationProblems(c: Raw): string[] {
   const problems: string[] = [];
-  if (c.MODEL === 'custom' && (!c.MODEL_PATH || !c.MODEL_SHA256)) {
-    problems.push('MODEL=custom needs MODEL_PATH (an .onnx file) and MODEL_SHA256 (its checksum)');
+  if (c.MODELS.includes(CUSTOM_MODEL) && (!c.MODEL_PATH || !c.MODEL_SHA256)) {
+    problems.push('MODELS with custom needs MODEL_PATH (an .onnx file) and MODEL_SHA256 (its checksum)');
   }
   if (c.ENGINE === 'removebg' && (!c.REMOVEBG_API_URL || !c.REMOVEBG_API_KEY)) {
     const missing = [!c.REMOVEBG_API_URL && 'REMOVEBG_API_URL (the API\'s base, e.g. https://api.remove.bg/v1.0)', !c.REMOVEBG_API_KEY && 'REMOVEBG_API_KEY (its API key)'].filter(Boolean);
@@ -261,9 +276,9 @@ export function loadConfigOrExit(): Config {
 /** The cutout pipeline as the service's configuration sets it up; the CLI and the tools override a few. */
 export function pipelineOptions(config: Config, overrides: Partial<PipelineOptions> = {}): PipelineOptions {
   return {
-    model: config.MODEL,
+    models: config.MODELS,
     modelDir: config.MODEL_DIR,
-    customModel: { path: config.MODEL_PATH, sha256: config.MODEL_SHA256 }, // used when the model is "custom"
+    customModel: { path: config.MODEL_PATH, sha256: config.MODEL_SHA256 }, // used when MODELS has "custom"
     threads: config.INFERENCE_THREADS,
     maxPixels: config.MAX_IMAGE_PIXELS,
     pngCompressionLevel: config.PNG_COMPRESSION_LEVEL,

@@ -55,6 +55,19 @@ export class UnknownForegroundError extends UnprocessableOptionError {
   }
 }
 
+/**
+ * A job asks for a model this worker has not loaded: MODELS differs between the api and this
+ * worker. Never worth retrying on the same worker.
+ */
+export class ModelNotLoadedError extends UnprocessableOptionError {
+  constructor(model: string, loaded: readonly string[]) {
+    super(
+      'model_not_loaded',
+      `The model "${model}" is not loaded on the worker that took this job (it has ${loaded.join(', ')}). The service's api and workers must list the same MODELS.`,
+    );
+  }
+}
+
 /** A mask sent to the editor's PUT /jobs/{id}/mask cannot be used (not a PNG, colour, transparent, wrong shape). */
 export class InvalidMaskError extends CutoutError {
   constructor(message: string) {

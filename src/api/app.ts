@@ -24,6 +24,7 @@ import { batchesRoutes } from './routes/batches.route.js';
 import { eventsRoute } from './routes/events.route.js';
 import { healthRoutes } from './routes/health.route.js';
 import { jobsRoutes } from './routes/jobs.route.js';
+import { modelsRoute } from './routes/models.route.js';
 import { removeBgRoute } from './routes/remove-bg.route.js';
 import { removeBgCompatRoutes } from './compat/removebg/route.js';
 import { rembgCompatRoutes } from './compat/rembg/route.js';
@@ -71,6 +72,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(page);
 
   removeBgRoute(app, deps);
+  modelsRoute(app, config);
   await removeBgCompatRoutes(app, deps);
   await rembgCompatRoutes(app, deps);
   const views = new FinishedViews();

@@ -1,16 +1,16 @@
 // Optional API keys. When API_KEYS (or API_KEYS_FILE) is set, every API call needs one, as
 // `Authorization: Bearer <key>`, `X-Api-Key: <key>`, or `?api_key=` (for EventSource and <img>,
 // which cannot send headers). The page, its assets, the web component (/embed.js) and its demo,
-// /health, /ready, /limits and the docs stay open.
+// /health, /ready, /limits, /models and the docs stay open.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { HttpError } from './http-errors.js';
 
-const OPEN = [/^\/$/, /^\/(index\.html|app\.js|styles\.css)$/, /^\/(embed|embed\.html|embed\.js|embed-demo\.js|embed-demo\.css)$/, /^\/health$/, /^\/ready$/, /^\/limits$/, /^\/docs(\/|$)/, /^\/openapi\.json$/];
+const OPEN = [/^\/$/, /^\/(index\.html|app\.js|styles\.css)$/, /^\/(embed|embed\.html|embed\.js|embed-demo\.js|embed-demo\.css)$/, /^\/health$/, /^\/ready$/, /^\/limits$/, /^\/models$/, /^\/docs(\/|$)/, /^\/openapi\.json$/];
 
-/** Paths that never need a key: the page, its assets, the web component and its demo, probes, limits and the docs. */
+/** Paths that never need a key: the page, its assets, the web component and its demo, probes, limits, models and the docs. */
 export const isOpenPath = (path: string): boolean => OPEN.some((re) => re.test(path));
 
 export function loadApiKeys(config: Pick<Config, 'API_KEYS' | 'API_KEYS_FILE'>): string[] {

@@ -7,12 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit, pipelineOptions } from '../config.js';
-import { MODEL_NAMES } from '../cutout/models.js';
+import { MODEL_NAMES } from '../cutout/catalogue.js';
 import { INPUT_FORMATS, RESULT_SUFFIX, resultName } from '../vocabulary.js';
 import { CutoutPipeline, type CutoutRequest } from '../cutout/pipeline.js';
 import { CutoutError } from '../errors.js';
 import { parseOptions, type JobOptions } from '../options/options.js';
-import { givenOptions, OPTION_FLAGS, optionsUsage, withDefaultValues } from './option-flags.js';
+import { givenOptions, OPTION_FLAGS, optionsUsage, withDefaultValues, wrap } from './option-flags.js';
 import { runRemote } from './remote.js';
 
 const USAGE = `Usage: cutout <image|folder>... [-o <file.ext|folder>] [options]
@@ -20,7 +20,7 @@ const USAGE = `Usage: cutout <image|folder>... [-o <file.ext|folder>] [options]
 Removes the background of each image and writes ${resultName('<name>', '<format>')} (a transparent PNG by default).
   -o, --output <path>   output file (one input) or folder (default: beside each input); a file's
                         extension (.png, .webp, .jpg) sets --format when it is not given
-  -m, --model <name>    ${MODEL_NAMES.filter((m) => m !== 'custom').join(' | ')} (default: MODEL or isnet-general-use)
+  -m, --model <name>    ${wrap(`the model (default: the first in MODELS, isnet-general-use): ${MODEL_NAMES.join(' | ')}; any but the shipped isnet-general-use and isnet-quint8 must be in MODEL_DIR (README, Models)`, 24)}
   -t, --threads <n>     inference threads (default: CPU cores)
   -s, --server <url>    send the images to a running Cutout service (as batches) instead of running
                         the model here; results are written as they finish (-o is then a folder)
@@ -115,8 +115,8 @@ async function main(): Promise<number> {
   }
   if (args.values.server !== undefined) return remote(args.values.server, args.values['api-key'], args.positionals, out, outExt, args.values as Record<string, unknown>);
   const config = loadConfigOrExit();
-  const model = args.values.model ?? config.MODEL;
-  if (!(MODEL_NAMES as readonly string[]).includes(model)) {
+  const model = typeof request.options?.model === 'string' ? request.options.model : config.MODELS[0]!;
+  if (!MODEL_NAMES.includes(model)) {
     process.stderr.write(`Unknown model "${model}". Known: ${MODEL_NAMES.join(', ')}\n`);
     return 2;
   }
@@ -133,7 +133,14 @@ async function main(): Promise<number> {
   const single = files.length === 1 && outExt !== undefined;
   if (out && !single) await fs.mkdir(out, { recursive: true });
 
-  const pipeline = await CutoutPipeline.create(pipelineOptions(config, { model, threads }));
+  let pipeline: CutoutPipeline;
+  try {
+    pipeline = await CutoutPipeline.create(pipelineOptions(config, { models: [model], threads }));
+  } catch (err) {
+    process.stderr.write(`The model ${model} cannot be loaded: ${(err as Error).message}\n`);
+    return 1;
+  }
+  request.model = model;
   const failed = await cutAll(pipeline, files, out, single, request);
   await pipeline.release();
   if (failed) process.stderr.write(`${failed} of ${files.length} images failed.${os.EOL}`);

@@ -67,7 +67,7 @@ export const flagOf = (name: string): string => optionEntry(name).flag;
 const plain = (markdown: string) => markdown.replace(/`/g, '');
 
 /** Words wrapped to `width` columns, the lines after the first indented by `indent`. */
-function wrap(text: string, indent: number, width = 100): string {
+export function wrap(text: string, indent: number, width = 100): string {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/)) {

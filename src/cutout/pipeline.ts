@@ -9,7 +9,8 @@ import { maskConfidence } from './confidence.js';
 import { refineEdges } from './refine.js';
 import { encodeMask, readEditedMask } from './mask-edit.js';
 import { renderSpec, type JobOptions } from '../options/options.js';
-import { ensureModelFile, resolveModel, type ResolvedModel } from './models.js';
+import { ensureModelFile, resolveModel, type CustomModel, type ResolvedModel } from './models.js';
+import { ModelNotLoadedError } from '../errors.js';
 import type { SegmentationSession } from './session.js';
 import type { Stage } from '../vocabulary.js';
 import { createThreadedSession } from './threaded-session.js';
@@ -18,9 +19,13 @@ import { decode, finishFromMask, LazyFaces, StageClock, type Decoded, type Stage
 export type { StageHook } from './stages.js';
 
 export interface PipelineOptions {
-  model: string;
+  /**
+   * The models to load, the first the default: catalogue names (or `custom`), or models described
+   * in full (a family's spec and a file with its checksum: tools and tests).
+   */
+  models: readonly (string | ResolvedModel)[];
   modelDir: string;
-  customModel?: { path: string; sha256: string };
+  customModel?: CustomModel;
   threads: number;
   maxPixels: number;
   pngCompressionLevel: number;
@@ -58,6 +63,8 @@ export interface CutoutRequest {
   mask?: Buffer;
   /** The same for every attempt of one job (its id): an external engine sends it as Idempotency-Key. */
   workKey?: string;
+  /** Which loaded model cuts (a name of `models`); the default model when absent. */
+  model?: string;
   /**
    * A mask edited by a person (PUT /jobs/{id}/mask, a greyscale PNG at the photo's aspect ratio):
    * it is the alpha, as it is. The model is skipped, and the mask is not refined again: the editor
@@ -72,7 +79,10 @@ export interface CutoutRequest {
  * It calls `beforeStage` before each stage, in STAGES order.
  */
 export interface Cutter {
+  /** The default model's name (the first loaded). */
   readonly modelName: string;
+  /** Every model it can cut with. */
+  readonly modelNames?: readonly string[];
   process(input: Buffer, beforeStage?: StageHook, request?: CutoutRequest): Promise<CutoutResult>;
   /** The mask a result was made with, at the photo's size (greyscale PNG): from a stored model mask, refined as the options ask. */
   frameMask?(input: Buffer, request: CutoutRequest & { mask: Buffer }): Promise<Buffer>;
@@ -80,37 +90,68 @@ export interface Cutter {
   release?(): Promise<void>;
 }
 
+interface LoadedModel {
+  model: ResolvedModel;
+  session: SegmentationSession;
+}
+
 export class CutoutPipeline implements Cutter {
   private constructor(
-    readonly model: ResolvedModel,
-    private readonly session: SegmentationSession,
+    private readonly loaded: ReadonlyMap<string, LoadedModel>,
     private readonly opts: PipelineOptions,
   ) {}
 
+  /**
+   * Loads every model of `opts.models`, each checked against its checksum, each in its own
+   * inference thread. A model that cannot be loaded stops it (the others are released).
+   */
   static async create(opts: PipelineOptions): Promise<CutoutPipeline> {
+    if (opts.models.length === 0) throw new Error('no model to load');
     // sharp keeps its own thread pool; one libvips thread per core is plenty next to onnxruntime.
     sharp.concurrency(Math.max(1, Math.min(4, sharp.concurrency())));
-    const model = resolveModel(opts.model, opts.customModel);
-    const file = await ensureModelFile(model, opts.modelDir);
-    const session = await createThreadedSession(file, {
-      threads: opts.threads,
-      cpuArena: opts.cpuArena,
-      memPattern: opts.memPattern,
-    });
-    return CutoutPipeline.withSession(model, session, opts);
+    const loaded = new Map<string, LoadedModel>();
+    try {
+      for (const wanted of opts.models) {
+        const model = typeof wanted === 'string' ? resolveModel(wanted, opts.customModel) : wanted;
+        const file = await ensureModelFile(model, opts.modelDir);
+        const session = await createThreadedSession(file, { threads: opts.threads, cpuArena: opts.cpuArena, memPattern: opts.memPattern });
+        loaded.set(model.spec.name, { model, session });
+      }
+    } catch (err) {
+      await Promise.all([...loaded.values()].map((m) => m.session.release()));
+      throw err;
+    }
+    return new CutoutPipeline(loaded, opts);
   }
 
   /** The pipeline around a session already made (tests run it with a small stand-in for the model). */
   static withSession(model: ResolvedModel, session: SegmentationSession, opts: PipelineOptions): CutoutPipeline {
-    return new CutoutPipeline(model, session, opts);
+    return new CutoutPipeline(new Map([[model.spec.name, { model, session }]]), opts);
   }
 
   get modelName(): string {
-    return this.model.spec.name;
+    return this.modelNames[0]!;
+  }
+
+  get modelNames(): readonly string[] {
+    return [...this.loaded.keys()];
+  }
+
+  /** The model a request names (the default when none), or a ModelNotLoadedError. */
+  private pick(name = this.modelName): LoadedModel {
+    const loaded = this.loaded.get(name);
+    if (!loaded) throw new ModelNotLoadedError(name, this.modelNames);
+    return loaded;
+  }
+
+  /** The default model's description (the first loaded). */
+  get model(): ResolvedModel {
+    return this.loaded.get(this.modelName)!.model;
   }
 
   async process(input: Buffer, beforeStage?: StageHook, request: CutoutRequest = {}): Promise<CutoutResult> {
-    const { size, mean, std } = this.model.spec;
+    const loaded = this.pick(request.model);
+    const { size, mean, std, output } = loaded.model.spec;
     const spec = renderSpec(request.options ?? {});
     const clock = new StageClock(beforeStage);
 
@@ -131,7 +172,7 @@ export class CutoutPipeline implements Cutter {
     await clock.enter('inference');
     let maskPng: Promise<Buffer> | undefined;
     if (!small && !edited) {
-      small = toMask(await this.session.run(tensor!, size), size * size);
+      small = toMask(await loaded.session.run(tensor!, size), size * size, output);
       // Kept for other options on the same photo; encoded while the rest goes on (a few ms).
       maskPng = sharp(small, { raw: { width: size, height: size, channels: 1 } }).png({ compressionLevel: 6 }).toBuffer();
       maskPng.catch(() => undefined); // awaited below; never an unhandled rejection if rendering fails first
@@ -142,7 +183,7 @@ export class CutoutPipeline implements Cutter {
     const confidence = edited ? undefined : maskConfidence(small!, size, size);
     // rembg: Image.fromarray(mask, "L").resize(img.size, LANCZOS) (timed as compositing).
     const model = small;
-    const full = model ? () => this.upscale(decoded, model) : null;
+    const full = model ? () => this.upscale(decoded, model, size) : null;
     const out = await finishFromMask(decoded, full, spec, request.background, clock, {
       pngCompressionLevel: this.opts.pngCompressionLevel,
       maxPixels: this.opts.maxPixels,
@@ -153,16 +194,16 @@ export class CutoutPipeline implements Cutter {
   }
 
   /** The model's mask at the photo's size: rembg's Image.fromarray(mask, "L").resize(img.size, LANCZOS). */
-  private upscale(decoded: Decoded, small: Uint8Array): Uint8Array {
-    const { size } = this.model.spec;
+  private upscale(decoded: Decoded, small: Uint8Array, size: number): Uint8Array {
     return resizeLanczos({ data: small, width: size, height: size, channels: 1 }, decoded.width, decoded.height, 1);
   }
 
   async frameMask(input: Buffer, request: CutoutRequest & { mask: Buffer }): Promise<Buffer> {
     const decoded = await decode(input, this.opts.maxPixels);
-    const small = await readMask(request.mask, this.model.spec.size);
+    const { size } = this.pick(request.model).model.spec;
+    const small = await readMask(request.mask, size);
     if (!small) throw new Error('the stored model mask does not fit this model');
-    const mask = this.upscale(decoded, small);
+    const mask = this.upscale(decoded, small, size);
     if (renderSpec(request.options ?? {}).refine === 'fast') refineEdges(decoded.rgba, mask, decoded.width, decoded.height);
     return encodeMask(mask, decoded);
   }
@@ -171,7 +212,7 @@ export class CutoutPipeline implements Cutter {
   private readonly faces = new LazyFaces();
 
   async release(): Promise<void> {
-    await Promise.all([this.session.release(), this.faces.release()]);
+    await Promise.all([...[...this.loaded.values()].map((m) => m.session.release()), this.faces.release()]);
   }
 }
 

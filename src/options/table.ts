@@ -268,4 +268,17 @@ export const OPTIONS = [
     example: 'fast',
     control: { kind: 'select', label: 'Refine edges', choices: [['fast', 'Fast'], ['none', 'None']] },
   }),
+  option<string | null>({
+    name: 'model',
+    flag: 'model',
+    default: null,
+    // Checked by the api against MODELS (400 invalid_model, naming the available ones).
+    parse: (t) => t.trim() || null,
+    text: (v) => v ?? '',
+    apply: () => undefined, // the worker picks the model; not a rendering effect
+    description: 'One `GET /models` lists as loaded (default: the first).',
+    example: 'isnet-general-use',
+    // No choices: the page hides it (its budget leaves no room for a picker filled from GET /models).
+    control: { kind: 'select', label: 'Model', choices: [] },
+  }),
 ] as const;

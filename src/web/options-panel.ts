@@ -2,6 +2,8 @@
 // groups; the three backgrounds as one choice with the chosen one's control. Remembered between
 // visits (but the background image file, which a page cannot keep). Every change is checked
 // with the api's own parseOptions; the sentence shows under the panel and nothing is uploaded.
+// The model option has no choices here, so its (empty) picker is hidden by styles.css: the page's
+// budget (test/unit/page-budget.test.ts) leaves no room for fetching GET /models.
 import { OPTIONS, optionEntry, type Control } from '../options/options.js';
 import { describe, isBackground, toRequest, type PanelResult, type PanelValues } from './options-request.js';
 

@@ -19,11 +19,11 @@ export interface Engine {
 /** How long the external API's answer to the account probe is trusted by /ready. */
 const PROBE_TTL_MS = 60_000;
 
-/** The real model, as the configuration sets it up. */
+/** The real models (every one in MODELS, each checked against its checksum), as the configuration sets them up. */
 export async function loadModelCutter(config: Config, logger: Logger): Promise<Cutter> {
   const started = performance.now();
   const pipeline = await CutoutPipeline.create(pipelineOptions(config));
-  logger.info({ model: pipeline.modelName, threads: config.INFERENCE_THREADS, ms: Math.round(performance.now() - started) }, 'model loaded');
+  logger.info({ models: pipeline.modelNames, default: pipeline.modelName, threads: config.INFERENCE_THREADS, ms: Math.round(performance.now() - started) }, 'models loaded');
   return pipeline;
 }
 

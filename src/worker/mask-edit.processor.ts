@@ -39,7 +39,8 @@ export function createMaskProcessor(deps: MaskProcessorDeps) {
     if ((owner.data.edit?.version ?? 1) !== version) return;
     const mask = await store.readExtra('mask', jobId);
     if (!mask || !cutter.frameMask) throw new Error('the job has no stored model mask, or this cutter cannot scale one');
-    const png = await cutter.frameMask(await store.readInput(jobId), { options: owner.data.options, mask });
+    const model = typeof owner.data.options?.model === 'string' ? owner.data.options.model : undefined; // the model that made the mask
+    const png = await cutter.frameMask(await store.readInput(jobId), { options: owner.data.options, mask, model });
     await store.putExtra(frameMaskKind(slotOf(version)), jobId, png);
   }
 
@@ -52,7 +53,8 @@ export function createMaskProcessor(deps: MaskProcessorDeps) {
       store.readExtra('mask', jobId), // the model's: refine=fast takes the edge colours from it
     ]);
     if (!edited) throw new Error('the edited mask is missing from the store');
-    const request = { options, background: background ?? undefined, editedMask: edited, mask: model ?? undefined };
+    const madeBy = typeof options?.model === 'string' ? options.model : undefined; // its stored mask is at that model's size
+    const request = { options, background: background ?? undefined, editedMask: edited, mask: model ?? undefined, model: madeBy };
     const out = await cutter.process(input, undefined, request);
     if (!out.frameMask) throw new Error('this cutter cannot apply an edited mask');
     await Promise.all([store.putResult(jobId, out.bytes, slot), store.putExtra(frameMaskKind(slot), jobId, out.frameMask)]);

@@ -124,7 +124,10 @@ export function createRemoveBgProcessor(deps: ProcessorDeps) {
     const jobId = job.id!;
     const log = deps.logger.child({ jobId, requestId: job.data.requestId, attempt: job.attemptsMade + 1 });
     const started = performance.now();
-    const model = deps.cutter.modelName;
+    // The job's model (the option, set by the api; none in jobs queued before models existed). Metrics and the
+    // result name the model that cuts: the cutter's own when it has no such model (an external engine).
+    const asked = typeof job.data.options?.model === 'string' ? job.data.options.model : undefined;
+    const model = asked && deps.cutter.modelNames?.includes(asked) ? asked : deps.cutter.modelName;
     const finished = (outcome: Outcome) => deps.metrics?.finished.inc({ outcome, model });
     // One line per transition: started (with the time spent queued), each stage (debug), the outcome.
     log.info({ stage: 'started', waitedMs: job.timestamp ? Math.max(0, Date.now() - job.timestamp) : undefined, bytes: job.data.bytes }, 'job started');
@@ -140,7 +143,7 @@ export function createRemoveBgProcessor(deps: ProcessorDeps) {
       // A mask made earlier for the same photo: the model is skipped (a missing one just means it runs).
       const mask = maskFrom ? ((await deps.store.readExtra('mask', maskFrom).catch(() => null)) ?? undefined) : undefined;
       const out = await deps.cutter
-        .process(input, beforeStage, { options, background: background ?? undefined, mask, workKey: jobId })
+        .process(input, beforeStage, { options, background: background ?? undefined, mask, workKey: jobId, model: asked })
         .finally(() => ticker.stop());
       if (deps.isCanceled && (await deps.isCanceled(jobId))) throw new JobCanceledError();
       // Every done job keeps its mask (made or reused), so any of them can serve the next options change.

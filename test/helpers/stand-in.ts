@@ -87,7 +87,7 @@ export function darkSubjectCutter(): Cutter & { calls: number } {
     release: () => Promise.resolve(),
   };
   const pipeline = CutoutPipeline.withSession(resolveModel('isnet-general-use'), session, {
-    model: 'isnet-general-use',
+    models: ['isnet-general-use'],
     modelDir: '',
     threads: 1,
     maxPixels: 50_000_000,

@@ -27,7 +27,7 @@ export function diskSession(): SegmentationSession {
 
 export function syntheticCutter(): CutoutPipeline {
   return CutoutPipeline.withSession(resolveModel(DEFAULT_MODEL), diskSession(), {
-    model: DEFAULT_MODEL,
+    models: [DEFAULT_MODEL],
     modelDir: '',
     threads: 1,
     maxPixels: 50_000_000,

@@ -16,8 +16,8 @@ import { resultName } from '../../src/vocabulary.js';
 const run = promisify(execFile);
 const CLI = ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts')];
 
-function cutout(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { PATH: process.env.PATH ?? '', MODEL_DIR: TEST_MODEL_DIR, INFERENCE_THREADS: String(os.availableParallelism()) };
+function cutout(args: string[], modelDir = TEST_MODEL_DIR): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { PATH: process.env.PATH ?? '', MODEL_DIR: modelDir, INFERENCE_THREADS: String(os.availableParallelism()) };
   return run(process.execPath, [...CLI, ...args], { cwd: ROOT, env, timeout: 120_000 }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
@@ -53,5 +53,15 @@ describe('cutout CLI', { skip: fixturesSkip }, () => {
       assert.fail('gif was accepted');
     })();
     assert.equal(stderr.trim(), expected);
+  });
+
+  it('--model: a catalogue model whose file is not in MODEL_DIR is named, with where rembg publishes it', async () => {
+    const empty = fs.mkdtempSync(path.join(dir, 'models-'));
+    const { code, stderr } = await cutout([path.join(REMBG, 'car-1.jpg'), '--model', 'u2netp'], empty);
+    assert.equal(code, 1);
+    assert.match(stderr, /^The model u2netp cannot be loaded: .*u2netp\.onnx cannot be read: ENOENT \(rembg publishes it at https:\/\/github\.com\/danielgatis\/rembg\/releases\/download\/v0\.0\.0\/u2netp\.onnx/);
+    const unknown = await cutout([path.join(REMBG, 'car-1.jpg'), '--model', 'banana'], empty);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /Unknown model "banana"/);
   });
 });

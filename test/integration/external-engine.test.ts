@@ -165,7 +165,7 @@ describe('ENGINE=removebg: the masks come from a remove.bg-compatible API', () =
   it('starts without a model (one that cannot load is never touched), and its probes name the engine', async () => {
     const [port, closedPort, otherPort] = await Promise.all([freePort(), freePort(), freePort()]);
     // A custom model whose file does not exist: ENGINE=local could not start with it.
-    const noModel = { MODEL: 'custom', MODEL_PATH: '/nonexistent/model.onnx', MODEL_SHA256: 'a'.repeat(64) };
+    const noModel = { MODELS: 'custom', MODEL_PATH: '/nonexistent/model.onnx', MODEL_SHA256: 'a'.repeat(64) };
     const start = (url: string, metricsPort: number) =>
       startWorker(testConfig(c.redisUrl, c.config.DATA_DIR, { ...engineEnv(url), ...noModel, WORKER_METRICS_PORT: String(metricsPort) }), new FsBlobStore(c.config.DATA_DIR), silentLogger);
     const worker = await start(`${upstream.origin}/v1.0`, port);

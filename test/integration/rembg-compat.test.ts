@@ -51,7 +51,12 @@ describe("rembg's server API: /api/remove", () => {
     assert.equal(mask.status, 200);
     const m = await optionsOf(mask);
     assert.deepEqual([m.channels, m.bg_color, m.refine], ['alpha', null, 'fast'], 'bgc does not apply to the mask alone, as in rembg; alpha matting is edge refinement');
-    assert.equal(mask.headers.get('x-cutout-ignored'), 'model,ppm');
+    assert.equal(m.model, 'isnet-general-use');
+    assert.equal(mask.headers.get('x-cutout-ignored'), 'ppm', 'a model loaded here (MODELS) is used, not ignored');
+    const other = await post({ model: 'u2net_human_seg' });
+    assert.equal(other.status, 200);
+    assert.equal((await optionsOf(other)).model, 'isnet-general-use', 'a model not loaded here: the default answers');
+    assert.equal(other.headers.get('x-cutout-ignored'), 'model');
     const coloured = await post({}, '?bgc=255,0,0,128&extras=%7B%22sam_prompt%22%3A1%7D');
     assert.equal((await optionsOf(coloured)).bg_color, '#ff000080');
     assert.equal(coloured.headers.get('x-cutout-ignored'), 'extras');

@@ -80,8 +80,8 @@ describe('API keys', () => {
     assert.equal((await app.inject(`${unknown}?api_key=k-one`)).statusCode, 404);
   });
 
-  it('leaves the page, health, readiness, limits and docs open', async () => {
-    for (const url of ['/', '/app.js', '/health', '/ready', '/limits', '/openapi.json']) {
+  it('leaves the page, health, readiness, limits, models and docs open', async () => {
+    for (const url of ['/', '/app.js', '/health', '/ready', '/limits', '/models', '/openapi.json']) {
       assert.equal((await app.inject(url)).statusCode, 200, url);
     }
   });

@@ -10,7 +10,7 @@ describe('config', () => {
     assert.equal(c.PORT, 8000);
     assert.equal(c.DATA_DIR, path.resolve('./data'));
     assert.equal(c.MODEL_DIR, path.resolve('./data/models'));
-    assert.equal(c.MODEL, 'isnet-general-use');
+    assert.deepEqual(c.MODELS, ['isnet-general-use']);
     assert.equal(c.WORKER_CONCURRENCY, 1);
     assert.equal(c.MAX_UPLOAD_BYTES, 25 * 1024 * 1024);
     assert.equal(c.MAX_IMAGE_PIXELS, 50_000_000);
@@ -20,9 +20,9 @@ describe('config', () => {
   });
 
   it('parses values from the environment', () => {
-    const c = loadConfig({ PORT: '9000', MODEL: 'isnet-quint8', WORKER_CONCURRENCY: '2', CORS_ORIGINS: 'https://a.example, https://b.example', LOG_PRETTY: 'false' });
+    const c = loadConfig({ PORT: '9000', MODELS: 'isnet-quint8, u2netp', WORKER_CONCURRENCY: '2', CORS_ORIGINS: 'https://a.example, https://b.example', LOG_PRETTY: 'false' });
     assert.equal(c.PORT, 9000);
-    assert.equal(c.MODEL, 'isnet-quint8');
+    assert.deepEqual(c.MODELS, ['isnet-quint8', 'u2netp']);
     assert.equal(c.WORKER_CONCURRENCY, 2);
     assert.deepEqual(c.CORS_ORIGINS, ['https://a.example', 'https://b.example']);
     assert.equal(c.LOG_PRETTY, false);
@@ -32,7 +32,9 @@ describe('config', () => {
     ['PORT', 'eighty'],
     ['PORT', '70000'],
     ['REDIS_URL', 'not a url'],
-    ['MODEL', 'u2net-banana'],
+    ['MODELS', 'u2net-banana'],
+    ['MODELS', 'u2net,u2net'],
+    ['MODELS', ' , '],
     ['WORKER_CONCURRENCY', '0'],
     ['INFERENCE_THREADS', '1.5'],
     ['LOG_LEVEL', 'loud'],
@@ -53,8 +55,12 @@ describe('config', () => {
   }
 
   it('requires a path and a checksum for a custom model', () => {
-    assert.throws(() => loadConfig({ MODEL: 'custom' }), /MODEL_PATH/);
-    assert.throws(() => loadConfig({ MODEL: 'custom', MODEL_PATH: '/m.onnx', MODEL_SHA256: 'abc' }), /MODEL_SHA256/);
+    assert.throws(() => loadConfig({ MODELS: 'custom' }), /MODEL_PATH/);
+    assert.throws(() => loadConfig({ MODELS: 'isnet-general-use,custom', MODEL_PATH: '/m.onnx', MODEL_SHA256: 'abc' }), /MODEL_SHA256/);
+  });
+
+  it('says that MODEL is now MODELS, instead of ignoring it', () => {
+    assert.throws(() => loadConfig({ MODEL: 'isnet-quint8' }), /MODEL is now MODELS/);
   });
 
   it('runs the model unless told otherwise; ENGINE=removebg names what it is missing, never echoing the key', () => {

@@ -167,6 +167,8 @@ describe('result cache key', () => {
     assert.equal(photoCacheKey(config, a, 'public'), photoCacheKey(config, Buffer.from('photo a'), 'public'));
     assert.notEqual(photoCacheKey(config, a, 'public'), photoCacheKey(config, Buffer.from('photo b'), 'public'));
     assert.notEqual(photoCacheKey(config, a, 'client-1'), photoCacheKey(config, a, 'client-2'), 'scoped per API key');
-    assert.notEqual(photoCacheKey(config, a, 'public'), photoCacheKey(loadConfig({ MODEL: 'isnet-quint8' }), a, 'public'));
+    assert.notEqual(photoCacheKey(config, a, 'public'), photoCacheKey(loadConfig({ MODELS: 'isnet-quint8' }), a, 'public'));
+    const two = loadConfig({ MODELS: 'isnet-general-use,u2netp' });
+    assert.notEqual(photoCacheKey(two, a, 'public', 'u2netp'), photoCacheKey(two, a, 'public', 'isnet-general-use'), 'a mask of one model never serves another');
   });
 });

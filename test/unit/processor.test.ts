@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { pino } from 'pino';
-import type { StageHook } from '../../src/cutout/pipeline.js';
+import type { CutoutRequest, StageHook } from '../../src/cutout/pipeline.js';
+import { createRegistry, workerMetrics } from '../../src/metrics.js';
 import { STAGES, type Stage } from '../../src/vocabulary.js';
 import { EngineRefusedError, EngineUnavailableError, InvalidImageError } from '../../src/errors.js';
 import type { JobData, JobProgress, JobResult } from '../../src/jobs/contract.js';
@@ -73,6 +74,20 @@ describe('remove-bg processor', () => {
     for (let i = 1; i < progress.length; i++) assert.ok(progress[i]!.percent >= progress[i - 1]!.percent);
     assert.equal(result.bytes, 4);
     assert.equal(store.files.get(`out/${id}`)?.toString(), 'png!');
+  });
+
+  it('runs the model the job asks for, and labels the result and the metrics with it', async () => {
+    const { store, id } = await withInput();
+    const { job } = fakeJob(id);
+    job.data.options = { model: 'u2netp' };
+    const asked: (string | undefined)[] = [];
+    const base = stagedCutter();
+    const cutter = { ...base, modelNames: ['fake', 'u2netp'], process: (input: Buffer, hook?: StageHook, request?: CutoutRequest) => (asked.push(request?.model), base.process(input, hook)) };
+    const registry = createRegistry('worker');
+    const result = await createRemoveBgProcessor({ cutter, store, logger, metrics: workerMetrics(registry) })(job);
+    assert.deepEqual(asked, ['u2netp']);
+    assert.equal(result.model, 'u2netp');
+    assert.match(await registry.metrics(), /cutout_inferences_total\{model="u2netp",process="worker"\} 1/);
   });
 
   it('fails bad images at once (not retried) with the readable message', async () => {

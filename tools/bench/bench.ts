@@ -49,7 +49,7 @@ if (haveFixtures()) {
   }
 }
 const threads = config.INFERENCE_THREADS;
-say(`Cutout benchmark: ${images.length} images, model ${config.MODEL}, ${threads} threads, ${os.availableParallelism()} cores${quick ? ' (quick)' : ''}`);
+say(`Cutout benchmark: ${images.length} images, model ${config.MODELS[0]}, ${threads} threads, ${os.availableParallelism()} cores${quick ? ' (quick)' : ''}`);
 
 // ---- 1. bare pipeline, in-process
 const pipeline = await CutoutPipeline.create(pipelineOptions(config));
@@ -211,7 +211,7 @@ const result = {
   repeat_ms_p50: round(repeat),
   option_ms_p50: optionMs,
   images: images.length,
-  model: config.MODEL,
+  model: config.MODELS[0],
   threads,
   cores: os.availableParallelism(),
 };

@@ -18,8 +18,8 @@ if (!haveFixtures()) {
   process.exit(1);
 }
 const config = loadConfigOrExit();
-const model = values.model ?? config.MODEL;
-const pipeline = await CutoutPipeline.create(pipelineOptions(config, { model, pngCompressionLevel: 1 }));
+const model = values.model ?? config.MODELS[0]!;
+const pipeline = await CutoutPipeline.create(pipelineOptions(config, { models: [model], pngCompressionLevel: 1 }));
 const NONE = parseOptions({ refine: 'none' });
 const FAST = parseOptions({ refine: 'fast' });
 const defaultsRefine = defaultOptions().refine;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { pipelineOptions, type Config } from '../../config.js';
 import { inspectImage } from '../../cutout/image.js';
+import { MODEL_NAMES } from '../../cutout/catalogue.js';
 import { resolveModel } from '../../cutout/models.js';
 import { CutoutError, InvalidOptionError } from '../../errors.js';
 import type { JobData, StatusView } from '../../jobs/contract.js';
@@ -86,10 +87,13 @@ export interface Accepted {
 const RENDER_VERSION = 1;
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
-/** The result cache's key of a photo: its bytes, the model and its weights, and the client. */
-export function photoCacheKey(config: Config, bytes: Buffer, scope: string): string {
-  const { model, customModel } = pipelineOptions(config);
-  const weights = resolveModel(model, customModel).weights.sha256;
+/**
+ * The result cache's key of a photo: its bytes, the model and its weights, and the client. A
+ * mask (and a result) made by one model never serves a job asking for another.
+ */
+export function photoCacheKey(config: Config, bytes: Buffer, scope: string, model = config.MODELS[0]!): string {
+  const { customModel } = pipelineOptions(config);
+  const weights = resolveModel(model, customModel).weights.checksum.hex;
   return sha256(`${RENDER_VERSION}|${scope}|${model}|${weights}|${sha256(bytes)}`);
 }
 
@@ -145,14 +149,27 @@ async function fromCache(
   return view;
 }
 
-/** The options of an upload or a batch, checked once: the text options and the background image (bg_image). */
-export async function resolveOptions(config: Pick<Config, 'MAX_IMAGE_PIXELS'>, given: Record<string, string> = {}, background?: Buffer): Promise<JobOptions> {
+/**
+ * The options of an upload or a batch, checked once: the text options, the background image
+ * (bg_image), and the model (one of MODELS; the first when none is asked for).
+ */
+export async function resolveOptions(config: Pick<Config, 'MAX_IMAGE_PIXELS' | 'MODELS'>, given: Record<string, string> = {}, background?: Buffer): Promise<JobOptions> {
   const all = { ...given };
   if (background) {
     if (all.bg_image !== undefined) throw duplicateOption('bg_image');
     all.bg_image = await checkBackground(background, config.MAX_IMAGE_PIXELS);
   }
-  return parseOptions(all);
+  const options = parseOptions(all);
+  return { ...options, model: availableModel(config, options.model) };
+}
+
+/** The model a job asks for, if this service has it loaded; the default (the first in MODELS) for none. */
+export function availableModel(config: Pick<Config, 'MODELS'>, asked: unknown): string {
+  if (asked === null || asked === undefined) return config.MODELS[0]!;
+  const name = String(asked).slice(0, 64);
+  if (config.MODELS.includes(name)) return name;
+  const known = MODEL_NAMES.includes(name) ? 'is not loaded on this service' : 'is not a model Cutout knows';
+  throw new InvalidOptionError('invalid_model', `The model "${name}" ${known}. Available: ${config.MODELS.join(', ')} (see GET /models).`);
 }
 
 /** One image with its options already resolved: a job of its own (an upload, or an item of a batch). */
@@ -196,7 +213,7 @@ export async function acceptImage(
   const filename = cleanFilename(upload.filename);
   const links = jobLinks(config, jobId);
   // Without the cache, the photo is not hashed at all.
-  const cacheKey = config.RESULT_CACHE ? photoCacheKey(config, upload.bytes, upload.scope ?? 'public') : undefined;
+  const cacheKey = config.RESULT_CACHE ? photoCacheKey(config, upload.bytes, upload.scope ?? 'public', availableModel(config, options.model)) : undefined;
   const lookup = cacheKey ? queue.cacheLookup(cacheKey, optionsKey(options)) : Promise.resolve({});
   const cached: { exact?: string; mask?: string } = await lookup.catch((err: unknown) => {
     log.warn({ err }, 'result cache lookup failed');

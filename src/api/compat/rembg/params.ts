@@ -2,9 +2,10 @@
 // options: `om` is the mask alone (channels=alpha), `bgc` a background colour; the rest is checked
 // as rembg checks it: alpha matting `a` is Cutout's edge refinement (refine=fast; without it,
 // refine=none, so the answer is rembg's own, pixel for pixel); `af`/`ab`/`ae` are checked and have
-// no effect (refine has no thresholds); `model` (one model serves every request), `ppm` (no mask
-// post-processing) and `extras` (ignored, as rembg ignores extras it cannot parse) are named in
-// X-Cutout-Ignored when they ask for something.
+// no effect (refine has no thresholds); `model` is the catalogue's model of that name when this
+// service has it loaded (MODELS), otherwise the default model answers; `ppm` (no mask
+// post-processing), `extras` (ignored, as rembg ignores extras it cannot parse) and a `model` not
+// loaded here are named in X-Cutout-Ignored when they ask for something.
 import { HttpError } from '../../http-errors.js';
 
 /** rembg's model names (its sessions), matched as rembg matches them: anywhere in the value. */
@@ -49,12 +50,13 @@ function colour(text: string): string {
 }
 
 /** rembg's parameters (name → text) as Cutout options. Unknown names are ignored, as FastAPI does. */
-export function translateRembg(given: Record<string, string>): RembgTranslation {
+export function translateRembg(given: Record<string, string>, loadedModels: readonly string[] = []): RembgTranslation {
   const t: RembgTranslation = { options: { format: 'png', refine: 'none' }, ignored: [] };
   const model = given.model;
   if (model !== undefined) {
     if (!REMBG_MODELS.some((m) => model.includes(m))) throw unprocessable('model', `String should match one of rembg's models (${REMBG_MODELS.join(', ')}).`);
-    t.ignored.push('model');
+    if (loadedModels.includes(model)) t.options.model = model;
+    else t.ignored.push('model');
   }
   if (given.a !== undefined && bool('a', given.a)) t.options.refine = 'fast';
   for (const name of ['af', 'ab'] as const) if (given[name] !== undefined) int(name, given[name], 255);

@@ -38,7 +38,7 @@ async function readForm(req: FastifyRequest): Promise<{ file?: { bytes: Buffer; 
 
 /** The job (made once per Idempotency-Key on POST), waited for; the PNG and its headers. */
 async function answer(deps: Deps, req: FastifyRequest, reply: FastifyReply, app: FastifyInstance, image: { bytes: Buffer; filename: string }, given: Record<string, string>) {
-  const t = translateRembg(given);
+  const t = translateRembg(given, deps.config.MODELS);
   const accept = () => acceptUpload(deps, { ...image, requestId: req.id, options: t.options, scope: req.clientScope }, req.log, app.metrics);
   const accepted = req.method === 'POST' ? await acceptOnce(deps, req, reply, { image, given }, accept) : await accept();
   const { view, bytes } = await finishedJob(deps, accepted);

@@ -9,7 +9,7 @@ type Schema = Record<string, unknown>;
 const p = (type: string, description: string, example: string | number | boolean, extra: Schema = {}): Schema => ({ type, description, examples: [example], ...extra });
 
 const PARAMETERS: Record<string, Schema> = {
-  model: p('string', `Accepted as rembg accepts it (a value containing one of ${REMBG_MODELS.join(', ')}); Cutout's own model answers (X-Cutout-Ignored: model).`, 'u2net'),
+  model: p('string', `Accepted as rembg accepts it (a value containing one of ${REMBG_MODELS.join(', ')}). A model loaded here (GET /models) cuts; for any other, the default model answers (X-Cutout-Ignored: model).`, 'u2net'),
   a: p('boolean', 'Alpha matting: Cutout\'s edge refinement (refine=fast: a guided filter and edge colour estimation). Without it the answer is rembg\'s own (refine=none).', false),
   af: p('integer', 'Alpha matting foreground threshold, 0–255: checked, no effect.', 240, { minimum: 0, maximum: 255 }),
   ab: p('integer', 'Alpha matting background threshold, 0–255: checked, no effect.', 10, { minimum: 0, maximum: 255 }),

@@ -1,0 +1,53 @@
+// The page with two models loaded, in real Chromium against the real api + worker + Redis (tiny
+// ONNX models under the names u2netp and birefnet-general-lite, run by the real pipeline). The
+// page has no model picker yet (its 25 KB budget has no room for one): it shows no empty control,
+// and its uploads run on the default model.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import sharp from 'sharp';
+import { CutoutPipeline } from '../../src/cutout/pipeline.js';
+import type { StatusView } from '../../src/jobs/contract.js';
+import { browserSkip, launchChromium } from '../helpers/browser.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+import { tinyModel } from '../helpers/tiny-onnx.js';
+
+describe('model picker in Chromium', { skip: browserSkip, timeout: 180_000 }, () => {
+  let dir: string;
+  let stack: Stack;
+  let browser: Browser;
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-picker-'));
+    const models = [await tinyModel(dir, 'u2netp', 'u2net', 10), await tinyModel(dir, 'birefnet-general-lite', 'birefnet', 10)];
+    const cutter = await CutoutPipeline.create({ models, modelDir: dir, threads: 1, maxPixels: 1e7, pngCompressionLevel: 1 });
+    stack = await startStack({ env: { MODELS: 'u2netp,birefnet-general-lite' }, cutter });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('shows no empty model picker, and its uploads run on the default model', async () => {
+    const page = await browser.newPage();
+    await page.goto(stack.baseUrl);
+    await page.getByText('Options', { exact: true }).click();
+    await page.getByRole('combobox', { name: 'Format' }).waitFor({ state: 'visible' });
+    assert.equal(await page.getByRole('combobox', { name: 'Model' }).isVisible(), false);
+    const photo = await sharp({ create: { width: 300, height: 100, channels: 3, background: '#000000' } })
+      .composite([{ input: { create: { width: 150, height: 100, channels: 3, background: '#ff0000' } }, left: 150, top: 0 }])
+      .png()
+      .toBuffer();
+    const accepted = page.waitForResponse((r) => r.url().endsWith('/remove-bg') && r.request().method() === 'POST');
+    await page.setInputFiles('#file', { name: 'bands.png', mimeType: 'image/png', buffer: photo });
+    const { job_id } = (await (await accepted).json()) as { job_id: string };
+    const view: StatusView = await stack.waitFor(job_id);
+    assert.equal(view.status, 'done', view.error);
+    assert.equal(view.options?.model, 'u2netp');
+    await page.close();
+  });
+});

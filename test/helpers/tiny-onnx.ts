@@ -1,0 +1,69 @@
+// Tiny ONNX models, written by hand in protobuf: one Mul node, `output = input × k`, input and
+// output float32 [1, 3, size, size]. With k = 1 the model returns the tensor it is given, so a
+// test sees exactly what the preprocessing fed it; a larger k makes logits for a sigmoid to bite.
+// Field numbers: onnx/onnx.proto (ModelProto, GraphProto, NodeProto, ValueInfoProto, TensorProto).
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { FAMILIES, type FamilyName } from '../../src/cutout/catalogue.js';
+import type { ResolvedModel } from '../../src/cutout/models.js';
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return Buffer.from(out);
+}
+
+/** A varint field. */
+const num = (field: number, value: number) => Buffer.concat([varint(field << 3), varint(value)]);
+/** A length-delimited field (string, bytes or message). */
+const bytes = (field: number, value: Buffer | string) => {
+  const b = typeof value === 'string' ? Buffer.from(value) : value;
+  return Buffer.concat([varint((field << 3) | 2), varint(b.length), b]);
+};
+
+const FLOAT = 1;
+
+/** ValueInfoProto: a float tensor named `name` with fixed dims. */
+function valueInfo(name: string, dims: number[]): Buffer {
+  const shape = Buffer.concat(dims.map((d) => bytes(1, num(1, d)))); // TensorShapeProto.dim { dim_value }
+  const tensorType = Buffer.concat([num(1, FLOAT), bytes(2, shape)]); // TypeProto.Tensor { elem_type, shape }
+  return Buffer.concat([bytes(1, name), bytes(2, bytes(1, tensorType))]); // { name, type { tensor_type } }
+}
+
+/** The bytes of an ONNX model computing `output = input × k` on [1, 3, size, size]. */
+export function mulModel(size: number, k: number, names = { input: 'input', output: 'output' }): Buffer {
+  const dims = [1, 3, size, size];
+  const raw = Buffer.alloc(4);
+  raw.writeFloatLE(k);
+  const scalar = Buffer.concat([num(2, FLOAT), bytes(8, 'k'), bytes(9, raw)]); // TensorProto { data_type, name, raw_data }
+  const node = Buffer.concat([bytes(1, names.input), bytes(1, 'k'), bytes(2, names.output), bytes(3, 'mul'), bytes(4, 'Mul')]);
+  const graph = Buffer.concat([
+    bytes(1, node),
+    bytes(2, 'tiny'),
+    bytes(5, scalar),
+    bytes(11, valueInfo(names.input, dims)),
+    bytes(12, valueInfo(names.output, dims)),
+  ]);
+  const opset = Buffer.concat([bytes(1, ''), num(2, 13)]);
+  return Buffer.concat([num(1, 7), bytes(2, 'cutout-tests'), bytes(7, graph), bytes(8, opset)]); // ir_version 7, opset 13
+}
+
+/**
+ * A tiny model written into `dir`, described as the catalogue model `name` of family `family`
+ * would be (its size, mean, std and output handling), with its file's real sha256.
+ */
+export async function tinyModel(dir: string, name: string, family: FamilyName, k = 1): Promise<ResolvedModel> {
+  const spec = FAMILIES[family];
+  const model = mulModel(spec.size, k);
+  const file = path.join(dir, `${name}.onnx`);
+  await fs.writeFile(file, model);
+  return {
+    spec: { name, family, description: `tiny ${family} test model`, ...spec },
+    weights: { kind: 'file', file, checksum: { algorithm: 'sha256', hex: createHash('sha256').update(model).digest('hex') } },
+  };
+}
