@@ -272,13 +272,19 @@ export const OPTIONS = [
     name: 'model',
     flag: 'model',
     default: null,
-    // Checked by the api against MODELS (400 invalid_model, naming the available ones).
-    parse: (t) => t.trim() || null,
+    parse: (t) => {
+      const v = t.trim();
+      if (v === '' || v === 'default') return null;
+      if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(v)) throw 'model: a model name from GET /models, like isnet-general-use.';
+      return v;
+    },
     text: (v) => v ?? '',
-    apply: () => undefined, // the worker picks the model; not a rendering effect
-    description: 'One `GET /models` lists as loaded (default: the first).',
+    apply: () => undefined, // the worker picks the model (it is not a rendering effect)
+    description:
+      'Which model cuts the subject out: a name listed by `GET /models` as loaded (the default is the first in the service\'s `MODELS`). ' +
+      'An unknown or unloaded name is a 400 `invalid_model` that lists the available ones.',
     example: 'isnet-general-use',
-    // No choices: the page hides it (its budget leaves no room for a picker filled from GET /models).
-    control: { kind: 'select', label: 'Model', choices: [] },
+    // The page fills in the loaded models (GET /models) and shows the picker when there is more than one.
+    control: { kind: 'select', label: 'Model', choices: [['', 'Default']] },
   }),
 ] as const;

@@ -19,6 +19,7 @@ import type {
   FollowBatchOptions,
   FollowOptions,
   ImageSource,
+  ModelList,
   RemoveBackgroundOptions,
   StatusView,
 } from './types.js';
@@ -82,6 +83,11 @@ export class CutoutClient {
       confidence ??= st?.confidence;
     }
     return { ...file, width, height, foreground: foreground as CutoutResult['foreground'], confidence };
+  }
+
+  /** The models this service knows (GET /models); a job may ask for a `loaded` one with `model`. */
+  models(signal?: AbortSignal): Promise<ModelList> {
+    return r.models(this.conn, signal);
   }
 
   /** Cancels the job (DELETE /jobs/{id}); a job being processed stops at its next stage. */

@@ -15,6 +15,7 @@ import type {
   FollowBatchOptions,
   FollowOptions,
   ImageSource,
+  ModelList,
   RemoveBackgroundOptions,
   StatusView,
 } from './types.js';
@@ -86,3 +87,6 @@ export const batchZip = async (conn: Connection, batchId: string, signal?: Abort
 /** Cancels every item still queued or processing. */
 export const cancelBatch = (conn: Connection, batchId: string, signal?: AbortSignal): Promise<{ batch_id: string; canceled: number; canceling: number; finished: number }> =>
   json(conn, `/batches/${id(batchId)}`, { method: 'DELETE', signal });
+
+/** The models this service knows (GET /models): loaded ones first, the default flagged. */
+export const models = (conn: Connection, signal?: AbortSignal): Promise<ModelList> => json(conn, '/models', { signal });

@@ -6,12 +6,20 @@ import type { acceptedSchema } from '../api/schemas.js';
 import type { BatchAccepted, BatchItemView, BatchStatus } from '../jobs/batch-contract.js';
 import type { StatusView } from '../jobs/contract.js';
 import type { JobEventData } from '../jobs/events.js';
+import type { ModelView } from '../api/routes/models.route.js';
 import type { JobEventType } from '../vocabulary.js';
 
 export type { BatchAccepted, BatchItemView, BatchStatus, StatusView, JobEventData, JobEventType };
 
 /** POST /remove-bg's answer: the job, and where to follow it. */
 export type AcceptedJob = z.infer<typeof acceptedSchema>;
+
+export type { ModelView };
+/** GET /models: the default model's name and every model the service knows. */
+export interface ModelList {
+  default: string;
+  models: ModelView[];
+}
 
 /** Bytes: a Node Buffer is a Uint8Array. */
 export type Bytes = Uint8Array;
@@ -45,12 +53,14 @@ export interface CutoutOptions {
   shadow?: 'none' | 'soft';
   channels?: 'rgba' | 'alpha';
   refine?: 'none' | 'fast';
+  /** A model GET /models lists as loaded; absent: the service's default. */
+  model?: string | null;
 }
 
 /** The option names the SDK knows, in the table's order. */
 export const SDK_OPTION_NAMES = [
   'format', 'size', 'max_width', 'max_height', 'crop', 'crop_margin', 'canvas', 'position',
-  'scale', 'bg_color', 'bg_image', 'bg_blur', 'shadow', 'channels', 'refine',
+  'scale', 'bg_color', 'bg_image', 'bg_blur', 'shadow', 'channels', 'refine', 'model',
 ] as const satisfies readonly (keyof CutoutOptions)[];
 
 /** What a request that starts work takes besides the options. */

@@ -2,8 +2,7 @@
 // groups; the three backgrounds as one choice with the chosen one's control. Remembered between
 // visits (but the background image file, which a page cannot keep). Every change is checked
 // with the api's own parseOptions; the sentence shows under the panel and nothing is uploaded.
-// The model option has no choices here, so its (empty) picker is hidden by styles.css: the page's
-// budget (test/unit/page-budget.test.ts) leaves no room for fetching GET /models.
+// The model picker shows only when the service has more than one model loaded (GET /models).
 import { OPTIONS, optionEntry, type Control } from '../options/options.js';
 import { describe, isBackground, toRequest, type PanelResult, type PanelValues } from './options-request.js';
 
@@ -24,6 +23,7 @@ const GROUPS: readonly [title: string, names: readonly string[]][] = [
   ['Format', ['format']],
   ['Shadow', ['shadow']],
   ['Output', ['channels']],
+  ['Model', ['model']],
 ];
 const STORAGE_KEY = 'cutout-options';
 const NO_BACKGROUND = 'none';
@@ -181,6 +181,9 @@ export function createOptionsPanel(root: HTMLDetailsElement, errorEl: HTMLElemen
     /* unreadable: the defaults */
   }
   fill(saved.texts ?? {}, saved.background ?? NO_BACKGROUND);
+  const modelField = body.querySelector<HTMLElement>('[data-option="model"]');
+  const modelSet = modelField?.parentElement;
+  if (modelSet) modelSet.hidden = true;
   root.open = saved.open ?? false;
   body.addEventListener('input', update);
   body.addEventListener('change', update);
@@ -195,6 +198,20 @@ export function createOptionsPanel(root: HTMLDetailsElement, errorEl: HTMLElemen
     update();
   });
   update();
+  // The loaded models (GET /models): a picker only when there is a choice to make.
+  fetch('/models')
+    .then((r) => (r.ok ? (r.json() as Promise<{ models: { name: string; description: string; loaded: boolean; default: boolean }[] }>) : null))
+    .then((list) => {
+      const loaded = list?.models.filter((m) => m.loaded) ?? [];
+      const select = inputs.get('model');
+      if (loaded.length < 2 || !modelSet || !(select instanceof HTMLSelectElement)) return;
+      select.replaceChildren(...loaded.map((m) => el('option', { value: m.default ? '' : m.name, textContent: m.name, title: m.description })));
+      modelSet.hidden = false;
+      select.value = saved.texts?.model ?? '';
+      if (select.selectedIndex < 0) select.value = ''; // a remembered model no longer loaded: the default
+      update();
+    })
+    .catch(() => undefined); // no list: the default model, no picker
 
   return {
     current: () => result,

@@ -205,8 +205,16 @@ describe('the TypeScript SDK', { timeout: 120_000 }, () => {
       ['post', '/remove-bg'], ['get', '/status/{job_id}'], ['get', '/events/{job_id}'], ['get', '/result/{job_id}'], ['delete', '/jobs/{job_id}'],
       ['get', '/jobs/{job_id}/mask'], ['put', '/jobs/{job_id}/mask'], ['get', '/jobs/{job_id}/source'],
       ['post', '/batches'], ['get', '/batches/{batch_id}'], ['delete', '/batches/{batch_id}'], ['get', '/batches/{batch_id}/zip'],
+      ['get', '/models'],
     ] as const;
     for (const [method, route] of used) assert.ok(doc.paths[route]?.[method], `${method.toUpperCase()} ${route} is documented`);
+  });
+
+  it('lists the models, the default one loaded and flagged', async () => {
+    const list = await client.models();
+    const first = list.models[0]!;
+    assert.deepEqual([first.name, first.loaded, first.default], [list.default, true, true]);
+    assert.ok(list.models.some((m) => !m.loaded), 'the catalogue lists models that are not loaded too');
   });
 
   it('knows every option of the table, and bundles for a browser without Node modules or zod', async () => {

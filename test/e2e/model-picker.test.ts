@@ -1,7 +1,7 @@
-// The page with two models loaded, in real Chromium against the real api + worker + Redis (tiny
-// ONNX models under the names u2netp and birefnet-general-lite, run by the real pipeline). The
-// page has no model picker yet (its 25 KB budget has no room for one): it shows no empty control,
-// and its uploads run on the default model.
+// The page's model picker, in real Chromium against the real api + worker + Redis: with two
+// models loaded (tiny ONNX models under the names u2netp and birefnet-general-lite, run by the
+// real pipeline) the Options panel offers them and the job runs on the one picked; with one
+// model (GET /models answering so) there is no picker.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -32,12 +32,17 @@ describe('model picker in Chromium', { skip: browserSkip, timeout: 180_000 }, ()
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('shows no empty model picker, and its uploads run on the default model', async () => {
+  it('offers the loaded models and the job runs on the one picked', async () => {
     const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(stack.baseUrl);
     await page.getByText('Options', { exact: true }).click();
-    await page.getByRole('combobox', { name: 'Format' }).waitFor({ state: 'visible' });
-    assert.equal(await page.getByRole('combobox', { name: 'Model' }).isVisible(), false);
+    const picker = page.getByRole('combobox', { name: 'Model' });
+    await picker.waitFor({ state: 'visible' });
+    assert.deepEqual(await picker.locator('option').allTextContents(), ['u2netp', 'birefnet-general-lite']);
+    await picker.selectOption({ label: 'birefnet-general-lite' });
+
     const photo = await sharp({ create: { width: 300, height: 100, channels: 3, background: '#000000' } })
       .composite([{ input: { create: { width: 150, height: 100, channels: 3, background: '#ff0000' } }, left: 150, top: 0 }])
       .png()
@@ -47,7 +52,20 @@ describe('model picker in Chromium', { skip: browserSkip, timeout: 180_000 }, ()
     const { job_id } = (await (await accepted).json()) as { job_id: string };
     const view: StatusView = await stack.waitFor(job_id);
     assert.equal(view.status, 'done', view.error);
-    assert.equal(view.options?.model, 'u2netp');
+    assert.equal(view.options?.model, 'birefnet-general-lite');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('shows no picker when one model is loaded', async () => {
+    const page = await browser.newPage();
+    await page.route('**/models', (route) =>
+      route.fulfill({ json: { default: 'u2netp', models: [{ name: 'u2netp', description: 'x', loaded: true, default: true }] } }),
+    );
+    await page.goto(stack.baseUrl);
+    await page.getByText('Options', { exact: true }).click();
+    await page.getByRole('combobox', { name: 'Format' }).waitFor({ state: 'visible' });
+    assert.equal(await page.getByRole('combobox', { name: 'Model' }).isVisible(), false);
     await page.close();
   });
 });
