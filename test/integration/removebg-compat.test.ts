@@ -114,6 +114,7 @@ describe('remove.bg API: POST /v1.0/removebg, GET /v1.0/account', () => {
       {
         format: 'jpg', size: 'hd', max_width: null, max_height: null, crop: true, crop_margin: '10%', canvas: null, position: 'center',
         scale: '80%', bg_color: '#81d4faff', bg_image: null, bg_blur: null, shadow: 'soft', channels: 'rgba', refine: 'fast',
+        model: 'isnet-general-use', // the service's default model (MODELS), recorded on the job
       },
     );
     assert.equal(res.headers.get('x-cutout-ignored'), 'type,type_level,semitransparency,shadow_method');
