@@ -4,6 +4,9 @@ import type { RedisClient } from './redis-connection.js';
 import { maskJobId, type EditState } from './contract.js';
 import type { JobQueue } from './queue.js';
 
+/** How long a lock may stand before its apply job is queued (the mask is being stored). */
+const TAKEOVER_MS = 60_000;
+
 export class MaskEdits {
   constructor(
     private readonly redis: RedisClient,
@@ -16,25 +19,28 @@ export class MaskEdits {
 
   /**
    * Takes the job's edit lock for `version`; false while another edit of the job is under way.
-   * A lock whose edit job has ended without releasing it (its worker died) is taken over.
+   * A lock whose edit job has ended without releasing it (its worker died) is taken over; a lock
+   * whose job is not queued yet (its mask is still being stored) only once it is TAKEOVER_MS old.
    */
   async begin(jobId: string, version: number): Promise<boolean> {
     const key = this.lockKey(jobId);
     const ttl = Math.max(60, Math.ceil(this.queue.settings.ttlSeconds));
-    if ((await this.redis.set(key, String(version), 'EX', ttl, 'NX')) === 'OK') return true;
-    const held = Number(await this.redis.get(key));
-    if (held > 0) {
-      const job = await this.queue.getJob(maskJobId({ jobId, action: 'apply', version: held }));
+    const value = `${version}:${Date.now()}`;
+    if ((await this.redis.set(key, value, 'EX', ttl, 'NX')) === 'OK') return true;
+    const [held, since] = String(await this.redis.get(key)).split(':').map(Number);
+    if (held! > 0) {
+      const job = await this.queue.getJob(maskJobId({ jobId, action: 'apply', version: held! }));
       const state = job ? await job.getState() : 'unknown';
       if (state === 'waiting' || state === 'active' || state === 'delayed' || state === 'prioritized') return false;
+      if (!job && Date.now() - (since || 0) < TAKEOVER_MS) return false;
     }
-    return (await this.redis.set(key, String(version), 'EX', ttl)) === 'OK';
+    return (await this.redis.set(key, value, 'EX', ttl)) === 'OK';
   }
 
   /** Releases the lock if `version` holds it. */
   async end(jobId: string, version: number): Promise<void> {
     const key = this.lockKey(jobId);
-    if ((await this.redis.get(key)) === String(version)) await this.redis.del(key);
+    if (String(await this.redis.get(key)).split(':')[0] === String(version)) await this.redis.del(key);
   }
 
   /** Writes the job's edit state (its other data unchanged); false when the job's record is gone. */

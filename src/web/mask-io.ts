@@ -31,6 +31,8 @@ export async function loadJob(conn: Connection, jobId: string, canvas: HTMLCanva
   const src = ctx.getImageData(0, 0, w, h).data;
   ctx.drawImage(mask, 0, 0, w, h);
   const grey = ctx.getImageData(0, 0, w, h).data;
+  photo.close();
+  mask.close();
   return { src, m: { w, h, d: new Uint8Array(w * h).map((_, i) => grey[i * 4]!) } };
 }
 

@@ -106,6 +106,12 @@ export function masksService(deps: ApiDeps, views?: FinishedViews) {
       if (!(await masks.begin(jobId, version))) {
         throw conflict('Another edit of this job\'s mask is being applied. Wait for it to end, then save again.', 'edit_in_progress');
       }
+      // An edit that ended between reading the view and taking the lock made `version` the one served.
+      views?.forget(jobId);
+      if (versionOf(await loadView(deps, jobId)) + 1 !== version) {
+        await masks.end(jobId, version);
+        throw conflict('Another edit of this job\'s mask was just saved. Reload the mask, then save again.', 'edit_in_progress');
+      }
       try {
         const job = await queue.getJob(jobId);
         if (job?.data.cacheKey) await queue.cacheForget(job.data.cacheKey, jobId);
