@@ -1,6 +1,7 @@
 // One image: sends it (a file, or an image URL) with its options, follows its job (follow.ts) and
 // keeps one state that render.ts draws. "Apply options" sends the same image again with the
-// panel's options: a second job, quick because the api reuses the photo's mask. A ZIP archive is
+// panel's options: a second job, quick because the api reuses the photo's mask; until then, a
+// background colour, shadow or crop is previewed over the last plain result (preview.ts). A ZIP archive is
 // a card too until the api has expanded it (POST /batches); its images are then cards of kind
 // `item`, already queued, whose events the host delivers (the batch's one stream), or `rejected`.
 import { resultName } from '../vocabulary.js';
@@ -14,6 +15,7 @@ import { describe, formatWords, mayBeTransparent, reframes, type JobRequest, typ
 import { progressLine, queuedLine } from './progress-words.js';
 import { isWorking, render, type CardState } from './render.js';
 import { Editor } from './editor.js';
+import { baseOf, previewOf, type Base } from './preview.js';
 
 export interface Session {
   apiKey: string;
@@ -56,6 +58,8 @@ export class Card {
   private state: CardState;
   private jobId = '';
   private editor: Editor | null = null;
+  /** The last plain transparent PNG result, which previews are drawn from (preview.ts). */
+  private base: Base | null = null;
   private stopFollowing = (): void => {};
   private readonly stopListening: () => void;
 
@@ -86,6 +90,7 @@ export class Card {
       pos: 50,
       editable: false,
       editing: false,
+      preview: null,
     };
     this.wire();
     this.stopListening = panel.onChange(() => this.set({}));
@@ -118,6 +123,7 @@ export class Card {
     // Apply options: when the job is over and the panel asks for something else.
     const now = this.panel.current();
     this.state.canApply = this.resendable && !isWorking(this.state.phase) && now.ok && now.request.key !== this.request.key;
+    this.state.preview = this.state.phase === 'done' ? previewOf(this.base, this.request, now) : null;
     render(this.el, this.state);
     this.host.changed(this);
   }
@@ -240,13 +246,17 @@ export class Card {
     if (d.cached) meta.push('from cache');
     const version = (d as { result_version?: number }).result_version ?? 1;
     if (version > 1) meta.push('edited');
+    const resultUrl = withKey(`${d.result_url ?? `/result/${this.jobId}`}${version > 1 ? `?v=${version}` : ''}`, this.session.apiKey);
+    // Another plain result is the new base; an edit of another one leaves the base's mask behind.
+    const base = baseOf(this.request, format, resultUrl, r);
+    if (base || version > 1) this.base = base;
     this.set({
       phase: 'done',
       percent: 100,
       line: 'Done',
       canCancel: false,
       // An edited result has a version: a new address, so the browser does not show the old one.
-      resultUrl: withKey(`${d.result_url ?? `/result/${this.jobId}`}${version > 1 ? `?v=${version}` : ''}`, this.session.apiKey),
+      resultUrl,
       downloadName: resultName(this.state.name || 'image', format),
       downloadLabel: `Download ${formatWords(format)}`,
       meta: meta.join(' · '),

@@ -1,4 +1,5 @@
 // Drawing one card: every element of it is set from one state object, nothing else.
+import type { Preview } from './preview.js';
 
 export type Phase = 'uploading' | 'queued' | 'processing' | 'done' | 'failed' | 'canceled' | 'expired';
 
@@ -37,6 +38,8 @@ export interface CardState {
   editable: boolean;
   /** The mask editor is open in the card (editor.ts): it takes the place of the views and actions. */
   editing: boolean;
+  /** Cheap options drawn over the last plain result until applied (preview.ts); null: the result as it is. */
+  preview: Preview | null;
 }
 
 const BADGE: Record<Phase, [state: string, text: string]> = {
@@ -89,13 +92,33 @@ function renderImages(el: HTMLElement, s: CardState): void {
     img.alt = `Original: ${s.name || 'pasted image'}`;
   }
   for (const img of $$<HTMLImageElement>(el, 'img.result')) {
-    attr(img, 'src', done ? s.resultUrl : null);
+    attr(img, 'src', done ? (s.preview?.url ?? s.resultUrl) : null);
     img.alt = done ? `Cutout of ${s.name || 'the image'} with the background removed` : '';
   }
   $(el, '.view.compare').hidden = view !== 'compare';
   $(el, '.view.side').hidden = view !== 'side';
   $(el, '.compare').style.setProperty('--pos', `${s.pos}%`);
   $<HTMLInputElement>(el, '.slider').value = String(s.pos);
+  renderPreview(el, s.preview);
+}
+
+const PREVIEW_NOTE = 'A preview drawn in the browser: Apply has the server render it.';
+const NO_PREVIEW = 'No instant preview: only a background colour, shadow or crop over a transparent PNG result is previewed.';
+
+/** The preview: the Preview tag, a colour behind the cutout, a drop-shadow, the crop's box. */
+function renderPreview(el: HTMLElement, p: Preview | null): void {
+  for (const tag of $$(el, '.pv-tag')) {
+    tag.hidden = !p;
+    tag.title = PREVIEW_NOTE;
+  }
+  el.classList.toggle('pv-bg', !!p?.bg);
+  el.classList.toggle('pv-shadow', !!p?.shadow);
+  el.style.setProperty('--pv-bg', p?.bg ?? '');
+  for (const box of $$(el, '.pv-box')) {
+    box.hidden = !p?.box;
+    for (const side of ['left', 'top', 'width', 'height'] as const) box.style[side] = p?.box ? `${p.box[side]}%` : '';
+  }
+  attr($(el, '.apply'), 'title', p ? PREVIEW_NOTE : NO_PREVIEW);
 }
 
 function renderTools(el: HTMLElement, s: CardState): void {
