@@ -1,11 +1,10 @@
 // The queue adapter: every read and write of the job queue in Redis (BullMQ and Cutout's own keys
 // beside it), and nothing else. The rules (what a status is, an estimate, a tombstone, what a
 // cancel does) are in status-rules.ts; the status script in status-script.ts.
-import { Job, Queue, type JobsOptions } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Config } from '../config.js';
 import type { RedisClient } from './redis-connection.js';
-import { redisKeys, type RedisKeys } from './redis-keys.js';
+import { defaultJobOptions, type QueueSettings } from './queue-settings.js';
 import { JOB_NAME, jobDataSchema, MASK_JOB_NAME, maskJobDataSchema, maskJobId, type JobData, type MaskJobData, type StatusView } from './contract.js';
 import { STATUS_LUA, STATUS_SCRIPT_KEYS, type StatusScriptReply } from './status-script.js';
 import {
@@ -20,38 +19,7 @@ import {
 
 export type { Tombstone } from './status-rules.js';
 
-export interface QueueSettings {
-  name: string;
-  /** Where its keys are (hash-tagged in a Redis Cluster). */
-  keys: RedisKeys;
-  attempts: number;
-  /** How long finished jobs are kept (their records; files are cleaned separately). */
-  ttlSeconds: number;
-  /** Replicas a new job must reach before enqueue() returns (REDIS_WAIT_REPLICAS); 0: none. */
-  waitReplicas: number;
-}
-
-export function queueSettings(
-  config: Pick<Config, 'QUEUE_NAME' | 'JOB_ATTEMPTS' | 'RESULT_TTL_MINUTES' | 'REDIS_SENTINELS' | 'REDIS_CLUSTER_NODES' | 'REDIS_WAIT_REPLICAS'>,
-): QueueSettings {
-  return {
-    name: config.QUEUE_NAME,
-    keys: redisKeys(config.QUEUE_NAME, config),
-    attempts: config.JOB_ATTEMPTS,
-    ttlSeconds: Math.round(config.RESULT_TTL_MINUTES * 60),
-    waitReplicas: config.REDIS_WAIT_REPLICAS,
-  };
-}
-
-export function defaultJobOptions(settings: QueueSettings): JobsOptions {
-  return {
-    attempts: settings.attempts,
-    backoff: { type: 'exponential', delay: 1000 },
-    // The cleanup job expires records at the TTL and leaves a tombstone; these are a backstop.
-    removeOnComplete: { age: settings.ttlSeconds + 3600 },
-    removeOnFail: { age: settings.ttlSeconds + 3600 },
-  };
-}
+export { defaultJobOptions, queueSettings, type QueueSettings } from './queue-settings.js';
 
 /** How long an upload waits for its job to reach the replicas (REDIS_WAIT_REPLICAS). */
 const REPLICA_WAIT_MS = 1000;
