@@ -31,6 +31,8 @@ export interface PipelineOptions {
   pngCompressionLevel: number;
   cpuArena?: boolean;
   memPattern?: boolean;
+  /** Optimise the graph once at load and run the optimised copy (session.ts; default on). */
+  optimizeAhead?: boolean;
 }
 
 export interface CutoutResult {
@@ -114,7 +116,7 @@ export class CutoutPipeline implements Cutter {
       for (const wanted of opts.models) {
         const model = typeof wanted === 'string' ? resolveModel(wanted, opts.customModel) : wanted;
         const file = await ensureModelFile(model, opts.modelDir);
-        const session = await createThreadedSession(file, { threads: opts.threads, cpuArena: opts.cpuArena, memPattern: opts.memPattern });
+        const session = await createThreadedSession(file, { threads: opts.threads, cpuArena: opts.cpuArena, memPattern: opts.memPattern, optimizeAhead: opts.optimizeAhead });
         loaded.set(model.spec.name, { model, session });
       }
     } catch (err) {

@@ -1,5 +1,8 @@
 // An onnxruntime session, run on the calling thread. The service runs it in its own thread
 // (threaded-session.ts); this is what that thread runs.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 
 export interface SessionOptions {
@@ -11,6 +14,12 @@ export interface SessionOptions {
    * off cut the worker's peak RSS from 2452 to 1613 MB and was slightly faster (p50 2684 vs 2861 ms).
    */
   memPattern?: boolean;
+  /**
+   * Optimise the graph once into a temporary file and run that (default on). onnxruntime's full
+   * optimisation of the fp16 weights keeps both the file's weights and their optimised fp32 form
+   * in memory; loading the already-optimised graph keeps only the latter. Same output, bit for bit.
+   */
+  optimizeAhead?: boolean;
 }
 
 export interface SegmentationSession {
@@ -22,7 +31,7 @@ export interface SegmentationSession {
 }
 
 export async function createSession(modelPath: string, opts: SessionOptions): Promise<SegmentationSession> {
-  const session = await ort.InferenceSession.create(modelPath, {
+  const settings: ort.InferenceSession.SessionOptions = {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
     intraOpNumThreads: opts.threads,
@@ -30,7 +39,8 @@ export async function createSession(modelPath: string, opts: SessionOptions): Pr
     executionMode: 'sequential',
     enableCpuMemArena: opts.cpuArena ?? true,
     enableMemPattern: opts.memPattern ?? false,
-  });
+  };
+  const session = opts.optimizeAhead === false ? await ort.InferenceSession.create(modelPath, settings) : await createOptimized(modelPath, settings);
   const inputName = session.inputNames[0];
   const outputName = session.outputNames[0];
   if (!inputName || !outputName) throw new Error(`model ${modelPath} has no inputs or outputs`);
@@ -39,7 +49,10 @@ export async function createSession(modelPath: string, opts: SessionOptions): Pr
     outputName,
     async run(input, size) {
       const tensor = new ort.Tensor('float32', input, [1, 3, size, size]);
-      const out = await session.run({ [inputName]: tensor });
+      // Only the first output is fetched: ISNet has 12 (side outputs, each upsampled to the
+      // input's size), and onnxruntime skips the nodes that feed only the ones not asked for.
+      // Measured on 2 cores: peak RSS 1482 → 1320 MB, and about 10% faster.
+      const out = await session.run({ [inputName]: tensor }, [outputName]);
       const result = out[outputName];
       if (!result) throw new Error(`model returned no output "${outputName}"`);
       const data = result.data;
@@ -49,4 +62,27 @@ export async function createSession(modelPath: string, opts: SessionOptions): Pr
     },
     release: () => session.release(),
   };
+}
+
+/**
+ * Runs onnxruntime's graph optimisation once, saves the result to a temporary file, and loads that
+ * with optimisation off. Measured with the fp16 ISNet on 2 cores: 509 → 269 MB after loading, and
+ * the whole pipeline's peak 1574/1582 → 1436/1444 MB, at the same speed, with the same output.
+ * The optimised graph fits this machine's CPU only (onnxruntime's warning that says so is
+ * silenced), so it is made at start-up (about a second) and deleted once loaded. Where no
+ * temporary file can be written, the model is loaded as it is.
+ */
+async function createOptimized(modelPath: string, settings: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+  let dir: string | undefined;
+  try {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cutout-ort-'));
+    const optimized = path.join(dir, 'model.onnx');
+    const first = await ort.InferenceSession.create(modelPath, { ...settings, optimizedModelFilePath: optimized, logSeverityLevel: 3 });
+    await first.release();
+    return await ort.InferenceSession.create(optimized, { ...settings, graphOptimizationLevel: 'disabled' });
+  } catch {
+    return ort.InferenceSession.create(modelPath, settings);
+  } finally {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
