@@ -24,6 +24,7 @@ export function printTargets(result: Record<string, unknown>, skipped: Record<st
   for (const t of TARGETS) {
     const bound = t.atMost !== undefined ? `≤ ${t.atMost}` : `≥ ${t.atLeast}`;
     const v = result[t.field];
+    if (v === undefined && !(t.field in skipped)) continue; // not a figure of this run (--soak alone)
     if (typeof v !== 'number' || Number.isNaN(v)) {
       say(`${t.field.padEnd(16)} —       (target ${bound}; ${skipped[t.field] ?? 'not measured'})`);
       continue;
