@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { cudaStartupMessage, providerList, type ExecutionProvider } from './execution-provider.js';
 
 export interface SessionOptions {
   threads: number;
@@ -15,11 +16,13 @@ export interface SessionOptions {
    */
   memPattern?: boolean;
   /**
-   * Optimise the graph once into a temporary file and run that (default on). onnxruntime's full
-   * optimisation of the fp16 weights keeps both the file's weights and their optimised fp32 form
-   * in memory; loading the already-optimised graph keeps only the latter. Same output, bit for bit.
+   * Optimise the graph once into a temporary file and run that (default on; CPU only). onnxruntime's
+   * full optimisation of the fp16 weights keeps both the file's weights and their optimised fp32
+   * form in memory; loading the already-optimised graph keeps only the latter. Same output.
    */
   optimizeAhead?: boolean;
+  /** EXECUTION_PROVIDER: `cpu` (the default) or `cuda`. */
+  executionProvider?: ExecutionProvider;
 }
 
 export interface SegmentationSession {
@@ -32,7 +35,7 @@ export interface SegmentationSession {
 
 export async function createSession(modelPath: string, opts: SessionOptions): Promise<SegmentationSession> {
   const settings: ort.InferenceSession.SessionOptions = {
-    executionProviders: ['cpu'],
+    executionProviders: providerList(opts.executionProvider),
     graphOptimizationLevel: 'all',
     intraOpNumThreads: opts.threads,
     interOpNumThreads: 1,
@@ -40,7 +43,13 @@ export async function createSession(modelPath: string, opts: SessionOptions): Pr
     enableCpuMemArena: opts.cpuArena ?? true,
     enableMemPattern: opts.memPattern ?? false,
   };
-  const session = opts.optimizeAhead === false ? await ort.InferenceSession.create(modelPath, settings) : await createOptimized(modelPath, settings);
+  // The optimised graph is the CPU's (its layout suits this CPU's vector units): CUDA loads the model as it is.
+  const ahead = opts.optimizeAhead !== false && (opts.executionProvider ?? 'cpu') === 'cpu';
+  const session = await (ahead ? createOptimized(modelPath, settings) : ort.InferenceSession.create(modelPath, settings)).catch((err: unknown) => {
+    // A model that cannot be read says so as it is; CUDA that cannot be loaded says what is missing.
+    if (opts.executionProvider !== 'cuda' || !/cuda|provider|shared librar/i.test(String(err))) throw err;
+    throw new Error(cudaStartupMessage(err instanceof Error ? err.message : String(err)));
+  });
   const inputName = session.inputNames[0];
   const outputName = session.outputNames[0];
   if (!inputName || !outputName) throw new Error(`model ${modelPath} has no inputs or outputs`);
