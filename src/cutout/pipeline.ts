@@ -5,6 +5,7 @@ import { toMask, toModelInput } from './compose.js';
 import type { Box } from './layout.js';
 import type { OutputFormat } from './render.js';
 import { resizeLanczos } from './resample.js';
+import { toModelSquare } from './scale.js';
 import { maskConfidence } from './confidence.js';
 import { refineEdges } from './refine.js';
 import { encodeMask, readEditedMask } from './mask-edit.js';
@@ -176,7 +177,7 @@ export class CutoutPipeline implements Cutter {
     let tensor: Float32Array | null = null;
     if (!small && !edited) {
       // rembg: img.convert("RGB") (alpha dropped, not composited) .resize(size, LANCZOS).
-      const rgb = resizeLanczos({ data: decoded.rgba, width, height, channels: 4 }, size, size, 3);
+      const rgb = await toModelSquare(decoded, size);
       tensor = toModelInput(rgb, size, mean, std);
     }
 
