@@ -169,7 +169,6 @@ export class CutoutPipeline implements Cutter {
 
     await clock.enter('decoding');
     const decoded = await decode(input, this.opts.maxPixels);
-    const { width, height } = decoded;
     const edited = request.editedMask ? await readEditedMask(request.editedMask, decoded, this.opts.maxPixels) : null;
     // With an edited mask, the model's is only wanted for the edge colours of refine=fast.
     let small = request.mask && (!edited || spec.refine === 'fast') ? await readMask(request.mask, size) : null;
