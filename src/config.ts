@@ -7,6 +7,7 @@ import { allowEntryProblem } from './net/allow-list.js';
 import { DEFAULT_LIMITS } from './vocabulary.js';
 import { isWebhookSecret } from './webhooks/sign.js';
 import type { PipelineOptions } from './cutout/pipeline.js';
+import { workerModels } from './jobs/lanes.js';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max);
@@ -101,6 +102,8 @@ export const configSchema = z.object({
       }
       if (new Set(ctx.value).size !== ctx.value.length) ctx.issues.push({ code: 'custom', message: 'a model is listed twice', input: ctx.value });
     }),
+  /** Workers: the models this one loads and serves (some of MODELS); empty: all of MODELS. */
+  WORKER_MODELS: csv.default([]),
   /** With custom in MODELS: path to an ISNet-compatible .onnx file, and its sha256. */
   MODEL_PATH: z.string().default(''),
   MODEL_SHA256: z.union([z.literal(''), z.string().regex(/^[a-f0-9]{64}$/, '64 hex digits')]).default(''),
@@ -237,6 +240,8 @@ function combinationProblems(c: Raw): string[] {
   if (c.MODELS.includes(CUSTOM_MODEL) && (!c.MODEL_PATH || !c.MODEL_SHA256)) {
     problems.push('MODELS with custom needs MODEL_PATH (an .onnx file) and MODEL_SHA256 (its checksum)');
   }
+  const strangers = c.WORKER_MODELS.filter((m) => !c.MODELS.includes(m));
+  if (strangers.length > 0) problems.push(`WORKER_MODELS lists ${strangers.join(', ')}, not in MODELS (${c.MODELS.join(', ')}): a worker serves some of MODELS`);
   if (c.ENGINE === 'removebg' && (!c.REMOVEBG_API_URL || !c.REMOVEBG_API_KEY)) {
     const missing = [!c.REMOVEBG_API_URL && 'REMOVEBG_API_URL (the API\'s base, e.g. https://api.remove.bg/v1.0)', !c.REMOVEBG_API_KEY && 'REMOVEBG_API_KEY (its API key)'].filter(Boolean);
     problems.push(`ENGINE=removebg needs ${missing.join(' and ')}`);
@@ -282,7 +287,7 @@ export function loadConfigOrExit(): Config {
 /** The cutout pipeline as the service's configuration sets it up; the CLI and the tools override a few. */
 export function pipelineOptions(config: Config, overrides: Partial<PipelineOptions> = {}): PipelineOptions {
   return {
-    models: config.MODELS,
+    models: workerModels(config), // a worker loads the models it serves
     modelDir: config.MODEL_DIR,
     customModel: { path: config.MODEL_PATH, sha256: config.MODEL_SHA256 }, // used when MODELS has "custom"
     threads: config.INFERENCE_THREADS,

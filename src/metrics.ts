@@ -36,10 +36,18 @@ export function apiMetrics(registry: Registry) {
 }
 export type ApiMetrics = ReturnType<typeof apiMetrics>;
 
-/** Gauges read from Redis at scrape time (queue depth by state, connected workers, SSE clients). */
+/**
+ * Gauges read from Redis at scrape time: queue depth by state (all lanes, and per lane: a queue per
+ * model), live workers (all, and per model they serve), SSE clients.
+ */
 export function queueGauges(
   registry: Registry,
-  read: { counts(): Promise<Record<string, number>>; workers(): Promise<number>; sseClients(): number },
+  read: {
+    counts(): Promise<Record<string, number>>;
+    laneCounts(): Promise<Record<string, Record<string, number>>>;
+    workers(model?: string): Promise<number>;
+    sseClients(): number;
+  },
 ) {
   new Gauge({
     name: 'cutout_queue_jobs',
@@ -52,11 +60,31 @@ export function queueGauges(
     },
   });
   new Gauge({
+    name: 'cutout_lane_jobs',
+    help: 'Jobs in the lane of each model (its own queue) by state',
+    labelNames: ['model', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      const lanes = await read.laneCounts().catch(() => ({}) as Record<string, Record<string, number>>);
+      for (const [model, counts] of Object.entries(lanes)) for (const [state, n] of Object.entries(counts)) this.set({ model, state }, n);
+    },
+  });
+  new Gauge({
     name: 'cutout_workers',
-    help: 'Worker processes connected to the queue',
+    help: 'Live worker processes (advertised in Redis)',
     registers: [registry],
     async collect() {
       this.set(await read.workers().catch(() => 0));
+    },
+  });
+  new Gauge({
+    name: 'cutout_model_workers',
+    help: 'Live worker processes serving each model (its lane)',
+    labelNames: ['model'] as const,
+    registers: [registry],
+    async collect() {
+      const models = Object.keys(await read.laneCounts().catch(() => ({})));
+      for (const model of models) this.set({ model }, await read.workers(model).catch(() => 0));
     },
   });
   new Gauge({

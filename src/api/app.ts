@@ -72,7 +72,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(page);
 
   removeBgRoute(app, deps);
-  modelsRoute(app, config);
+  modelsRoute(app, config, (model) => deps.queue.workerCount(model));
   await removeBgCompatRoutes(app, deps);
   await rembgCompatRoutes(app, deps);
   const views = new FinishedViews();

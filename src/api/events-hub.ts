@@ -1,5 +1,5 @@
 // Live job events for the api: one BullMQ QueueEvents subscription (one Redis connection) per
-// api process, fanned out in memory to every SSE client of that process. Events come from the
+// lane (a queue per model, src/jobs/lanes.ts) per api process, fanned out in memory to every SSE client of that process. Events come from the
 // Redis stream, so a client may watch a job accepted by any api replica.
 import { QueueEvents } from 'bullmq';
 import type { StatusView } from '../jobs/contract.js';
@@ -8,7 +8,7 @@ import { isTerminalEvent } from '../vocabulary.js';
 import { jobExpired } from '../errors.js';
 import type { Tombstone } from '../jobs/status-rules.js';
 import type { RedisClient } from '../jobs/redis-connection.js';
-import type { RedisKeys } from '../jobs/redis-keys.js';
+import type { QueueSettings } from '../jobs/queue-settings.js';
 
 export interface JobEvent {
   type: JobEventType;
@@ -64,19 +64,24 @@ export function eventFromFound(found: StatusView | Tombstone, resultUrl: string,
 export class EventsHub {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly enders = new Map<string, Set<(end: JobEnd) => void>>();
-  private readonly events: QueueEvents;
+  private readonly events: QueueEvents[];
+  private readonly connections: RedisClient[];
   private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    keys: RedisKeys,
-    /** A connection of its own (it blocks reading the stream); the hub closes it. */
-    private readonly connection: RedisClient,
+    settings: Pick<QueueSettings, 'keys' | 'lanes'>,
+    /** A connection of its own (it blocks reading the stream; each further lane gets a copy); the hub closes them. */
+    connection: RedisClient,
     private readonly deps: HubDeps,
     private readonly onError: (err: unknown) => void = () => undefined,
   ) {
-    this.events = new QueueEvents(keys.queue, { connection, prefix: keys.bullPrefix, autorun: true });
-    this.events.on('error', (err) => this.onError(err));
-    this.events.on('progress', ({ jobId, data }) => {
+    this.connections = settings.lanes.map((_, i) => (i === 0 ? connection : (connection.duplicate() as RedisClient)));
+    this.events = settings.lanes.map((lane, i) => this.listen(new QueueEvents(lane.name, { connection: this.connections[i]!, prefix: settings.keys.bullPrefix, autorun: true })));
+  }
+
+  private listen(events: QueueEvents): QueueEvents {
+    events.on('error', (err) => this.onError(err));
+    events.on('progress', ({ jobId, data }) => {
       const progress = data as { stage?: string; percent?: number } | undefined;
       if (progress && typeof progress.percent === 'number') {
         this.emit(jobId, { type: 'progress', data: { job_id: jobId, status: 'processing', stage: progress.stage, percent: progress.percent } });
@@ -84,16 +89,17 @@ export class EventsHub {
     });
     // For state changes, the event is rebuilt from the job itself: the truth, whatever the order.
     for (const name of ['completed', 'failed', 'waiting', 'delayed', 'removed'] as const) {
-      this.events.on(name, ({ jobId }: { jobId: string }) => void this.refresh(jobId));
+      events.on(name, ({ jobId }: { jobId: string }) => void this.refresh(jobId));
     }
-    this.events.on('completed', ({ jobId }) => this.ended(jobId, {}));
-    this.events.on('failed', ({ jobId, failedReason }) => this.ended(jobId, { failedReason }));
-    // A job leaving the line moves everyone behind it.
-    for (const name of ['active', 'removed'] as const) this.events.on(name, () => this.scheduleQueuedRefresh());
+    events.on('completed', ({ jobId }) => this.ended(jobId, {}));
+    events.on('failed', ({ jobId, failedReason }) => this.ended(jobId, { failedReason }));
+    // A job leaving the line moves everyone behind it (in its lane; the refresh is cheap).
+    for (const name of ['active', 'removed'] as const) events.on(name, () => this.scheduleQueuedRefresh());
+    return events;
   }
 
   ready(): Promise<void> {
-    return this.events.waitUntilReady().then(() => undefined);
+    return Promise.all(this.events.map((events) => events.waitUntilReady())).then(() => undefined);
   }
 
   /** The job's current state as an event, or null for an unknown job. */
@@ -166,7 +172,7 @@ export class EventsHub {
     clearTimeout(this.refreshTimer);
     this.listeners.clear();
     this.enders.clear();
-    await this.events.close();
-    this.connection.disconnect();
+    await Promise.all(this.events.map((events) => events.close()));
+    for (const connection of this.connections) connection.disconnect();
   }
 }

@@ -30,7 +30,7 @@ export async function createApiServer(config: Config, logger: Logger): Promise<A
   const settings = queueSettings(config);
   const queue = new JobQueue(connection, settings);
   const events = new EventsHub(
-    settings.keys,
+    settings,
     createRedis(config, 'events'),
     { view: (id) => queue.view(id), resultUrl: (id) => jobLinks(config, id).result, ttlMinutes: config.RESULT_TTL_MINUTES },
     (err) => logger.warn({ err }, 'queue events error'),

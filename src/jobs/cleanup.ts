@@ -22,7 +22,7 @@ export interface CleanupReport {
   ms: number;
 }
 
-type CleanupQueue = Pick<JobQueue, 'finishedJobsPage' | 'removeJob' | 'getJob' | 'writeTombstone' | 'readTombstone'>;
+type CleanupQueue = Pick<JobQueue, 'finishedJobsPage' | 'removeJob' | 'getJob' | 'writeTombstone' | 'readTombstone'> & { settings: Pick<JobQueue['settings'], 'lanes'> };
 
 export async function runCleanup(queue: CleanupQueue, store: BlobStore, ttlMs: number, logger?: Logger): Promise<CleanupReport> {
   const started = Date.now();
@@ -31,9 +31,12 @@ export async function runCleanup(queue: CleanupQueue, store: BlobStore, ttlMs: n
   const expireOne = (job: FinishedJob) => expire(queue, store, job);
 
   // 1. Finished jobs past their time: record, files, and a tombstone that says they expired.
-  //    Oldest first, so the first job still in time ends the walk.
-  for (const type of ['completed', 'failed'] as const) {
-    report.expiredJobs += await walkFinished(queue, type, (job) => (job.finishedAt < cutoff ? expireOne(job) : 'stop'));
+  //    Oldest first, so the first job still in time ends the walk; in every lane (a queue per model).
+  const lanes = queue.settings.lanes.map((_, i) => i);
+  for (const lane of lanes) {
+    for (const type of ['completed', 'failed'] as const) {
+      report.expiredJobs += await walkFinished(queue, lane, type, (job) => (job.finishedAt < cutoff ? expireOne(job) : 'stop'));
+    }
   }
 
   // 2. Files: an orphan has no job (and is past the grace period); an old file of a finished job
@@ -58,9 +61,9 @@ export async function runCleanup(queue: CleanupQueue, store: BlobStore, ttlMs: n
 
   // 3. Finished jobs whose result file is gone (deleted by hand, a lost volume): expire them too,
   //    rather than answering "done" with nothing to download.
-  report.jobsWithoutFiles = await walkFinished(queue, 'completed', async (job) =>
-    (await store.hasResult(job.id)) ? 'kept' : expireOne(job),
-  );
+  for (const lane of lanes) {
+    report.jobsWithoutFiles += await walkFinished(queue, lane, 'completed', async (job) => ((await store.hasResult(job.id)) ? 'kept' : expireOne(job)));
+  }
 
   report.ms = Date.now() - started;
   if (report.expiredJobs || report.orphanFiles || report.jobsWithoutFiles) logger?.info(report, 'cleanup');
@@ -75,20 +78,21 @@ export function cleanupWithConfig(config: Pick<Config, 'RESULT_TTL_MINUTES'>, qu
 type Verdict = 'stop' | 'removed' | 'kept';
 
 /**
- * Visits every finished job of `type`, oldest first, CLEANUP_BATCH at a time, until `visit` says
+ * Visits every finished job of `type` in one lane (an index of settings.lanes), oldest first, CLEANUP_BATCH at a time, until `visit` says
  * stop. A job removed while walking shifts the ones after it down by one, so the next page
  * starts that many places earlier (a job another process removes meanwhile may shift one past
  * this walk: the next run sees it). Returns how many jobs were removed.
  */
 async function walkFinished(
   queue: CleanupQueue,
+  lane: number,
   type: 'completed' | 'failed',
   visit: (job: FinishedJob) => Promise<Verdict> | Verdict,
 ): Promise<number> {
   let removed = 0;
   let start = 0;
   for (;;) {
-    const page = await queue.finishedJobsPage(type, start, start + CLEANUP_BATCH - 1);
+    const page = await queue.finishedJobsPage(type, start, start + CLEANUP_BATCH - 1, lane);
     // Only an empty page ends the walk: a page may come back short when a job vanished meanwhile.
     if (page.length === 0) return removed;
     let removedHere = 0;

@@ -3,6 +3,7 @@
 import type { JobsOptions } from 'bullmq';
 import type { Config } from '../config.js';
 import { redisKeys, type RedisKeys } from './redis-keys.js';
+import { lanesOf, type Lane } from './lanes.js';
 
 export interface QueueSettings {
   name: string;
@@ -11,16 +12,19 @@ export interface QueueSettings {
   attempts: number;
   /** How long finished jobs are kept (their records; files are cleaned separately). */
   ttlSeconds: number;
+  /** One queue per model in MODELS, the default model's first (its name is `name`): lanes.ts. */
+  lanes: Lane[];
   /** Replicas a new job must reach before enqueue() returns (REDIS_WAIT_REPLICAS); 0: none. */
   waitReplicas: number;
 }
 
 export function queueSettings(
-  config: Pick<Config, 'QUEUE_NAME' | 'JOB_ATTEMPTS' | 'RESULT_TTL_MINUTES' | 'REDIS_SENTINELS' | 'REDIS_CLUSTER_NODES' | 'REDIS_WAIT_REPLICAS'>,
+  config: Pick<Config, 'QUEUE_NAME' | 'MODELS' | 'JOB_ATTEMPTS' | 'RESULT_TTL_MINUTES' | 'REDIS_SENTINELS' | 'REDIS_CLUSTER_NODES' | 'REDIS_WAIT_REPLICAS'>,
 ): QueueSettings {
   return {
     name: config.QUEUE_NAME,
     keys: redisKeys(config.QUEUE_NAME, config),
+    lanes: lanesOf(config.QUEUE_NAME, config.MODELS),
     attempts: config.JOB_ATTEMPTS,
     ttlSeconds: Math.round(config.RESULT_TTL_MINUTES * 60),
     waitReplicas: config.REDIS_WAIT_REPLICAS,

@@ -1,12 +1,15 @@
 // The queue adapter: every read and write of the job queue in Redis (BullMQ and Cutout's own keys
 // beside it), and nothing else. The rules (what a status is, an estimate, a tombstone, what a
-// cancel does) are in status-rules.ts; the status script in status-script.ts.
+// cancel does) are in status-rules.ts; the status script in status-script.ts. One BullMQ queue
+// per model (a lane, lanes.ts): a job is found by its id in whichever lane it is.
 import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RedisClient } from './redis-connection.js';
 import { defaultJobOptions, type QueueSettings } from './queue-settings.js';
 import { JOB_NAME, jobDataSchema, MASK_JOB_NAME, maskJobDataSchema, maskJobId, type JobData, type MaskJobData, type StatusView } from './contract.js';
-import { STATUS_LUA, STATUS_SCRIPT_KEYS, type StatusScriptReply } from './status-script.js';
+import { STATUS_LUA, type StatusScriptReply } from './status-script.js';
+import { laneFor, LaneRegistry, type Lane } from './lanes.js';
+import { failedAcross, sumCounts } from './lane-reads.js';
 import {
   canceledTombstone,
   cancelPlan,
@@ -38,50 +41,59 @@ export interface FinishedJob {
 type StatusCommand = (...args: string[]) => Promise<StatusScriptReply>;
 
 export class JobQueue {
-  /** The BullMQ queue; only this adapter touches it. */
-  private readonly bull: Queue<JobData>;
+  /** The BullMQ queue of each lane, in the order of settings.lanes (the default model's first); only this adapter touches them. */
+  private readonly lanes: Queue<JobData>[];
   /**
    * With waitReplicas, jobs are added over a connection of their own: WAIT blocks the connection
    * it runs on, and must not hold up the api's reads when a replica is slow or gone.
    */
-  private adder?: { bull: Queue<JobData>; connection: Redis };
-  private workersCache = { at: 0, count: 1 };
+  private adder?: { lanes: Queue<JobData>[]; connection: Redis };
+  private workersCache = new Map<string, { at: number; count: number }>();
+  /** The live workers serving each model (their advertisements). */
+  readonly registry: LaneRegistry;
 
   constructor(
     private readonly connection: RedisClient,
     readonly settings: QueueSettings,
   ) {
-    this.bull = this.openQueue(connection);
-    // ioredis sends it by EVALSHA and falls back to EVAL when Redis does not have it yet.
-    connection.defineCommand('cutoutStatus', { numberOfKeys: STATUS_SCRIPT_KEYS.length, lua: STATUS_LUA });
+    this.lanes = this.openLanes(connection);
+    this.registry = new LaneRegistry(connection, settings.keys);
+    // By EVALSHA, EVAL when Redis lacks it; its first argument is the number of keys (a set per lane).
+    connection.defineCommand('cutoutStatus', { lua: STATUS_LUA });
   }
 
-  private openQueue(connection: RedisClient): Queue<JobData> {
-    const bull = new Queue<JobData>(this.settings.name, { connection, prefix: this.settings.keys.bullPrefix, defaultJobOptions: defaultJobOptions(this.settings) });
-    bull.on('error', () => undefined);
-    return bull;
+  private openLanes(connection: RedisClient): Queue<JobData>[] {
+    return this.settings.lanes.map((lane) => {
+      const bull = new Queue<JobData>(lane.name, { connection, prefix: this.settings.keys.bullPrefix, defaultJobOptions: defaultJobOptions(this.settings) });
+      bull.on('error', () => undefined);
+      return bull;
+    });
   }
 
-  private key(kind: string, jobId?: string): string {
-    return jobId ? this.settings.keys.own(kind, jobId) : this.settings.keys.own(kind);
+  /** The lane (queue) of this name; the default model's when there is none. */
+  private laneNamed = (name?: string) => this.lanes.find((bull) => bull.name === name) ?? this.lanes[0]!;
+
+  /** The index of the lane a job asking for `model` goes to. */
+  private laneIndex = (model: unknown) => this.settings.lanes.indexOf(laneFor(this.settings.lanes, model));
+
+  /** A lane's recent processing times: `durations` for the default model's (as before lanes), `durations:<model>` for another's. */
+  private durationsKey = (lane: Lane) => this.key('durations', ...(lane.isDefault ? [] : [lane.model]));
+
+  private key = (...parts: string[]) => this.settings.keys.own(...parts);
+
+  /** Records how long a job of `model`'s lane took, for that lane's wait estimate. Called by workers. */
+  async recordDuration(ms: number, model?: unknown): Promise<void> {
+    const key = this.durationsKey(laneFor(this.settings.lanes, model));
+    await this.connection.multi().lpush(key, Math.round(ms)).ltrim(key, 0, DURATION_SAMPLES - 1).exec();
   }
 
-  /** Records how long a job took, for the wait estimate. Called by workers. */
-  async recordDuration(ms: number): Promise<void> {
-    await this.connection
-      .multi()
-      .lpush(this.key('durations'), Math.round(ms))
-      .ltrim(this.key('durations'), 0, DURATION_SAMPLES - 1)
-      .exec();
-  }
-
-  /** Workers connected to the queue, cached for 5 s (it asks Redis for its client list). */
-  async workerCount(): Promise<number> {
-    if (Date.now() - this.workersCache.at > 5000) {
-      const count = await this.bull.getWorkersCount().catch(() => this.workersCache.count);
-      this.workersCache = { at: Date.now(), count };
-    }
-    return this.workersCache.count;
+  /** Live workers serving `model` (all live workers when none is named), cached for 5 s. */
+  async workerCount(model?: string): Promise<number> {
+    const cached = this.workersCache.get(model ?? '');
+    if (cached && Date.now() - cached.at <= 5000) return cached.count;
+    const count = await this.registry.count(model ? [model] : this.settings.lanes.map((lane) => lane.model)).catch(() => cached?.count ?? 0);
+    this.workersCache.set(model ?? '', { at: Date.now(), count });
+    return count;
   }
 
   /** Asks for a job to stop; a worker honours it at the next stage boundary. */
@@ -111,16 +123,17 @@ export class JobQueue {
    */
   async enqueue(jobId: string, data: JobData): Promise<void> {
     const job = jobDataSchema.parse(data);
+    const lane = this.laneIndex(job.options?.model);
     if (this.settings.waitReplicas === 0) {
-      await this.bull.add(JOB_NAME, job, { jobId });
+      await this.lanes[lane]!.add(JOB_NAME, job, { jobId });
       return;
     }
     if (!this.adder) {
       const own = (this.connection as Redis).duplicate(); // opened on the first upload: workers never need it
       own.on('error', () => undefined);
-      this.adder = { bull: this.openQueue(own), connection: own };
+      this.adder = { lanes: this.openLanes(own), connection: own };
     }
-    await this.adder.bull.add(JOB_NAME, job, { jobId });
+    await this.adder.lanes[lane]!.add(JOB_NAME, job, { jobId });
     const copies = await this.adder.connection.wait(this.settings.waitReplicas, REPLICA_WAIT_MS).catch(() => 0);
     if (copies >= this.settings.waitReplicas) return;
     await this.removeJob(jobId);
@@ -130,27 +143,35 @@ export class JobQueue {
   /**
    * Queues a mask job (the editor's): next in line (LIFO, a person is waiting), one attempt, and
    * removed when it ends (its outcome is recorded on the job it belongs to). A job with the same
-   * id under way is joined, not repeated.
+   * id under way is joined, not repeated. It goes to the lane of the job it belongs to: workers
+   * serving that job's model take it.
    */
   async enqueueMask(data: MaskJobData): Promise<string> {
     const jobId = maskJobId(data);
     const opts = { jobId, lifo: true, attempts: 1, removeOnComplete: true, removeOnFail: true };
-    await (this.bull as unknown as Queue<MaskJobData>).add(MASK_JOB_NAME, maskJobDataSchema.parse(data), opts);
+    const lane = this.laneNamed((await this.getJob(data.jobId))?.queueName);
+    await (lane as unknown as Queue<MaskJobData>).add(MASK_JOB_NAME, maskJobDataSchema.parse(data), opts);
     return jobId;
   }
 
+  /** A job by its id, in whichever lane it is (the default model's is looked at first). */
   async getJob(jobId: string): Promise<Job<JobData> | undefined> {
-    return Job.fromId<JobData>(this.bull, jobId);
+    for (const bull of this.lanes) {
+      const job = await Job.fromId<JobData>(bull, jobId);
+      if (job) return job;
+    }
+    return undefined;
   }
 
   /** Removes a job's record; false when it was not removed (gone already, or locked by a worker). */
   async removeJob(jobId: string): Promise<boolean> {
-    return (await this.bull.remove(jobId).catch(() => 0)) === 1;
+    // In the lane that has it: BullMQ answers 1 for an id its queue does not have.
+    return (await this.laneNamed((await this.getJob(jobId))?.queueName).remove(jobId).catch(() => 0)) === 1;
   }
 
-  /** Finished jobs of one kind, oldest first, from index `start` to `end` (inclusive). */
-  async finishedJobsPage(type: 'completed' | 'failed', start: number, end: number): Promise<FinishedJob[]> {
-    const jobs = await this.bull.getJobs([type], start, end, true);
+  /** Finished jobs of one kind in one lane (an index of settings.lanes), oldest first, from index `start` to `end` (inclusive). */
+  async finishedJobsPage(type: 'completed' | 'failed', start: number, end: number, lane = 0): Promise<FinishedJob[]> {
+    const jobs = await this.lanes[lane]!.getJobs([type], start, end, true);
     const page: FinishedJob[] = [];
     for (const job of jobs) {
       const view = job?.id ? toView(job, type) : null;
@@ -167,49 +188,42 @@ export class JobQueue {
     const reply = await this.runStatusScript(jobId);
     if (!reply) return null;
     if (reply[0] === 'gone') return JSON.parse(reply[1] as string) as Tombstone;
-    const [state, flat, position, durations] = reply as Exclude<StatusScriptReply, null | ['gone', string]>;
+    const [state, flat, position, durations, laneIndex] = reply as Exclude<StatusScriptReply, null | ['gone', string]>;
     const fields: Record<string, string> = {};
     for (let i = 0; i < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
-    const view = toView(Job.fromJSON<JobData>(this.bull, fields as never, jobId), state);
+    const view = toView(Job.fromJSON<JobData>(this.lanes[laneIndex]!, fields as never, jobId), state);
     if (view?.status === 'queued' && typeof position === 'number') {
       view.position = position;
-      view.eta_seconds = estimateWait(position, durations.map(Number), await this.workerCount());
+      view.eta_seconds = estimateWait(position, durations.map(Number), await this.workerCount(this.settings.lanes[laneIndex]!.model));
     }
     return view;
   }
 
-  /** Runs STATUS_LUA with its keys in the order its header names them. */
+  /** Runs STATUS_LUA with its keys in the order its header names them: the tombstone, then each lane's. */
   private runStatusScript(jobId: string): Promise<StatusScriptReply> {
-    const bullKeys = this.bull.keys;
+    const keys = [this.key('gone', jobId)];
+    this.lanes.forEach((bull, i) => {
+      const k = bull.keys;
+      keys.push(bull.toKey(jobId), k.completed!, k.failed!, k.delayed!, k.prioritized!, k.active!, k.wait!, k.paused!, this.durationsKey(this.settings.lanes[i]!));
+    });
     const command = (this.connection as RedisClient & { cutoutStatus: StatusCommand }).cutoutStatus;
-    return command.call(
-      this.connection,
-      this.bull.toKey(jobId),
-      bullKeys.completed!,
-      bullKeys.failed!,
-      bullKeys.delayed!,
-      bullKeys.prioritized!,
-      bullKeys.active!,
-      bullKeys.wait!,
-      bullKeys.paused!,
-      this.key('durations'),
-      this.key('gone', jobId),
-      jobId,
-    );
+    return command.call(this.connection, String(keys.length), ...keys, jobId);
   }
 
-  /** Jobs per state, for metrics. */
+  /** Jobs per state in each lane, by model, for metrics. */
+  async laneCounts(): Promise<Record<string, Record<string, number>>> {
+    const counts = await Promise.all(this.lanes.map((bull) => bull.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused', 'completed', 'failed')));
+    return Object.fromEntries(this.settings.lanes.map((lane, i) => [lane.model, counts[i]!]));
+  }
+
+  /** Jobs per state, all lanes together, for metrics. */
   async counts(): Promise<Record<string, number>> {
-    return this.bull.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused', 'completed', 'failed');
+    return sumCounts(Object.values(await this.laneCounts()));
   }
 
-  /** Failed (and canceled) jobs, newest first, with their reasons. */
+  /** Failed (and canceled) jobs of every lane, newest first, with their reasons. */
   async failed(page: number, perPage: number): Promise<{ total: number; jobs: StatusView[] }> {
-    const start = (page - 1) * perPage;
-    const [total, jobs] = await Promise.all([
-      this.bull.getJobCountByTypes('failed'),
-      this.bull.getJobs(['failed'], start, start + perPage - 1, false),
-    ]);
+    const { total, jobs } = await failedAcross(this.lanes, (page - 1) * perPage, perPage);
     return { total, jobs: jobs.map((job) => toView(job, 'failed')).filter((view): view is StatusView => view !== null) };
   }
 
@@ -277,9 +291,9 @@ export class JobQueue {
   }
 
   async close(): Promise<void> {
-    await this.bull.close();
+    await Promise.all(this.lanes.map((bull) => bull.close()));
     if (this.adder) {
-      await this.adder.bull.close();
+      await Promise.all(this.adder.lanes.map((bull) => bull.close()));
       this.adder.connection.disconnect();
     }
   }

@@ -282,7 +282,7 @@ export const OPTIONS = [
     apply: () => undefined, // the worker picks the model (it is not a rendering effect)
     description:
       'Which model cuts the subject out: a name listed by `GET /models` as loaded (the default is the first in the service\'s `MODELS`). ' +
-      'An unknown or unloaded name is a 400 `invalid_model` that lists the available ones.',
+      'An unknown or unloaded name is a 400 `invalid_model` that lists the available ones; a loaded one no live worker serves yet (`available`: false) is accepted and waits in line.',
     example: 'isnet-general-use',
     // The page fills in the loaded models (GET /models) and shows the picker when there is more than one.
     control: { kind: 'select', label: 'Model', choices: [['', 'Default']] },

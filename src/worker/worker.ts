@@ -1,6 +1,9 @@
 // Builds a running worker from its parts, so tests and main.ts start it the same way: the probes
-// (health server), the cutter (the model, or a stand-in), the remove-bg worker, and maintenance
-// (scheduled cleanup). Each part returns its closer; shutdown runs them in order.
+// (health server), the cutter (the model, or a stand-in), the remove-bg worker (one BullMQ worker
+// per lane it serves: the models it has loaded), its advertisement of those models, and
+// maintenance (scheduled cleanup). Each part returns its closer; shutdown runs them in order.
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { Queue, Worker } from 'bullmq';
 import { cleanupWithConfig } from '../jobs/cleanup.js';
 import type { Config } from '../config.js';
@@ -22,9 +25,15 @@ import { BatchRecords } from '../jobs/batches.js';
 import { jobEnded } from '../jobs/job-ended.js';
 import { startWebhookDelivery } from './webhook-delivery.js';
 import { createEngine } from './engine.js';
+import { startHeartbeat, workerModels, type Lane } from '../jobs/lanes.js';
 
 export interface RunningWorker {
+  /** The BullMQ worker of its first lane (the default model's, when it serves it). */
   worker: Worker<JobData, JobResult>;
+  /** One BullMQ worker per lane it serves. */
+  lanes: Worker<JobData, JobResult>[];
+  /** The models it serves (its lanes'), advertised while it runs. */
+  models: string[];
   cutter: Cutter;
   /** This worker's metrics (also on WORKER_METRICS_PORT). */
   metrics: ReturnType<typeof createRegistry>;
@@ -65,10 +74,42 @@ interface RemoveBgDeps {
 }
 
 /**
- * The worker that takes remove-bg jobs. Its closer stops taking jobs and waits up to
+ * The lanes a worker serves: those of the models its cutter has loaded (WORKER_MODELS, or all of
+ * MODELS); with a cutter that names none (an external engine, a stand-in), those of WORKER_MODELS.
+ */
+export function servedLanes(config: Config, lanes: readonly Lane[], cutter: Cutter): Lane[] {
+  const models = cutter.modelNames ?? workerModels(config);
+  const served = lanes.filter((lane) => models.includes(lane.model));
+  if (served.length === 0) throw new Error(`this worker serves none of MODELS (${config.MODELS.join(', ')}): it has ${models.join(', ')}`);
+  return served;
+}
+
+/**
+ * The worker that takes remove-bg jobs from the lanes it serves, one BullMQ worker each
+ * (WORKER_CONCURRENCY jobs per lane). Its closer stops taking jobs and waits up to
  * SHUTDOWN_GRACE_SECONDS for the jobs in hand, then hands them back to the queue.
  */
-export async function startRemoveBgWorker(config: Config, deps: RemoveBgDeps): Promise<{ worker: Worker<JobData, JobResult>; close: Closer }> {
+export async function startRemoveBgWorker(config: Config, deps: RemoveBgDeps, lanes: Lane[]): Promise<{ workers: Worker<JobData, JobResult>[]; close: Closer }> {
+  const { logger } = deps;
+  const started = await Promise.all(lanes.map((lane) => startLane(config, deps, lane)));
+  const workers = started.map((lane) => lane.worker);
+  const close = async () => {
+    logger.info({ graceSeconds: config.SHUTDOWN_GRACE_SECONDS }, 'worker shutting down: finishing jobs in hand');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), config.SHUTDOWN_GRACE_SECONDS * 1000);
+    });
+    if (await Promise.race([Promise.all(workers.map((w) => w.close())).then(() => false), timedOut])) {
+      logger.warn('grace period over: handing the jobs in hand back to the queue');
+      await Promise.all(workers.map((w) => w.close(true)));
+    }
+    clearTimeout(timer);
+    for (const lane of started) lane.connection.disconnect();
+  };
+  return { workers, close };
+}
+
+async function startLane(config: Config, deps: RemoveBgDeps, lane: Lane) {
   const { jobs, logger } = deps;
   const connection = createRedis(config, 'worker');
   const processor = createRemoveBgProcessor({
@@ -78,7 +119,7 @@ export async function startRemoveBgWorker(config: Config, deps: RemoveBgDeps): P
   });
   // The mask editor's jobs share the queue (and the model) of the jobs they belong to.
   const maskProcessor = createMaskProcessor({ ...deps, edits: deps.edits });
-  const worker = new Worker<JobData, JobResult>(config.QUEUE_NAME, (job) => (isMaskJob(job) ? (maskProcessor(job) as never) : processor(job)), {
+  const worker = new Worker<JobData, JobResult>(lane.name, (job) => (isMaskJob(job) ? (maskProcessor(job) as never) : processor(job)), {
     connection,
     prefix: jobs.settings.keys.bullPrefix,
     concurrency: config.WORKER_CONCURRENCY,
@@ -99,7 +140,7 @@ export async function startRemoveBgWorker(config: Config, deps: RemoveBgDeps): P
   worker.on('completed', (job) => {
     if (isMaskJob(job)) return;
     const timings = job.returnvalue?.timings;
-    if (timings) void jobs.recordDuration(Object.values(timings).reduce((a, b) => a + b, 0)).catch(() => undefined);
+    if (timings) void jobs.recordDuration(Object.values(timings).reduce((a, b) => a + b, 0), lane.model).catch(() => undefined);
     callBack(job);
   });
   worker.on('failed', (job, err) => {
@@ -109,20 +150,7 @@ export async function startRemoveBgWorker(config: Config, deps: RemoveBgDeps): P
     void job.getState().then((state) => state === 'failed' && callBack(job), () => undefined);
   });
   await worker.waitUntilReady();
-  const close = async () => {
-    logger.info({ graceSeconds: config.SHUTDOWN_GRACE_SECONDS }, 'worker shutting down: finishing jobs in hand');
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), config.SHUTDOWN_GRACE_SECONDS * 1000);
-    });
-    if (await Promise.race([worker.close().then(() => false), timedOut])) {
-      logger.warn('grace period over: handing the jobs in hand back to the queue');
-      await worker.close(true);
-    }
-    clearTimeout(timer);
-    connection.disconnect();
-  };
-  return { worker, close };
+  return { worker, connection };
 }
 
 /**
@@ -176,15 +204,21 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
   const webhooks = new WebhookQueue(queueConnection, webhookSettings(config));
   const batches = new BatchRecords(queueConnection, settings);
   const edits = new MaskEdits(queueConnection, jobs);
-  const removeBg = await startRemoveBgWorker(config, { cutter, jobs, store, logger, metrics: workerMetrics(metricsRegistry), webhooks, batches, edits });
+  const lanes = servedLanes(config, settings.lanes, cutter);
+  const models = lanes.map((lane) => lane.model);
+  const removeBg = await startRemoveBgWorker(config, { cutter, jobs, store, logger, metrics: workerMetrics(metricsRegistry), webhooks, batches, edits }, lanes);
+  // GET /models counts the live workers serving each model from these advertisements.
+  const workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const stopHeartbeat = await startHeartbeat(jobs.registry, workerId, models, (err) => logger.warn({ err }, 'models not advertised'));
   const closeMaintenance = await startMaintenance(config, jobs, store, logger, queueConnection);
   const closeDelivery = config.WEBHOOK_SECRET
     ? startWebhookDelivery(config, { webhooks, logger, post: webhookPost(config), bodyOf: (t) => webhookBody(config, { jobs, batches }, t) })
     : () => undefined;
   readiness = { ok: true };
-  logger.info({ queue: config.QUEUE_NAME, concurrency: config.WORKER_CONCURRENCY, engine: engine.name, model: cutter.modelName, redis: describeRedis(config) }, 'worker ready');
+  logger.info({ queue: config.QUEUE_NAME, lanes: lanes.map((l) => l.name), models, concurrency: config.WORKER_CONCURRENCY, engine: engine.name, redis: describeRedis(config) }, 'worker ready');
 
   const closers: Closer[] = [
+    stopHeartbeat,
     removeBg.close,
     () => void (readiness = { ok: false, reason: 'shutting down' }),
     closeProbes,
@@ -202,5 +236,5 @@ export async function startWorker(config: Config, store: BlobStore, logger: Logg
     (closing ??= (async () => {
       for (const close of closers) await close();
     })());
-  return { worker: removeBg.worker, cutter, metrics: metricsRegistry, shutdown };
+  return { worker: removeBg.workers[0]!, lanes: removeBg.workers, models, cutter, metrics: metricsRegistry, shutdown };
 }

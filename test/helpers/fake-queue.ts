@@ -15,6 +15,7 @@ export function fakeQueue(opts: { enqueued?: JobData[]; up?: () => boolean } = {
     cancel: async () => null,
     failed: async () => ({ total: 0, jobs: [] }),
     counts: async () => ({}),
+    laneCounts: async () => ({}),
     workerCount: async () => 0,
     cacheLookup: async () => ({}),
     writeCachedJob: async () => undefined,

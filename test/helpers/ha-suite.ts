@@ -36,7 +36,8 @@ export function haSuite(name: string, startRedis: () => Promise<TestRedisSet>, m
       redis = await startRedis();
       receiver = await startReceiver();
       const cutter = await standInCutter();
-      const env = { RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT), WEBHOOK_SECRET: SECRET, URL_FETCH_ALLOW_HOSTS: '127.0.0.1' };
+      // Two models, so two lanes (queues); the stand-in serves both (it names no model of its own).
+      const env = { RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT), WEBHOOK_SECRET: SECRET, URL_FETCH_ALLOW_HOSTS: '127.0.0.1', MODELS: 'isnet-general-use,isnet-quint8' };
       const stack = await startStack({ workers: 1, cutter, redis, env });
       const photo = await subjectOnBackground(64, 48);
       const submit = async (headers: Record<string, string> = {}) => {

@@ -32,7 +32,8 @@ export interface Stack {
   /** The private single node's URL; empty when the test passed its own Redis set. */
   redisUrl: string;
   workers: RunningWorker[];
-  addWorker(): Promise<RunningWorker>;
+  /** Starts one more worker; `cutter` and `env` (over the workers' settings) make it different from the others (e.g. other models). */
+  addWorker(opts?: { cutter?: Cutter; env?: Record<string, string> }): Promise<RunningWorker>;
   upload(body: Buffer, filename?: string): Promise<Response>;
   waitFor(jobId: string, until?: (v: StatusView) => boolean, timeoutMs?: number): Promise<StatusView>;
   stop(): Promise<void>;
@@ -86,8 +87,10 @@ export async function startStack(
   const workerConfig = opts.workerEnv ? loadConfig({ ...base, ...opts.workerEnv }) : config;
   const workerStore = opts.workerEnv ? await createBlobStore(workerConfig) : store;
   const workers: RunningWorker[] = [];
-  const addWorker = async () => {
-    const w = await startWorker(workerConfig, workerStore, logger, opts.cutter ? { cutter: opts.cutter } : {});
+  const addWorker = async (own: { cutter?: Cutter; env?: Record<string, string> } = {}) => {
+    const cutter = own.cutter ?? opts.cutter;
+    const ownConfig = own.env ? loadConfig({ ...base, ...opts.workerEnv, ...own.env }) : workerConfig;
+    const w = await startWorker(ownConfig, workerStore, logger, cutter ? { cutter } : {});
     workers.push(w);
     return w;
   };

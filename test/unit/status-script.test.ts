@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { BULLMQ_VERSION_CHECKED, STATUS_LUA, STATUS_SCRIPT_KEYS } from '../../src/jobs/status-script.js';
+import { BULLMQ_VERSION_CHECKED, STATUS_LUA, STATUS_SCRIPT_KEYS, STATUS_SCRIPT_LANE_KEYS } from '../../src/jobs/status-script.js';
 import { ROOT } from '../helpers/fixtures.js';
 
 describe('status script', () => {
@@ -21,8 +21,12 @@ describe('status script', () => {
     );
   });
 
-  it('names every key it reads in its header, in order', () => {
+  it('reads every key it names, in order: the shared ones, then each lane\'s', () => {
     STATUS_SCRIPT_KEYS.forEach((_, i) => assert.match(STATUS_LUA, new RegExp(`KEYS\\[${i + 1}\\]`)));
-    assert.doesNotMatch(STATUS_LUA, new RegExp(`KEYS\\[${STATUS_SCRIPT_KEYS.length + 1}\\]`));
+    assert.match(STATUS_LUA, new RegExp(`for base = ${STATUS_SCRIPT_KEYS.length + 1}, #KEYS, PER_LANE`));
+    assert.match(STATUS_LUA, new RegExp(`PER_LANE = ${STATUS_SCRIPT_LANE_KEYS.length}\\b`));
+    assert.match(STATUS_LUA, /KEYS\[base\]/);
+    STATUS_SCRIPT_LANE_KEYS.slice(1).forEach((_, i) => assert.match(STATUS_LUA, new RegExp(`KEYS\\[base \\+ ${i + 1}\\]`)));
+    assert.doesNotMatch(STATUS_LUA, new RegExp(`KEYS\\[base \\+ ${STATUS_SCRIPT_LANE_KEYS.length}\\]`));
   });
 });

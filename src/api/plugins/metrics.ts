@@ -15,8 +15,8 @@ declare module 'fastify' {
 const SCHEMA = {
   summary: 'Prometheus metrics of this api process',
   description:
-    'Prometheus text format: HTTP requests and latency by route, jobs enqueued and canceled, queue depth by state, ' +
-    'workers, SSE clients, process memory. Each worker serves its own /metrics on WORKER_METRICS_PORT.',
+    'Prometheus text format: HTTP requests and latency by route, jobs enqueued and canceled, queue depth by state (and by model: cutout_lane_jobs), ' +
+    'live workers (and by model), SSE clients, process memory. Each worker serves its own /metrics on WORKER_METRICS_PORT.',
   operationId: 'getMetrics',
   tags: ['operations'],
   produces: ['text/plain'],
@@ -29,7 +29,8 @@ export default fp<Pick<ApiDeps, 'queue' | 'events'>>(async (app, { queue, events
   app.decorate('metrics', metrics);
   queueGauges(registry, {
     counts: () => queue.counts(),
-    workers: () => queue.workerCount(),
+    laneCounts: () => queue.laneCounts(),
+    workers: (model) => queue.workerCount(model),
     sseClients: () => events?.listenerCount() ?? 0,
   });
   app.addHook('onResponse', async (req, reply) => {

@@ -1,6 +1,7 @@
 // GET /models: the model catalogue as this service sees it. Every model Cutout knows, with its
 // family's input size, its licence (and whether commercial use is allowed), the checksum its file
-// must have, and whether it is loaded here (in MODELS: a job may ask for it) and the default.
+// must have, whether it is loaded here (in MODELS: a job may ask for it), the default, and how many
+// live workers serve it now (their advertisements: src/jobs/lanes.ts).
 import type { FastifyInstance } from 'fastify';
 import path from 'node:path';
 import { CATALOGUE, checksumText } from '../../cutout/catalogue.js';
@@ -16,6 +17,10 @@ export interface ModelView {
   licence: string;
   commercial_use: boolean;
   loaded: boolean;
+  /** Live workers that have it loaded now (absent when Redis could not be asked). */
+  workers?: number;
+  /** Some live worker serves it: a job asking for it is processed as soon as one is free. */
+  available?: boolean;
   default: boolean;
   checksum: string;
   file: string;
@@ -59,13 +64,19 @@ const MODEL_SCHEMA = {
     licence: str('The licence of the weights.'),
     commercial_use: { type: 'boolean', description: 'False when the licence forbids commercial use (BRIA RMBG: CC BY-NC 4.0).' },
     loaded: { type: 'boolean', description: 'In this service\'s `MODELS`: jobs may ask for it. Others need their file in `MODEL_DIR` and a restart.' },
+    workers: { type: 'integer', description: 'Live workers that have it loaded now (from their advertisements, renewed every 10 s; up to 5 s old). Absent when Redis could not be asked.' },
+    available: {
+      type: 'boolean',
+      description: 'Some live worker serves it. A loaded model no live worker serves yet (a cold start, its workers down) is still accepted: its jobs wait in line until one is up.',
+    },
     default: { type: 'boolean', description: 'Used when a job does not name a model.' },
     checksum: str('`sha256:<hex>` or `md5:<hex>` (what rembg publishes): the file must match it, or workers refuse to start.'),
     file: str('The file name workers read in `MODEL_DIR`.'),
   },
 };
 
-export function modelsRoute(app: FastifyInstance, config: ModelsConfig) {
+/** GET /models; `liveWorkers(model)` counts the live workers serving a model. */
+export function modelsRoute(app: FastifyInstance, config: ModelsConfig, liveWorkers: (model: string) => Promise<number>) {
   const body = modelsBody(config);
   app.get(
     '/models',
@@ -74,7 +85,8 @@ export function modelsRoute(app: FastifyInstance, config: ModelsConfig) {
         summary: 'The models: which are loaded, their input size and licence',
         description:
           'Every model Cutout knows by name (the catalogue), loaded ones first. A job asks for one with the option `model`; ' +
-          'one that is not loaded is a 400 `invalid_model`. Several licences forbid commercial use: see `commercial_use`.',
+          'one that is not loaded is a 400 `invalid_model`; one that is loaded but that no live worker serves right now (`available`: false) is accepted and waits in line. ' +
+          'Several licences forbid commercial use: see `commercial_use`.',
         operationId: 'getModels',
         tags: ['uploads'],
         response: {
@@ -87,6 +99,14 @@ export function modelsRoute(app: FastifyInstance, config: ModelsConfig) {
       },
       logLevel: 'warn',
     },
-    async () => body,
+    async () => {
+      const counts = await Promise.all(config.MODELS.map((name) => liveWorkers(name).catch(() => undefined)));
+      const live = new Map(config.MODELS.map((name, i) => [name, counts[i]]));
+      const models = body.models.map((m) => {
+        const workers = m.loaded ? live.get(m.name) : 0;
+        return workers === undefined ? m : { ...m, workers, available: workers > 0 };
+      });
+      return { ...body, models };
+    },
   );
 }
