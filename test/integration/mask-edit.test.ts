@@ -8,6 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import type { StatusView } from '../../src/jobs/contract.js';
 import { CutoutApiError, CutoutClient } from '../../src/sdk/index.js';
+import { createApiServer } from '../../src/api/server.js';
+import { createLogger } from '../../src/logger.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { syntheticCutter } from '../helpers/synthetic-cutter.js';
 import { unzip } from '../helpers/zip.js';
@@ -326,5 +328,32 @@ describe('the mask editor: GET/PUT /jobs/{id}/mask, GET /jobs/{id}/source, versi
     assert.equal(fromOriginal.status, 200, await fromOriginal.clone().text());
     assert.ok(!(await resultOf(original)).png.equals(before), 'the original changed');
     assert.ok((await resultOf(copy)).png.equals(copyBytes), 'the copy did not');
+  });
+
+  it('another api replica shows a saved edit at once: its short cache of done views is dropped by the apply job\'s end', async () => {
+    const other = await createApiServer(stack.config, createLogger(stack.config, 'test'));
+    try {
+      await other.events.ready();
+      await other.app.listen({ host: '127.0.0.1', port: 0 });
+      const address = other.app.server.address();
+      const otherUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      const view = await job({ refine: 'none', shadow: 'soft' });
+      const statusThere = async () => ((await (await fetch(`${otherUrl}/status/${view.job_id}`)).json()) as StatusView).result_version;
+      const cachedAt = Date.now();
+      assert.equal(await statusThere(), 1, 'the other replica has the done view (and caches it for 2 s)');
+      const mask = await maskOf(view.job_id);
+      const res = await put(view.job_id, await grey(mask.data.map((v, i) => (inRect(i, erased) ? 0 : v)), W, H));
+      assert.equal(res.status, 200, await res.clone().text());
+      // The apply job's end reaches the other replica over the queue's event stream, a moment after the save answers.
+      const deadline = cachedAt + 1900;
+      let seen = await statusThere();
+      while (seen !== 2 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        seen = await statusThere();
+      }
+      assert.equal(seen, 2, 'the other replica serves the new version before its cached view would have expired');
+    } finally {
+      await other.close();
+    }
   });
 });
