@@ -116,6 +116,12 @@ export const configSchema = z.object({
   /** ENGINE=removebg: one time limit for each call to the API (upload, processing, answer). */
   REMOVEBG_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(60),
   INFERENCE_THREADS: int(1, 256).default(os.availableParallelism()),
+  /**
+   * Where the model runs: `cpu`, or `cuda` (onnxruntime-node's CUDA execution provider: Linux x64
+   * with an NVIDIA GPU, CUDA 12 and cuDNN 9). With `cuda`, a worker that cannot use it stops at
+   * start-up and says what is missing (src/cutout/execution-provider.ts).
+   */
+  EXECUTION_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
   WORKER_CONCURRENCY: int(1, 64).default(1),
   MAX_UPLOAD_BYTES: int(1024).default(DEFAULT_LIMITS.maxUploadBytes),
   MAX_IMAGE_PIXELS: int(1).default(DEFAULT_LIMITS.maxImagePixels),
@@ -280,6 +286,7 @@ export function pipelineOptions(config: Config, overrides: Partial<PipelineOptio
     modelDir: config.MODEL_DIR,
     customModel: { path: config.MODEL_PATH, sha256: config.MODEL_SHA256 }, // used when MODELS has "custom"
     threads: config.INFERENCE_THREADS,
+    executionProvider: config.EXECUTION_PROVIDER,
     maxPixels: config.MAX_IMAGE_PIXELS,
     pngCompressionLevel: config.PNG_COMPRESSION_LEVEL,
     ...overrides,

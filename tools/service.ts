@@ -73,6 +73,15 @@ export function upload(base: string, bytes: Uint8Array, name: string, headers?: 
 
 /** Peak resident memory of a process so far (VmHWM), in MB; null where /proc does not say. */
 export function peakRssMb(pid: number | 'self'): number | null {
-  const kb = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/)?.[1];
+  return procStatusMb(pid, 'VmHWM');
+}
+
+/** Resident memory of a process now (VmRSS), in MB; null where /proc does not say. */
+export function rssMb(pid: number | 'self'): number | null {
+  return procStatusMb(pid, 'VmRSS');
+}
+
+function procStatusMb(pid: number | 'self', field: 'VmHWM' | 'VmRSS'): number | null {
+  const kb = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+) kB`))?.[1];
   return kb ? Number(kb) / 1024 : null;
 }

@@ -12,6 +12,7 @@ import { renderSpec, type JobOptions } from '../options/options.js';
 import { ensureModelFile, resolveModel, type CustomModel, type ResolvedModel } from './models.js';
 import { ModelNotLoadedError } from '../errors.js';
 import type { SegmentationSession } from './session.js';
+import type { ExecutionProvider } from './execution-provider.js';
 import type { Stage } from '../vocabulary.js';
 import { createThreadedSession } from './threaded-session.js';
 import { decode, finishFromMask, LazyFaces, StageClock, type Decoded, type StageHook } from './stages.js';
@@ -31,6 +32,8 @@ export interface PipelineOptions {
   pngCompressionLevel: number;
   cpuArena?: boolean;
   memPattern?: boolean;
+  /** EXECUTION_PROVIDER: where the model runs (`cpu` when absent). */
+  executionProvider?: ExecutionProvider;
 }
 
 export interface CutoutResult {
@@ -114,7 +117,12 @@ export class CutoutPipeline implements Cutter {
       for (const wanted of opts.models) {
         const model = typeof wanted === 'string' ? resolveModel(wanted, opts.customModel) : wanted;
         const file = await ensureModelFile(model, opts.modelDir);
-        const session = await createThreadedSession(file, { threads: opts.threads, cpuArena: opts.cpuArena, memPattern: opts.memPattern });
+        const session = await createThreadedSession(file, {
+          threads: opts.threads,
+          cpuArena: opts.cpuArena,
+          memPattern: opts.memPattern,
+          executionProvider: opts.executionProvider,
+        });
         loaded.set(model.spec.name, { model, session });
       }
     } catch (err) {

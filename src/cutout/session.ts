@@ -1,6 +1,7 @@
 // An onnxruntime session, run on the calling thread. The service runs it in its own thread
 // (threaded-session.ts); this is what that thread runs.
 import * as ort from 'onnxruntime-node';
+import { cudaStartupMessage, providerList, type ExecutionProvider } from './execution-provider.js';
 
 export interface SessionOptions {
   threads: number;
@@ -11,6 +12,8 @@ export interface SessionOptions {
    * off cut the worker's peak RSS from 2452 to 1613 MB and was slightly faster (p50 2684 vs 2861 ms).
    */
   memPattern?: boolean;
+  /** EXECUTION_PROVIDER: `cpu` (the default) or `cuda`. */
+  executionProvider?: ExecutionProvider;
 }
 
 export interface SegmentationSession {
@@ -23,13 +26,17 @@ export interface SegmentationSession {
 
 export async function createSession(modelPath: string, opts: SessionOptions): Promise<SegmentationSession> {
   const session = await ort.InferenceSession.create(modelPath, {
-    executionProviders: ['cpu'],
+    executionProviders: providerList(opts.executionProvider),
     graphOptimizationLevel: 'all',
     intraOpNumThreads: opts.threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     enableCpuMemArena: opts.cpuArena ?? true,
     enableMemPattern: opts.memPattern ?? false,
+  }).catch((err: unknown) => {
+    // A model that cannot be read says so as it is; CUDA that cannot be loaded says what is missing.
+    if (opts.executionProvider !== 'cuda' || !/cuda|provider|shared librar/i.test(String(err))) throw err;
+    throw new Error(cudaStartupMessage(err instanceof Error ? err.message : String(err)));
   });
   const inputName = session.inputNames[0];
   const outputName = session.outputNames[0];

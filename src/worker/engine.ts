@@ -23,7 +23,7 @@ const PROBE_TTL_MS = 60_000;
 export async function loadModelCutter(config: Config, logger: Logger): Promise<Cutter> {
   const started = performance.now();
   const pipeline = await CutoutPipeline.create(pipelineOptions(config));
-  logger.info({ models: pipeline.modelNames, default: pipeline.modelName, threads: config.INFERENCE_THREADS, ms: Math.round(performance.now() - started) }, 'models loaded');
+  logger.info({ models: pipeline.modelNames, default: pipeline.modelName, threads: config.INFERENCE_THREADS, executionProvider: config.EXECUTION_PROVIDER, ms: Math.round(performance.now() - started) }, 'models loaded');
   return pipeline;
 }
 

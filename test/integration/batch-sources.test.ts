@@ -3,9 +3,11 @@
 // and Idempotency-Key retries. Real api, worker and Redis with a stand-in model; every server is
 // on 127.0.0.1 and the loopback guard fails the file on any other connection.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
 import type { BatchAccepted, BatchStatus } from '../../src/jobs/batch-contract.js';
-import { startServer, type TestServer } from '../helpers/http-servers.js';
+import { startServer, type Handler, type TestServer } from '../helpers/http-servers.js';
 import { subjectOnBackground } from '../helpers/images.js';
 import { installLoopbackGuard, type LoopbackGuard } from '../helpers/loopback-only.js';
 import { startStack, type Stack } from '../helpers/stack.js';
@@ -25,7 +27,11 @@ describe('batches: image URLs, a webhook at the end, idempotent retries', { time
     guard = installLoopbackGuard();
     photo = await subjectOnBackground(80, 60);
     const png = await subjectOnBackground(60, 80, 'png');
+    // ~24 KB each (noise does not compress): two fit in MAX_BATCH_BYTES (64 KB), three do not.
+    const noise = await sharp(randomBytes(90 * 90 * 3), { raw: { width: 90, height: 90, channels: 3 } }).png().toBuffer();
+    const big = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`/big/${i}.png`, ((_req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(noise)) as Handler]));
     images = await startServer({
+      ...big,
       '/shoes/red.jpg': (_req, res) => res.writeHead(200, { 'content-type': 'image/jpeg' }).end(photo),
       '/shoes/blue.png': (_req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(png),
       '/shoes/readme.html': (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>not an image</html>'),
@@ -35,7 +41,7 @@ describe('batches: image URLs, a webhook at the end, idempotent retries', { time
     stack = await startStack({
       workers: 1,
       cutter,
-      env: { WEBHOOK_SECRET: SECRET, WEBHOOK_BACKOFF_SECONDS: '0.2', WEBHOOK_ATTEMPTS: '5', URL_FETCH_ALLOW_HOSTS: '127.0.0.1', PUBLIC_URL: 'https://cutout.example' },
+      env: { WEBHOOK_SECRET: SECRET, WEBHOOK_BACKOFF_SECONDS: '0.2', WEBHOOK_ATTEMPTS: '5', URL_FETCH_ALLOW_HOSTS: '127.0.0.1', PUBLIC_URL: 'https://cutout.example', MAX_BATCH_BYTES: '65536' },
     });
   });
   after(async () => {
@@ -90,6 +96,19 @@ describe('batches: image URLs, a webhook at the end, idempotent retries', { time
     assert.equal(item.batch_id, sent.body.batch_id, 'an item\'s status names its batch');
     assert.equal(item.options?.format, 'webp', 'the batch\'s options apply to its items');
     assert.ok(!images.hits.some((h) => h.includes('10.1.2.3')));
+  });
+
+  it('image_urls are held to MAX_BATCH_BYTES once downloaded: past it a 413, and no further download starts', async () => {
+    const bigUrls = (n: number) => Array.from({ length: n }, (_, i) => `${images.origin}/big/${i}.png`);
+    const fits = await postJson({ image_urls: bigUrls(2) });
+    assert.equal(fits.status, 202, JSON.stringify(fits.body));
+    images.hits.length = 0;
+    const over = await postJson({ image_urls: bigUrls(20) });
+    assert.equal(over.status, 413, JSON.stringify(over.body));
+    assert.equal(over.body.error?.code, 'batch_too_large');
+    assert.match(over.body.error!.message, /image_urls add up to more than the 64 KB limit \(MAX_BATCH_BYTES\)/);
+    const fetched = images.hits.filter((h) => h.startsWith('GET /big/')).length;
+    assert.ok(fetched < 20, `${fetched} of 20 downloaded: the downloads stop at the limit`);
   });
 
   it('callback_url on a batch: one signed webhook with the batch\'s status once every item has ended', async () => {

@@ -127,6 +127,27 @@ describe('batches', { timeout: 60_000 }, () => {
     ]);
   });
 
+  it('the ZIP of a running batch holds what is done so far; the manifest lists the rest as they are', async (t) => {
+    cutter.hold();
+    t.after(() => cutter.proceed());
+    const batch = await accepted([['first.png', png], ['second.png', png], ['third.png', png]]);
+    const [first] = batch.items.map((i) => ('job_id' in i ? i.job_id : ''));
+    await cutter.parked(); // the first item waits in inference
+    cutter.proceed(); // it goes on…
+    cutter.hold(); // …and the second stops at the next gate
+    await stack.waitFor(first!);
+    await cutter.parked();
+    const files = await unzip(Buffer.from(await (await fetch(url(batch.zip_url))).arrayBuffer()));
+    assert.deepEqual([...files.keys()], ['first-cutout.png', 'manifest.csv']);
+    assert.deepEqual(csv(files.get('manifest.csv')!.toString()).slice(1).map((r) => [r[0], r[1], r[3]]), [
+      ['first.png', 'first-cutout.png', 'done'], ['second.png', '', 'processing'], ['third.png', '', 'queued'],
+    ]);
+    cutter.proceed();
+    await waitDone(batch.batch_id);
+    const all = await unzip(Buffer.from(await (await fetch(url(batch.zip_url))).arrayBuffer()));
+    assert.deepEqual([...all.keys()], ['first-cutout.png', 'second-cutout.png', 'third-cutout.png', 'manifest.csv']);
+  });
+
   it('DELETE cancels what is left: queued items at once, the one in hand at its next stage', async (t) => {
     cutter.hold();
     t.after(() => cutter.proceed()); // whatever happens, the worker is not left waiting

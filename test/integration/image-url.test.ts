@@ -28,6 +28,9 @@ describe('image_url on POST /remove-bg', () => {
     images = await startServer({
       '/photos/red%20shoe.png': (_req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(png),
       '/page.html': (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><p>not an image</p>'),
+      // The bytes decide, not the header: a page that calls itself a PNG, and a PNG sent as anything.
+      '/fake.png': (_req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end('<!doctype html><p>not an image</p>'),
+      '/download': (_req, res) => res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(png),
       '/to-metadata': redirect('http://169.254.169.254/latest/meta-data/iam/'),
       '/drip': endless(Buffer.from([0x89]), 100, { 'content-type': 'image/png' }),
       '/endless': endless(Buffer.alloc(8192, 7), 1, { 'content-type': 'image/png' }),
@@ -102,6 +105,13 @@ describe('image_url on POST /remove-bg', () => {
     expectError(await postJson({ image_url: `${images.origin}/drip` }), 422, 'failed_image_download', /within 1 seconds/);
     expectError(await postJson({ image_url: `${images.origin}/endless` }), 422, 'failed_image_download', /larger than the 256 KB upload limit/);
     expectError(await postJson({ image_url: `${images.origin}/page.html` }), 422, 'failed_image_download', /not an image \(text\/html\)/);
+  });
+
+  it('sniffs the bytes like an upload: a page sent as image/png is refused, a PNG sent as octet-stream is taken', async () => {
+    expectError(await postJson({ image_url: `${images.origin}/fake.png` }), 422, 'failed_image_download', /not an image \(image\/png\)/);
+    const a = await postJson({ image_url: `${images.origin}/download` });
+    assert.equal(a.status, 202, JSON.stringify(a.body));
+    assert.equal((await stack.waitFor(a.body.job_id!)).status, 'done');
   });
 
   it('takes exactly one source', async () => {

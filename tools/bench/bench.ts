@@ -1,70 +1,69 @@
-// `npm run bench [-- --quick] [--json]`: speed and memory, side by side with the peer, in one run.
-// Runs compiled (dist-tools/, see tools/tsconfig.json), against the service built in dist/.
-// Each part runs alone (nothing else busy): bare pipeline → peer → service one at a time →
-// burst of 50 → GET /status load. Results also go to bench-results/ (git-ignored).
+// `npm run bench [-- --quick] [--soak] [--json]`: speed and memory, side by side with the peer, in
+// one run (issue 19's figures). Runs compiled (dist-tools/, see tools/tsconfig.json), against the
+// service built in dist/. Each part runs alone (nothing else busy): bare pipeline and model call →
+// peer → service one at a time → burst → GET /status idle and during a burst → 1 MP and 24 MP
+// photos (a fresh worker each) → soak of 300 jobs (full run; --soak alone; not --quick) → result
+// cache. Results also go to bench-results/ (git-ignored).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
-import sharp from 'sharp';
-import { loadConfigOrExit, pipelineOptions } from '../../src/config.js';
-import { CutoutPipeline } from '../../src/cutout/pipeline.js';
-import { REPO_DIR } from '../repo.js';
-import { peakRssMb, startService, upload } from '../service.js';
-import { ECSSD_DIR, haveFixtures, REMBG_DIR } from './fixtures.js';
+import { peakRssMb, startService, type Service } from '../service.js';
+import { runBare } from './bare.js';
+import { runCache } from './cache.js';
+import { client } from './client.js';
+import { config, median, quick, round, say, soakOnly } from './common.js';
+import { benchImages, sizedPhotos } from './images.js';
+import { runSizes } from './large.js';
+import { burst, oneAtATime, statusLoad, statusWhileBusy } from './service-runs.js';
+import { soak, type SoakResult } from './soak.js';
+import { printTargets, writeResult } from './summary.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'boolean' } } });
-const quick = values.quick ?? false;
 const REPS = quick ? 1 : 3;
-const BURST = quick ? 20 : 50;
+const BURST = quick ? 12 : 50;
 const STATUS_SECONDS = quick ? 3 : 10;
-const config = loadConfigOrExit();
-const say = (s: string) => {
-  if (!values.json) console.log(s);
-  else process.stderr.write(`${s}\n`);
-};
-const median = (a: number[]) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
-
-// ---- images
+const SIZED = quick ? 2 : 4;
+const SIZED_REPS = quick ? 1 : 2;
+const started = performance.now();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cutout-bench-'));
-let images: string[];
-if (haveFixtures()) {
-  const rembg = fs.readdirSync(REMBG_DIR).filter((f) => /\.(jpg|png)$/.test(f)).sort().map((f) => path.join(REMBG_DIR, f));
-  const ecssd = fs.readdirSync(path.join(ECSSD_DIR, 'images')).sort().slice(0, quick ? 0 : 4).map((f) => path.join(ECSSD_DIR, 'images', f));
-  images = [...rembg, ...ecssd];
-} else {
-  say('(../shared/fixtures not found: using generated images)');
-  images = [];
-  for (let i = 0; i < 4; i++) {
-    const f = path.join(tmp, `gen-${i}.jpg`);
-    await sharp({ create: { width: 800 + i * 100, height: 600, channels: 3, background: { r: 40 * i, g: 150, b: 90 } } }).jpeg().toFile(f);
-    images.push(f);
-  }
-}
+const images = await benchImages(tmp, quick);
 const threads = config.INFERENCE_THREADS;
-say(`Cutout benchmark: ${images.length} images, model ${config.MODELS[0]}, ${threads} threads, ${os.availableParallelism()} cores${quick ? ' (quick)' : ''}`);
+const about = { images: images.length, model: config.MODELS[0], threads, cores: os.availableParallelism(), quick };
+say(`Cutout benchmark: ${images.length} images, model ${config.MODELS[0]}, ${threads} threads, ${about.cores} cores${quick ? ' (quick)' : soakOnly ? ' (soak only)' : ''}`);
 
-// ---- 1. bare pipeline, in-process
-const pipeline = await CutoutPipeline.create(pipelineOptions(config));
-await pipeline.process(fs.readFileSync(images[0]!));
-const bareMs: number[] = [];
-for (let r = 0; r < REPS; r++) {
-  for (const f of images) {
-    const t = performance.now();
-    await pipeline.process(fs.readFileSync(f));
-    bareMs.push(performance.now() - t);
-  }
+// The result cache is off in this service: these images are uploaded again and again, and each must be processed.
+const startBenchService = (dir: string): Promise<Service> =>
+  startService(path.join(tmp, dir), { env: { MODEL_DIR: config.MODEL_DIR, QUEUE_NAME: 'bench', RESULT_CACHE: 'false' } });
+const seconds = () => round((performance.now() - started) / 1000, 0);
+
+async function runSoak(service: Service): Promise<SoakResult> {
+  const s = await soak(service, client(service.base), images, say);
+  say(`soak                  ${s.jobs} jobs in ${s.seconds} s, worker RSS ${s.rssMb[0]} MB after 50 → ${s.rssMb.at(-1)} MB after ${s.jobs}: growth ${s.growth}`);
+  return s;
 }
-await pipeline.release();
-const bare = median(bareMs);
-say(`bare pipeline         p50 ${round(bare, 0)} ms`);
+const soakFields = (s: SoakResult | null) => ({
+  soak_rss_growth: s?.growth ?? null,
+  soak_rss_mb: s?.rssMb ?? null,
+  soak_seconds: s?.seconds ?? null,
+});
+
+if (soakOnly) {
+  const service = await startBenchService('soak');
+  const s = await runSoak(service);
+  await service.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+  const result = { ...soakFields(s), ...about, duration_s: seconds() };
+  printTargets(result);
+  writeResult(result);
+  process.exit(0);
+}
+
+// ---- 1. bare pipeline, in-process, and its model call alone
+const bare = await runBare(images, REPS);
+const bareMs = median(bare.ms);
+const modelMs = bare.stages.inference;
+say(`bare pipeline         p50 ${round(bareMs, 0)} ms; model call alone p50 ${round(modelMs, 0)} ms (stages p50: ${Object.entries(bare.stages).map(([k, v]) => `${k} ${round(v, 0)}`).join(', ')})`);
 
 // ---- 2. the peer, in its own process (plain node, compiled like the worker: no loader in its memory)
 const peerOut = execFileSync(process.execPath, [fileURLToPath(new URL('./peer.js', import.meta.url)), '--reps', String(REPS), ...images], {
@@ -76,149 +75,77 @@ const peerRes = JSON.parse(peerOut.trim().split('\n').at(-1)!) as { ms: number[]
 const peer = median(peerRes.ms);
 say(`peer (imgly node)     p50 ${round(peer, 0)} ms, peak RSS ${peerRes.peak_rss_mb} MB`);
 
-// ---- 3. the real service: redis + api + worker processes
-// The result cache is off here: these images are uploaded again and again, and each must be processed.
-const processes = await startService(tmp, { env: { MODEL_DIR: config.MODEL_DIR, QUEUE_NAME: 'bench', RESULT_CACHE: 'false' } });
-const { base } = processes;
-const worker = processes.workers[0]!;
-
-async function submit(file: string): Promise<string> {
-  const res = await upload(base, fs.readFileSync(file), path.basename(file));
-  if (res.status !== 202) throw new Error(`upload ${res.status}: ${await res.text()}`);
-  return ((await res.json()) as { job_id: string }).job_id;
-}
-/** Waits for the job through its event stream (no polling delay), then downloads the result. */
-async function finish(id: string): Promise<void> {
-  const res = await fetch(`${base}/events/${id}`);
-  const text = await res.text(); // the stream ends after the terminal event
-  if (!/event: done/.test(text)) throw new Error(`job ${id} did not finish: ${text.slice(-300)}`);
-  const png = await fetch(`${base}/result/${id}`);
-  if (!png.ok) throw new Error(`result ${png.status}`);
-  await png.arrayBuffer();
-}
-
-await finish(await submit(images[0]!)); // warm-up: the worker's first run
-const serviceMs: number[] = [];
-for (let r = 0; r < REPS; r++) {
-  for (const f of images) {
-    const t = performance.now();
-    await finish(await submit(f));
-    serviceMs.push(performance.now() - t);
-  }
-}
-const service = median(serviceMs);
-say(`service, one at a time p50 ${round(service, 0)} ms (upload → queue → worker → download)`);
-
-// ---- 4. burst: BURST jobs at once
-const t0 = performance.now();
-const burstIds = await Promise.all(Array.from({ length: BURST }, (_, i) => submit(images[i % images.length]!)));
-await Promise.all(burstIds.map(finish));
-const burstSeconds = (performance.now() - t0) / 1000;
-const burstRate = BURST / burstSeconds;
-const bareRate = 1000 / bare;
+// ---- 3. the real service: redis + api + worker processes; one at a time, then a burst
+const sized = await sizedPhotos(tmp, SIZED); // made now, before anything is timed in the service
+const service = await startBenchService('service');
+const { base } = service;
+const c = client(base);
+await c.timed(images[0]!); // warm-up: the worker's first run
+const serviceMs = median(await oneAtATime(c, images, REPS));
+say(`service, one at a time p50 ${round(serviceMs, 0)} ms (upload → queue → worker → download)`);
+const b = await burst(c, images, BURST);
+const burstRate = BURST / b.seconds;
+const bareRate = 1000 / bareMs;
 say(`burst of ${BURST}           ${round(burstRate, 2)} images/s (bare: ${round(bareRate, 2)} images/s)`);
-const workerRss = peakRssMb(worker.pid!) ?? 0;
+const workerRss = peakRssMb(service.workers[0]!.pid!) ?? NaN;
 say(`worker peak RSS       ${Math.round(workerRss)} MB`);
 
-// ---- 5. GET /status under load, worker idle
-const load = await autocannon({ url: `${base}/status/${burstIds[0]}`, connections: 50, duration: STATUS_SECONDS });
-say(`GET /status (done)    ${Math.round(load.requests.average)} req/s, p99 ${load.latency.p99} ms (50 connections, ${STATUS_SECONDS} s, ${load.non2xx} non-2xx)`);
-// The same for a job that is queued (never cached: one Redis round trip each, with its position).
-worker.kill('SIGTERM');
-await new Promise((r) => worker.once('exit', r));
-const queuedId = await submit(images[0]!);
-const queuedLoad = await autocannon({ url: `${base}/status/${queuedId}`, connections: 50, duration: STATUS_SECONDS });
-say(`GET /status (queued)  ${Math.round(queuedLoad.requests.average)} req/s, p99 ${queuedLoad.latency.p99} ms (uncached: one Redis round trip each)`);
+// ---- 4. GET /status, 50 connections: a finished job with the worker idle, then a queued job while a burst runs
+const idle = await statusLoad(`${base}/status/${b.ids[0]}`, STATUS_SECONDS);
+say(`GET /status, idle     ${idle.rps} req/s, p99 ${idle.p99} ms (a finished job, 50 connections, ${STATUS_SECONDS} s, ${idle.non2xx} non-2xx)`);
+const busy = await statusWhileBusy(c, base, images, STATUS_SECONDS, burstRate);
+say(`GET /status, burst    ${busy.rps} req/s, p99 ${busy.p99} ms (a queued job while ${busy.jobs} jobs run, ${busy.non2xx} non-2xx, ${busy.errors} errors)`);
 
-await processes.stop();
+// ---- 5. 1 MP and 24 MP photos, a fresh worker for each size
+const sizes = await runSizes(service, c, sized, SIZED_REPS);
+say(`1 MP photos           p50 ${round(sizes.small.p50, 0)} ms, fresh worker's peak RSS ${Math.round(sizes.small.peakMb)} MB (${sized.small.length} photos)`);
+say(`24 MP photos          p50 ${round(sizes.large.p50, 0)} ms, fresh worker's peak RSS ${Math.round(sizes.large.peakMb)} MB (${sized.largeSizes.join(', ')})`);
 
-// ---- 6. the result cache: repeats of the same photo, and the cost of each option on a reused mask
-const cachedService = await startService(path.join(tmp, 'cached'), { env: { MODEL_DIR: config.MODEL_DIR, QUEUE_NAME: 'bench-cache', RESULT_CACHE: 'true' } });
-async function send(file: string, fields: Record<string, string> = {}): Promise<{ id: string; status: number }> {
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(fs.readFileSync(file))]), path.basename(file));
-  for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  const res = await fetch(`${cachedService.base}/remove-bg`, { method: 'POST', body: form });
-  if (res.status !== 202 && res.status !== 200) throw new Error(`upload ${res.status}: ${await res.text()}`);
-  return { id: ((await res.json()) as { job_id: string }).job_id, status: res.status };
-}
-async function finishAt(id: string): Promise<void> {
-  const text = await (await fetch(`${cachedService.base}/events/${id}`)).text();
-  if (!/event: done/.test(text)) throw new Error(`job ${id} did not finish: ${text.slice(-300)}`);
-  await (await fetch(`${cachedService.base}/result/${id}`)).arrayBuffer();
-}
-const photo = images[0]!;
-// A face crop needs a face: the person photo among the fixtures when there is one.
-const person = images.find((f) => /cloth/.test(f)) ?? photo;
-const timed = async (fields: Record<string, string>) => {
-  const t = performance.now();
-  const { id } = await send(fields.crop === 'face' ? person : photo, fields);
-  await finishAt(id);
-  return performance.now() - t;
-};
-const firstMs = await timed({});
-if (person !== photo) await finishAt((await send(person)).id); // its mask, for the face crops
-const repeatMs: number[] = [];
-for (let i = 0; i < 20; i++) {
-  const t = performance.now();
-  const { id, status } = await send(photo);
-  if (status !== 200) throw new Error(`repeat ${i} was not answered from the cache (${status})`);
-  await (await fetch(`${cachedService.base}/result/${id}`)).arrayBuffer();
-  repeatMs.push(performance.now() - t);
-}
-const repeat = median(repeatMs);
-say(`repeat upload p50     ${round(repeat, 0)} ms (same photo and options: done at once, result downloaded; first time ${round(firstMs, 0)} ms)`);
-// Each option on the photo's stored mask (no inference), against a plain PNG on the same mask.
-const OPTION_SETS: Record<string, Record<string, string>> = {
-  png_reused_mask: { format: 'png' },
-  webp: { format: 'webp' },
-  jpg_white: { format: 'jpg', bg_color: 'white' },
-  crop: { crop: 'true', crop_margin: '5%' },
-  canvas_2000: { canvas: '2000x2000', bg_color: 'white', crop_margin: '5%' },
-  preview: { size: 'preview' },
-  bg_blur: { bg_blur: '40' },
-  shadow: { shadow: 'soft', bg_color: 'white' },
-  mask_only: { channels: 'alpha' },
-  face: { crop: 'face' },
-};
-const optionMs: Record<string, number> = {};
-for (const [name, fields] of Object.entries(OPTION_SETS)) {
-  const runs: number[] = [];
-  // Each run differs in a setting with no effect here (a width limit above the photo's, a hair
-  // more margin), so it is rendered, not answered from the cache.
-  const vary = (r: number): Record<string, string> => (fields.canvas ? { crop_margin: `${5 + r / 100}%` } : { max_width: String(10_000 - r) });
-  for (let r = 0; r < Math.max(2, REPS); r++) runs.push(await timed({ ...fields, ...vary(r) }).catch(() => NaN));
-  optionMs[name] = round(median(runs.filter((n) => !Number.isNaN(n))), 0);
-}
-say(`options on a reused mask, ms end to end: ${Object.entries(optionMs).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-await cachedService.stop();
+// ---- 6. the soak (not in --quick)
+const soaked = quick ? null : await runSoak(service);
+await service.stop();
+
+// ---- 7. the result cache: repeats of the same photo, and the cost of each option on a reused mask
+const cached = await startService(path.join(tmp, 'cached'), { env: { MODEL_DIR: config.MODEL_DIR, QUEUE_NAME: 'bench-cache', RESULT_CACHE: 'true' } });
+const cache = await runCache(client(cached.base), cached.base, images, quick ? 1 : Math.max(2, REPS));
+say(`repeat upload p50     ${round(cache.repeatMs, 0)} ms (same photo and options: done at once, result downloaded; first time ${round(cache.firstMs, 0)} ms)`);
+say(`options on a reused mask, ms end to end: ${Object.entries(cache.optionMs).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+await cached.stop();
 fs.rmSync(tmp, { recursive: true, force: true });
 
 const result = {
-  bare_ms_p50: round(bare),
-  service_ms_p50: round(service),
-  overhead_ratio: round(service / bare, 3),
+  bare_ms_p50: round(bareMs),
+  model_ms_p50: round(modelMs),
+  model_ratio: round(bareMs / modelMs, 3),
+  bare_stage_ms_p50: bare.stages,
+  service_ms_p50: round(serviceMs),
+  overhead_ratio: round(serviceMs / bareMs, 3),
   peer_ms_p50: round(peer),
-  peer_ratio: round(service / peer, 3),
+  peer_ratio: round(serviceMs / peer, 3),
   bare_images_per_s: round(bareRate, 3),
   burst_images_per_s: round(burstRate, 3),
   burst_ratio: round(burstRate / bareRate, 3),
   worker_peak_rss_mb: Math.round(workerRss),
   peer_peak_rss_mb: peerRes.peak_rss_mb,
   rss_ratio: round(workerRss / peerRes.peak_rss_mb, 3),
-  status_rps: Math.round(load.requests.average),
-  status_p99_ms: load.latency.p99,
-  repeat_ms_p50: round(repeat),
-  option_ms_p50: optionMs,
-  images: images.length,
-  model: config.MODELS[0],
-  threads,
-  cores: os.availableParallelism(),
+  status_rps: busy.rps,
+  status_p99_ms: busy.p99,
+  status_idle_rps: idle.rps,
+  status_idle_p99_ms: idle.p99,
+  small_ms_p50: round(sizes.small.p50),
+  large_ms_p50: round(sizes.large.p50),
+  large_ratio: round(sizes.large.p50 / sizes.small.p50, 3),
+  small_peak_rss_mb: Math.round(sizes.small.peakMb),
+  large_peak_rss_mb: Math.round(sizes.large.peakMb),
+  large_rss_ratio: round(sizes.large.peakMb / sizes.small.peakMb, 3),
+  large_sizes: sized.largeSizes,
+  ...soakFields(soaked),
+  repeat_ms_p50: round(cache.repeatMs),
+  option_ms_p50: cache.optionMs,
+  ...about,
+  duration_s: seconds(),
 };
-say('');
-say(`overhead_ratio ${result.overhead_ratio} (target ≤ 1.10)   peer_ratio ${result.peer_ratio} (≤ 0.60)   burst_ratio ${result.burst_ratio} (≥ 0.95)`);
-say(`rss_ratio ${result.rss_ratio} (≤ 0.50)   status_rps ${result.status_rps} (≥ 5000), p99 ${result.status_p99_ms} ms (≤ 20)   repeat_ms_p50 ${result.repeat_ms_p50} (≤ 50)`);
-fs.mkdirSync(path.join(REPO_DIR, 'bench-results'), { recursive: true });
-fs.writeFileSync(path.join(REPO_DIR, 'bench-results', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`), `${JSON.stringify(result, null, 2)}\n`);
-console.log(JSON.stringify(result));
+printTargets(result, { soak_rss_growth: 'skipped in --quick: run --soak' });
+say(`repeat_ms_p50 ${result.repeat_ms_p50} (≤ 50)   status_idle_rps ${result.status_idle_rps} (≥ 5000), p99 ${result.status_idle_p99_ms} ms   ${result.duration_s} s in all`);
+writeResult(result);
 process.exit(0);

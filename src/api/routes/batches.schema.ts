@@ -85,7 +85,8 @@ export const createBatchSchema = (config: Limits) => ({
     'ordinary job (/status, /result, /events, DELETE /jobs). ' +
     'Or send a JSON body `{"image_urls": [...], ...options}`: each address is downloaded like `image_url` on POST /remove-bg ' +
     '(public http or https addresses only, the same size and time limits), a few at a time, before the answer; an address ' +
-    'that cannot be used is an item with its `error`. With `callback_url`, the batch\'s status (as GET /batches/{id} shows it) ' +
+    'that cannot be used is an item with its `error`; the downloads together are held to MAX_BATCH_BYTES (past it, 413 ' +
+    '`batch_too_large`). With `callback_url`, the batch\'s status (as GET /batches/{id} shows it) ' +
     'is POSTed there, signed, once every item has ended.',
   operationId: 'createBatch',
   tags: ['batches'],

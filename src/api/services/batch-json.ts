@@ -1,12 +1,14 @@
 // POST /batches with a JSON body: `{"image_urls": [...], "callback_url"?: "...", ...options}`.
 // Each URL is downloaded like image_url on /remove-bg (SSRF-safe, the upload size cap, sniffed);
 // a URL that cannot be used becomes an item with its reason, and the rest of the batch goes on.
+// The downloads together are held to MAX_BATCH_BYTES, as an uploaded batch is.
 import type { Config } from '../../config.js';
 import { CutoutError } from '../../errors.js';
+import { formatBytes } from '../../format.js';
 import { FILE_OPTIONS, isOptionName } from '../../options/options.js';
 import { badRequest, HttpError } from '../http-errors.js';
 import { mapLimit } from '../../jobs/batch-view.js';
-import { fetchImageUrl, filenameOfUrl, type ImageUrlConfig } from './image-url.js';
+import { fetchImageUrl, filenameOfUrl, type FetchedImage, type ImageUrlConfig } from './image-url.js';
 import { unknownField } from './upload.js';
 import { itemError, tooManyItems, type BatchSource } from './zip-input.js';
 
@@ -48,14 +50,35 @@ export function readBatchJson(body: unknown, config: Pick<Config, 'MAX_BATCH_ITE
   return out;
 }
 
-/** Downloads every URL, a few at a time; each ends as image bytes or as an item with its reason. */
-export function fetchBatchUrls(config: ImageUrlConfig, urls: string[]): Promise<BatchSource[]> {
-  return mapLimit(urls, FETCHES_AT_ONCE, async (url) => {
+export const urlsTooLarge = (maxBytes: number) =>
+  new HttpError(
+    413,
+    'batch_too_large',
+    `The images at image_urls add up to more than the ${formatBytes(maxBytes)} limit (MAX_BATCH_BYTES) once downloaded. Split the list into several batches.`,
+  );
+
+/**
+ * Downloads every URL, a few at a time; each ends as image bytes or as an item with its reason.
+ * Once the downloaded bytes pass MAX_BATCH_BYTES no further download starts, and the batch is a
+ * 413 (those already under way are at most FETCHES_AT_ONCE × MAX_UPLOAD_BYTES more).
+ */
+export function fetchBatchUrls(config: ImageUrlConfig & Pick<Config, 'MAX_BATCH_BYTES'>, urls: string[]): Promise<BatchSource[]> {
+  let total = 0;
+  let over = false;
+  return mapLimit(urls, FETCHES_AT_ONCE, async (url): Promise<BatchSource> => {
+    if (over) return itemError(filenameOfUrl(url), 'batch_too_large', 'Not downloaded: the batch was already over its size limit.');
+    let image: FetchedImage;
     try {
-      return await fetchImageUrl(config, url);
+      image = await fetchImageUrl(config, url);
     } catch (err) {
       if (err instanceof HttpError || err instanceof CutoutError) return itemError(filenameOfUrl(url), err.code, err.message);
       throw err;
     }
+    total += image.bytes.length;
+    if (total > config.MAX_BATCH_BYTES) {
+      over = true;
+      throw urlsTooLarge(config.MAX_BATCH_BYTES);
+    }
+    return image;
   });
 }

@@ -49,8 +49,9 @@ export const tooManyItems = (max: number) =>
 export const batchTooLarge = (maxBytes: number) =>
   new HttpError(413, 'batch_too_large', `The batch is larger than the ${formatBytes(maxBytes)} limit (MAX_BATCH_BYTES), counting its archives' files once expanded. Split it into several batches.`);
 
-const suspicious = (why: string) =>
-  badRequest(`The archive was refused before it was expanded: ${why}. Send a plain ZIP of images.`, 'suspicious_archive');
+/** `when`: "before it was expanded" (from its list of files), or "while it was expanded" (from the bytes counted). */
+const suspicious = (why: string, when = 'before it was expanded') =>
+  badRequest(`The archive was refused ${when}: ${why}. Send a plain ZIP of images.`, 'suspicious_archive');
 
 export const itemError = (filename: string, code: string, message: string): BatchSource => ({ filename, error: { code, message } });
 
@@ -127,7 +128,8 @@ async function inflate(zip: ZipFile, entry: Entry, budget: number, overBudget: (
   return Buffer.concat(chunks, got);
 }
 
-const lyingSize = (entry: Entry) => suspicious(`an entry holds more bytes than its header declares (${entry.uncompressedSize})`);
+const lyingSize = (entry: Entry) =>
+  suspicious(`an entry holds more bytes than its header declares (${entry.uncompressedSize}), which is what a zip bomb does; expanding stopped there`, 'while it was expanded');
 
 export interface ZipRead {
   sources: BatchSource[];
