@@ -14,6 +14,12 @@ import ts from 'typescript';
  * its bundle gets the table without those properties (found in the parsed source, not by text).
  */
 const PAGE_UNREAD = ['description', 'flag', 'values', 'apply'];
+/**
+ * `example` is the API docs' too, and the page reads it of the backgrounds only (choosing one shows
+ * its example: options-panel.ts initialText): the other options' examples are left out as well.
+ * These are options.ts's BACKGROUND_OPTIONS (each must be found in the table).
+ */
+const PAGE_EXAMPLES = ['bg_color', 'bg_image', 'bg_blur'];
 const optionsForThePage = {
   name: 'options-for-the-page',
   setup(b) {
@@ -21,13 +27,20 @@ const optionsForThePage = {
       const text = await fs.readFile(args.path, 'utf8');
       const source = ts.createSourceFile(args.path, text, ts.ScriptTarget.Latest, true);
       const cuts = [];
+      const kept = [];
+      /** The option an `example` belongs to: the `name` of the object literal it is in. */
+      const optionOf = (node) =>
+        node.parent.properties.find((p) => ts.isPropertyAssignment(p) && p.name.getText(source) === 'name' && ts.isStringLiteral(p.initializer))?.initializer.text;
       const visit = (node) => {
-        if (ts.isPropertyAssignment(node) && PAGE_UNREAD.includes(node.name.getText(source))) cuts.push(node);
+        const prop = ts.isPropertyAssignment(node) ? node.name.getText(source) : '';
+        if (PAGE_UNREAD.includes(prop)) cuts.push(node);
+        else if (prop === 'example' && PAGE_EXAMPLES.includes(optionOf(node))) kept.push(optionOf(node));
+        else if (prop === 'example') cuts.push(node);
         else ts.forEachChild(node, visit);
       };
       visit(source);
       const found = new Set(cuts.map((n) => n.name.getText(source)));
-      const missing = PAGE_UNREAD.filter((name) => !found.has(name));
+      const missing = [...PAGE_UNREAD, 'example'].filter((name) => !found.has(name)).concat(PAGE_EXAMPLES.filter((name) => !kept.includes(name)));
       if (missing.length) throw new Error(`${args.path}: no ${missing.join(', ')} found to leave out of the page`);
       let out = text;
       for (const n of cuts.reverse()) {

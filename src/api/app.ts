@@ -30,6 +30,7 @@ import { removeBgCompatRoutes } from './compat/removebg/route.js';
 import { rembgCompatRoutes } from './compat/rembg/route.js';
 import { REQUEST_ID_PATTERN } from './schemas.js';
 import { FinishedViews, jobsService } from './services/jobs.js';
+import { appliedJobOf } from '../jobs/contract.js';
 import { masksService } from './services/masks.js';
 import { masksRoutes } from './routes/masks.route.js';
 
@@ -76,6 +77,12 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await removeBgCompatRoutes(app, deps);
   await rembgCompatRoutes(app, deps);
   const views = new FinishedViews();
+  // A saved mask edit changes a done job's view: every replica hears its apply job end (the queue's
+  // events), and drops its short-cached view of that job, not only the replica that took the save.
+  deps.events?.onAnyEnd((id) => {
+    const edited = appliedJobOf(id);
+    if (edited) views.forget(edited);
+  });
   const jobs = jobsService(deps, app.metrics, views);
   jobsRoutes(app, jobs);
   masksRoutes(app, masksService(deps, views), config.MAX_UPLOAD_BYTES);

@@ -13,7 +13,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 
 export interface ApiDeps {
   config: Config;
-  queue: Pick<JobQueue, 'enqueue' | 'view' | 'ping' | 'cancel' | 'failed' | 'counts' | 'laneCounts' | 'workerCount' | 'cacheLookup' | 'writeCachedJob' | 'enqueueMask' | 'getJob' | 'cacheForget'>;
+  queue: Pick<JobQueue, 'enqueue' | 'view' | 'ping' | 'cancel' | 'failed' | 'counts' | 'laneCounts' | 'workerCount' | 'cacheLookup' | 'writeCachedJob' | 'enqueueMask' | 'getJob' | 'cacheForget' | 'readTombstone'>;
   /** The mask editor's edit lock; absent in tests that run without Redis (the editor's routes then answer 503). */
   masks?: Pick<MaskEdits, 'begin' | 'end'>;
   /** Runs the TTL cleanup now (POST /admin/cleanup); absent where there is no real queue. */

@@ -41,7 +41,7 @@ export function eventFromView(view: StatusView, resultUrl: string): JobEvent {
     case 'processing':
       return { type: 'progress', data: { ...base, stage: view.progress?.stage ?? 'decoding', percent: view.progress?.percent ?? 0 } };
     case 'done':
-      return { type: 'done', data: { ...base, result_url: resultUrl, result: view.result, cached: view.cached } };
+      return { type: 'done', data: { ...base, result_url: resultUrl, result: view.result, cached: view.cached, ...((view.result_version ?? 1) > 1 ? { result_version: view.result_version } : {}) } };
     case 'failed':
       return { type: 'failed', data: { ...base, error: view.error, error_code: view.error_code } };
     case 'canceled':
@@ -64,6 +64,7 @@ export function eventFromFound(found: StatusView | Tombstone, resultUrl: string,
 export class EventsHub {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly enders = new Map<string, Set<(end: JobEnd) => void>>();
+  private readonly anyEnders = new Set<(jobId: string) => void>();
   private readonly events: QueueEvents[];
   private readonly connections: RedisClient[];
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -133,7 +134,14 @@ export class EventsHub {
     };
   }
 
+  /** Calls `listener` with the id of every job of the queue that ends (completed, or failed for good), whichever api queued it. */
+  onAnyEnd(listener: (jobId: string) => void): () => void {
+    this.anyEnders.add(listener);
+    return () => void this.anyEnders.delete(listener);
+  }
+
   private ended(jobId: string, end: JobEnd): void {
+    for (const l of [...this.anyEnders]) l(jobId);
     for (const l of [...(this.enders.get(jobId) ?? [])]) l(end);
   }
 
@@ -172,6 +180,7 @@ export class EventsHub {
     clearTimeout(this.refreshTimer);
     this.listeners.clear();
     this.enders.clear();
+    this.anyEnders.clear();
     await Promise.all(this.events.map((events) => events.close()));
     for (const connection of this.connections) connection.disconnect();
   }

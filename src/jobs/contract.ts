@@ -77,6 +77,8 @@ export const maskJobDataSchema = z.object({
 export type MaskJobData = z.infer<typeof maskJobDataSchema>;
 /** The BullMQ id of a mask job: one per job and version, so a repeat joins the one under way. */
 export const maskJobId = (d: Pick<MaskJobData, 'jobId' | 'action' | 'version'>) => `${d.jobId}-${d.action}-${d.version}`;
+/** The job a mask editor's apply job re-renders (from its BullMQ id); null for any other id. */
+export const appliedJobOf = (maskId: string): string | null => /^(.+)-apply-\d+$/.exec(maskId)?.[1] ?? null;
 
 /** A done job's mask edits: the version served, and why the last save failed (the previous version stays). */
 export const editStateSchema = z.object({

@@ -26,6 +26,8 @@ export interface JobEventData {
     confidence?: number;
   };
   cached?: boolean;
+  /** done: the result's version once a mask edit was saved (2, 3, …; absent for the model's result). */
+  result_version?: number;
   /** failed, expired */
   error?: string;
   /** failed: a stable code (invalid_image, no_face_found, unknown_foreground, …) */

@@ -1,8 +1,16 @@
 // The mask editor's records in Redis, beside the queue: the lock that lets one edit of a job run
-// at a time, and the edit state written on the job when a re-render ends.
+// at a time, and the edit state written on the job when a re-render ends (on its queue record, or,
+// for a job answered from the result cache, on its cached record).
 import type { RedisClient } from './redis-connection.js';
-import { maskJobId, type EditState } from './contract.js';
+import { maskJobId, type EditState, type JobData } from './contract.js';
 import type { JobQueue } from './queue.js';
+import { withEdit } from './status-rules.js';
+
+/** What a mask job needs of the done job it belongs to. */
+export interface EditTarget {
+  options: JobData['options'];
+  edit?: EditState;
+}
 
 /** How long a lock may stand before its apply job is queued (the mask is being stored). */
 const TAKEOVER_MS = 60_000;
@@ -10,7 +18,7 @@ const TAKEOVER_MS = 60_000;
 export class MaskEdits {
   constructor(
     private readonly redis: RedisClient,
-    private readonly queue: Pick<JobQueue, 'getJob' | 'settings'>,
+    private readonly queue: Pick<JobQueue, 'getJob' | 'settings' | 'readTombstone' | 'writeTombstone'>,
   ) {}
 
   private lockKey(jobId: string): string {
@@ -43,11 +51,26 @@ export class MaskEdits {
     if (String(await this.redis.get(key)).split(':')[0] === String(version)) await this.redis.del(key);
   }
 
+  /** The done job a mask job works on: a job of the queue, or one answered from the result cache; null when gone. */
+  async target(jobId: string): Promise<EditTarget | null> {
+    const job = await this.queue.getJob(jobId);
+    if (job) return { options: job.data.options, edit: job.data.edit };
+    const record = await this.queue.readTombstone(jobId);
+    return record?.reason === 'cached' ? { options: record.view.options, edit: record.edit } : null;
+  }
+
   /** Writes the job's edit state (its other data unchanged); false when the job's record is gone. */
   async record(jobId: string, change: (previous: EditState | undefined) => EditState): Promise<boolean> {
     const job = await this.queue.getJob(jobId);
-    if (!job) return false;
-    await job.updateData({ ...job.data, edit: change(job.data.edit) });
+    if (job) {
+      await job.updateData({ ...job.data, edit: change(job.data.edit) });
+      return true;
+    }
+    // A cached job: its record keeps the edit state, and its view shows it (one edit at a time: the lock).
+    const record = await this.queue.readTombstone(jobId);
+    if (record?.reason !== 'cached') return false;
+    const edit = change(record.edit);
+    await this.queue.writeTombstone({ ...record, edit, view: withEdit(record.view, edit) });
     return true;
   }
 }

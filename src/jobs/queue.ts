@@ -280,10 +280,10 @@ export class JobQueue {
 
   /**
    * A job answered from the cache: it never enters the queue; its done view is kept beside it
-   * (like a tombstone, reason 'cached') until the cleanup expires it at the TTL.
+   * (like a tombstone, reason 'cached', with the job it copied) until the cleanup expires it at the TTL.
    */
-  async writeCachedJob(view: StatusView): Promise<void> {
-    await this.writeTombstone({ reason: 'cached', view });
+  async writeCachedJob(view: StatusView, from?: string): Promise<void> {
+    await this.writeTombstone({ reason: 'cached', view, from });
   }
 
   async ping(): Promise<boolean> {

@@ -2,7 +2,7 @@
 // of a job in a state, the wait estimate, tombstones, and what a cancel request does.
 import type { Job } from 'bullmq';
 import { defaultOptions } from '../options/options.js';
-import { CANCELED_REASON, decodeFailure, jobResultSchema, progressSchema, statusFromState, type EditState, type JobData, type StatusView } from './contract.js';
+import { CANCELED_REASON, decodeFailure, jobResultSchema, progressSchema, statusFromState, type EditState, type JobData, type JobResult, type StatusView } from './contract.js';
 
 export interface Tombstone {
   view: StatusView;
@@ -11,6 +11,10 @@ export interface Tombstone {
    * answered from the result cache that never entered the queue.
    */
   reason: 'canceled' | 'expired' | 'cached';
+  /** A cached job: the job whose result it copied (its photo and model mask are copied from there on the first edit). */
+  from?: string;
+  /** A cached job's mask edits (what JobData.edit is for a job of the queue); its view shows them. */
+  edit?: EditState;
 }
 
 /** A done job's progress: the last stage, complete. */
@@ -41,21 +45,9 @@ export function toView(job: Job<JobData>, state: string): StatusView | null {
   if (status === 'processing' && progress.success) view.progress = progress.data;
   if (status === 'done') {
     view.progress = { ...DONE_PROGRESS };
-    const edit = job.data.edit;
-    const result = jobResultSchema.safeParse(edit?.result ?? job.returnvalue);
-    if (result.success) {
-      const r = result.data;
-      view.result = {
-        width: r.width,
-        height: r.height,
-        format: r.format ?? 'png',
-        bytes: r.bytes,
-        foreground: r.foreground ?? { left: 0, top: 0, width: r.width, height: r.height },
-      };
-      if (r.confidence !== undefined) view.result.confidence = r.confidence;
-      if (r.mask_reused) view.mask_reused = true;
-    }
-    Object.assign(view, editFields(edit));
+    const result = jobResultSchema.safeParse(job.data.edit?.result ?? job.returnvalue);
+    if (result.success) Object.assign(view, resultFields(result.data));
+    Object.assign(view, editFields(job.data.edit));
   }
   if (status === 'failed') {
     const failure = decodeFailure(job.failedReason);
@@ -63,6 +55,24 @@ export function toView(job: Job<JobData>, state: string): StatusView | null {
     view.error_code = failure.code;
   }
   return view;
+}
+
+/** What a done job's view says of its result. */
+function resultFields(r: JobResult): Pick<StatusView, 'result' | 'mask_reused'> {
+  const result: NonNullable<StatusView['result']> = {
+    width: r.width,
+    height: r.height,
+    format: r.format ?? 'png',
+    bytes: r.bytes,
+    foreground: r.foreground ?? { left: 0, top: 0, width: r.width, height: r.height },
+  };
+  if (r.confidence !== undefined) result.confidence = r.confidence;
+  return r.mask_reused ? { result, mask_reused: true } : { result };
+}
+
+/** A done view with a mask edit's outcome: the served version's result (if it has one of its own) and the edit fields. */
+export function withEdit(view: StatusView, edit: EditState): StatusView {
+  return { ...view, ...(edit.result ? resultFields(edit.result) : {}), ...editFields(edit) };
 }
 
 /** What a done job's view says of its mask edits (PUT /jobs/{id}/mask). */

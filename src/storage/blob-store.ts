@@ -61,6 +61,10 @@ export interface BlobStore {
   openResult(jobId: string, slot?: ResultSlot): Promise<StoredBlob | null>;
   /** Copies one job's first result (slot 0) to another job (an instant repeat); false when the source is gone. */
   copyResult(fromJobId: string, toJobId: string): Promise<boolean>;
+  /** Copies one of a job's files to another job (a cached job's photo and mask, for its editor); false when the source is gone. */
+  copyFile(kind: BlobKind, fromJobId: string, toJobId: string): Promise<boolean>;
+  /** Whether the job has this file. */
+  hasFile(kind: BlobKind, jobId: string): Promise<boolean>;
   putExtra(kind: ExtraKind, jobId: string, bytes: Buffer): Promise<void>;
   /** The file, or null when there is none. */
   readExtra(kind: ExtraKind, jobId: string): Promise<Buffer | null>;

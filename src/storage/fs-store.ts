@@ -49,12 +49,16 @@ export class FsBlobStore implements BlobStore {
   }
 
   async copyResult(fromJobId: string, toJobId: string): Promise<boolean> {
+    return this.copyFile('result', fromJobId, toJobId);
+  }
+
+  async copyFile(kind: keyof typeof KINDS, fromJobId: string, toJobId: string): Promise<boolean> {
     await this.ready;
-    const target = this.file('result', toJobId);
+    const target = this.file(kind, toJobId);
     const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
     try {
       // A copy-on-write clone where the filesystem has one, else a plain copy; then renamed into place.
-      await fs.copyFile(this.file('result', fromJobId), tmp, fsConstants.COPYFILE_FICLONE);
+      await fs.copyFile(this.file(kind, fromJobId), tmp, fsConstants.COPYFILE_FICLONE);
       await fs.rename(tmp, target);
       return true;
     } catch (err) {
@@ -62,6 +66,13 @@ export class FsBlobStore implements BlobStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw err;
     }
+  }
+
+  async hasFile(kind: keyof typeof KINDS, jobId: string): Promise<boolean> {
+    return fs.access(this.file(kind, jobId)).then(
+      () => true,
+      () => false,
+    );
   }
 
   async putExtra(kind: ExtraKind, jobId: string, bytes: Buffer) {
@@ -88,10 +99,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async hasResult(jobId: string, slot?: ResultSlot) {
-    return fs.access(this.file(resultKind(slot), jobId)).then(
-      () => true,
-      () => false,
-    );
+    return this.hasFile(resultKind(slot), jobId);
   }
 
   async deleteJob(jobId: string) {

@@ -136,11 +136,15 @@ export class S3BlobStore implements BlobStore {
     return this.get(this.key(resultKind(slot), jobId));
   }
 
-  /** A server-side copy: the bytes never pass through this process. */
   async copyResult(fromJobId: string, toJobId: string): Promise<boolean> {
-    const source = `${this.bucket}/${this.key('result', fromJobId).split('/').map(encodeURIComponent).join('/')}`;
+    return this.copyFile('result', fromJobId, toJobId);
+  }
+
+  /** A server-side copy: the bytes never pass through this process. */
+  async copyFile(kind: Kind, fromJobId: string, toJobId: string): Promise<boolean> {
+    const source = `${this.bucket}/${this.key(kind, fromJobId).split('/').map(encodeURIComponent).join('/')}`;
     try {
-      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: this.key('result', toJobId), CopySource: source }));
+      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: this.key(kind, toJobId), CopySource: source }));
       return true;
     } catch (err) {
       if (isMissing(err)) return false;
@@ -157,8 +161,12 @@ export class S3BlobStore implements BlobStore {
   }
 
   async hasResult(jobId: string, slot?: ResultSlot): Promise<boolean> {
+    return this.hasFile(resultKind(slot), jobId);
+  }
+
+  async hasFile(kind: Kind, jobId: string): Promise<boolean> {
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(resultKind(slot), jobId) }));
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(kind, jobId) }));
       return true;
     } catch (err) {
       if (isMissing(err)) return false;

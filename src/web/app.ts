@@ -132,3 +132,4 @@ function init(): void {
 }
 
 init();
+cards.restore();

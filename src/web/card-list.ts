@@ -1,7 +1,8 @@
 // The list of cards and its toolbar: adds cards (newest first), turns an accepted ZIP into one card
 // per item (following the batch on one stream), and acts on many cards at once: "Download all
 // (ZIP)" once two or more are done (the archive is written in the browser from the results, named
-// as each card's download), "Retry failed" and "Clear finished".
+// as each card's download), "Retry failed" and "Clear finished". The cards' jobs (the last 50) are
+// kept in localStorage, so a reload brings them back (restore()); a card removed is forgotten.
 import { followBatch, type JobEvent } from './follow.js';
 import type { BatchAccepted } from './api-client.js';
 import { isWorking } from './render.js';
@@ -9,6 +10,8 @@ import { Card, type CardHost, type CardSource, type OptionsSource, type Session 
 import type { JobRequest } from './options-request.js';
 import { zipBlob, type ZipEntry } from './zip-writer.js';
 import { uniqueNames } from '../names.js';
+import { parseOptions } from '../options/options.js';
+import { DEFAULT_REQUEST } from './options-request.js';
 
 interface Toolbar {
   root: HTMLElement;
@@ -19,6 +22,9 @@ interface Toolbar {
 }
 
 const DOWNLOAD_ALL = 'Download all (ZIP)';
+/** Where the cards' jobs are kept between visits: [job id, name, options as sent] each, newest first. */
+const SAVED = 'cutout-cards';
+type Saved = [jobId: string, name: string, fields: Record<string, string>];
 /** A path inside the archive with no way out of it: no empty, `.` or `..` segment, no backslash. */
 const safePath = (name: string): string => name.split(/[\\/]/).filter((p) => p && p !== '.' && p !== '..').join('/') || 'cutout';
 
@@ -53,6 +59,23 @@ export class CardList implements CardHost {
     else this.list.prepend(card.el);
     void card.start();
     return card;
+  }
+
+  /** The cards of the last visit, each following its job (one that expired or is unknown is dropped). */
+  restore(): void {
+    try {
+      for (const [jobId, name, fields] of (JSON.parse(localStorage.getItem(SAVED)!) as Saved[]).reverse()) {
+        let request = DEFAULT_REQUEST;
+        try {
+          request = { fields, options: parseOptions(fields), key: JSON.stringify(fields) };
+        } catch {
+          /* options this page no longer knows: shown as defaults */
+        }
+        this.add({ kind: 'job', name, jobId }, request);
+      }
+    } catch {
+      /* nothing kept, or unreadable */
+    }
   }
 
   changed(): void {
@@ -97,6 +120,8 @@ export class CardList implements CardHost {
 
   private renderBar(): void {
     const cards = this.all();
+    const saved = cards.filter((c) => c.jobId).slice(0, 50).map((c): Saved => [c.jobId, c.name(), c.request.fields]);
+    localStorage.setItem(SAVED, JSON.stringify(saved));
     const done = cards.filter((c) => c.phase === 'done').length;
     const working = cards.filter((c) => isWorking(c.phase)).length;
     const failed = cards.length - done - working;

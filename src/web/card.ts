@@ -28,8 +28,12 @@ export interface OptionsSource {
   current(): PanelResult;
   onChange(fn: () => void): () => void;
 }
-/** What a card shows: something it sends itself, or an item of a batch the api has accepted. */
-export type CardSource = Upload | { kind: 'item'; name: string; jobId: string } | { kind: 'rejected'; name: string; error: string };
+/**
+ * What a card shows: something it sends itself, an item of a batch the api has accepted, or a job
+ * of an earlier visit (`job`: followed by itself; dropped quietly once expired or unknown).
+ */
+type Known = { name: string; jobId: string };
+export type CardSource = Upload | ({ kind: 'item' } & Known) | ({ kind: 'job' } & Known) | { kind: 'rejected'; name: string; error: string };
 /** Where a card tells of its changes; the list it is in. */
 export interface CardHost {
   changed(card: Card): void;
@@ -56,7 +60,7 @@ const UPLOADING = {
 export class Card {
   readonly el: HTMLLIElement;
   private state: CardState;
-  private jobId = '';
+  jobId = '';
   private editor: Editor | null = null;
   /** The last plain transparent PNG result, which previews are drawn from (preview.ts). */
   private base: Base | null = null;
@@ -67,7 +71,7 @@ export class Card {
     private readonly source: CardSource,
     private readonly session: Session,
     private readonly panel: OptionsSource,
-    private request: JobRequest,
+    public request: JobRequest,
     private readonly host: CardHost,
   ) {
     const tpl = document.getElementById('card-template') as HTMLTemplateElement;
@@ -88,7 +92,6 @@ export class Card {
       view: reframes(request.options) ? 'side' : 'compare',
       bg: 'checker',
       pos: 50,
-      editable: false,
       editing: false,
       preview: null,
     };
@@ -97,7 +100,7 @@ export class Card {
     render(this.el, this.state);
   }
 
-  private name(): string {
+  name(): string {
     const s = this.source;
     if (s.kind === 'url') return nameFromUrl(s.url);
     return s.kind === 'file' || s.kind === 'zip' ? s.file.name : s.name;
@@ -182,6 +185,7 @@ export class Card {
       this.jobId = s.jobId;
       return this.set({ phase: 'queued', percent: 0, line: 'Waiting in line…', canCancel: true, optionsLine });
     }
+    if (s.kind === 'job') return this.follow(s.jobId, optionsLine);
     this.set({ ...UPLOADING, line: s.kind === 'url' ? 'Fetching the image…' : UPLOADING.line, optionsLine });
     if (s.kind === 'file') {
       const max = this.session.limits.max_upload_bytes;
@@ -197,17 +201,17 @@ export class Card {
         return this.host.expanded(this, batch, this.request);
       }
       const accepted = await send<Accepted>(this.session.client, s, this.request, progress);
-      this.follow(accepted);
+      this.follow(accepted.job_id);
     } catch (err) {
       if (err instanceof ApiFailure) return this.fail(err.message, err.retry);
       throw err;
     }
   }
 
-  private follow(accepted: Accepted): void {
-    this.jobId = accepted.job_id;
-    this.set({ phase: 'queued', percent: 0, line: 'Waiting in line…', canCancel: true });
-    this.stopFollowing = follow({ client: this.session.client, onEvent: (e) => this.receive(e), onTrouble: (line) => this.trouble(line) }, accepted.job_id);
+  private follow(jobId: string, optionsLine = this.state.optionsLine): void {
+    this.jobId = jobId;
+    this.set({ phase: 'queued', percent: 0, line: 'Waiting in line…', canCancel: true, optionsLine });
+    this.stopFollowing = follow({ client: this.session.client, onEvent: (e) => this.receive(e), onTrouble: (line) => this.trouble(line) }, jobId);
   }
 
   /** The connection is in trouble: said on the card while it works. */
@@ -218,6 +222,8 @@ export class Card {
   /** An event of the job, as the state it leads to. */
   receive(d: JobEvent): void {
     if (!isWorking(this.state.phase)) return;
+    // A job of an earlier visit that expired, or that the api no longer knows (no job_id: its answer ended following).
+    if (this.source.kind === 'job' && (d.type === 'expired' || (d.type === 'failed' && !d.job_id))) return this.dispose();
     switch (d.type) {
       case 'queued':
         return this.set({ phase: 'queued', percent: 0, line: queuedLine(d.position, d.eta_seconds) });
@@ -261,8 +267,6 @@ export class Card {
       downloadLabel: `Download ${formatWords(format)}`,
       meta: meta.join(' · '),
       transparent: mayBeTransparent(this.request.options, format),
-      // A job answered from the result cache has no photo or mask of its own to edit.
-      editable: !d.cached,
     });
   }
 

@@ -34,8 +34,6 @@ export interface CardState {
   bg: string;
   /** The slider's place, 0..100. */
   pos: number;
-  /** The job keeps its photo and mask (not answered from the result cache): the mask editor can open. */
-  editable: boolean;
   /** The mask editor is open in the card (editor.ts): it takes the place of the views and actions. */
   editing: boolean;
   /** Cheap options drawn over the last plain result until applied (preview.ts); null: the result as it is. */
@@ -160,6 +158,6 @@ export function render(el: HTMLElement, s: CardState): void {
   $(el, '.cancel').hidden = !(isWorking(s.phase) && s.canCancel);
   $(el, '.remove').hidden = isWorking(s.phase);
   $(el, '.apply').hidden = !s.canApply;
-  $(el, '.edit').hidden = !(s.phase === 'done' && s.editable);
+  $(el, '.edit').hidden = s.phase !== 'done';
   el.classList.toggle('editing', s.editing);
 }

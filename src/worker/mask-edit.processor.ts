@@ -6,8 +6,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { CutoutError } from '../errors.js';
 import { encodeFailure, type JobData, type MaskJobData } from '../jobs/contract.js';
-import type { MaskEdits } from '../jobs/mask-edits.js';
-import type { JobQueue } from '../jobs/queue.js';
+import type { EditTarget, MaskEdits } from '../jobs/mask-edits.js';
 import type { Logger } from '../logger.js';
 import { frameMaskKind, slotOf, type BlobStore } from '../storage/blob-store.js';
 import { resultOf, type Cutter } from './remove-bg.processor.js';
@@ -16,8 +15,8 @@ export interface MaskProcessorDeps {
   cutter: Cutter;
   store: BlobStore;
   logger: Logger;
-  jobs: Pick<JobQueue, 'getJob'>;
-  edits: Pick<MaskEdits, 'record' | 'end'>;
+  /** The edit records; `target` finds the job a mask job belongs to (of the queue, or answered from the cache). */
+  edits: Pick<MaskEdits, 'record' | 'end' | 'target'>;
 }
 
 export const EDIT_FAILURE =
@@ -34,13 +33,13 @@ function failureOf(err: unknown, action: MaskJobData['action']): { code: string;
 export function createMaskProcessor(deps: MaskProcessorDeps) {
   const { cutter, store } = deps;
 
-  async function exportMask(jobId: string, version: number, owner: NonNullable<Awaited<ReturnType<MaskProcessorDeps['jobs']['getJob']>>>) {
+  async function exportMask(jobId: string, version: number, owner: EditTarget) {
     // Edited meanwhile: the edit's own mask is stored, and this one must not overwrite its slot.
-    if ((owner.data.edit?.version ?? 1) !== version) return;
+    if ((owner.edit?.version ?? 1) !== version) return;
     const mask = await store.readExtra('mask', jobId);
     if (!mask || !cutter.frameMask) throw new Error('the job has no stored model mask, or this cutter cannot scale one');
-    const model = typeof owner.data.options?.model === 'string' ? owner.data.options.model : undefined; // the model that made the mask
-    const png = await cutter.frameMask(await store.readInput(jobId), { options: owner.data.options, mask, model });
+    const model = typeof owner.options?.model === 'string' ? owner.options.model : undefined; // the model that made the mask
+    const png = await cutter.frameMask(await store.readInput(jobId), { options: owner.options, mask, model });
     await store.putExtra(frameMaskKind(slotOf(version)), jobId, png);
   }
 
@@ -67,10 +66,10 @@ export function createMaskProcessor(deps: MaskProcessorDeps) {
     const { jobId, action, version } = job.data;
     const log = deps.logger.child({ jobId, requestId: job.data.requestId, mask: action, version });
     try {
-      const owner = await deps.jobs.getJob(jobId);
+      const owner = await deps.edits.target(jobId);
       if (!owner) throw new UnrecoverableError(encodeFailure('job_not_found', 'The job no longer exists: it expired.'));
       if (action === 'export') await exportMask(jobId, version, owner);
-      else await applyMask(jobId, version, owner.data.options, log);
+      else await applyMask(jobId, version, owner.options, log);
       return { version };
     } catch (err) {
       if (err instanceof UnrecoverableError) throw err;

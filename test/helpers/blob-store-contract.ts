@@ -66,6 +66,23 @@ export function blobStoreContract(driver: string, make: MakeStore): void {
       assert.equal(await store.copyResult(randomUUID(), randomUUID()), false);
     });
 
+    it('copies a photo and a mask to another job (a cached job\'s editor); has them; a missing source answers false', async () => {
+      const store = await fresh();
+      const [from, to] = [randomUUID(), randomUUID()];
+      await store.putInput(from, Buffer.from('photo'));
+      await store.putExtra('mask', from, Buffer.from('model mask'));
+      assert.equal(await store.hasFile('input', to), false);
+      assert.equal(await store.copyFile('input', from, to), true);
+      assert.equal(await store.copyFile('mask', from, to), true);
+      assert.equal(await store.hasFile('input', to), true);
+      assert.equal((await store.readInput(to)).toString(), 'photo');
+      assert.equal((await store.readExtra('mask', to))?.toString(), 'model mask');
+      assert.equal(await store.copyFile('background', from, to), false);
+      assert.equal(await store.hasFile('background', to), false);
+      await store.deleteJob(from);
+      assert.equal((await store.readInput(to)).toString(), 'photo', 'the copy outlives its source');
+    });
+
     it('keeps masks and backgrounds apart; a missing one is null', async () => {
       const store = await fresh();
       const id = randomUUID();

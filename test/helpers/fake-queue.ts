@@ -24,6 +24,7 @@ export function fakeQueue(opts: { enqueued?: JobData[]; up?: () => boolean } = {
     },
     getJob: async () => undefined,
     cacheForget: async () => undefined,
+    readTombstone: async () => null,
   };
 }
 

@@ -1,7 +1,8 @@
 // The mask editor's refusals and failures (issue 18), with the stand-in cutter (it cannot apply a
-// mask, and can be held mid-work): a job not done yet, a job answered from the result cache, a
-// second edit while one is being applied, a save that outlives SYNC_TIMEOUT_SECONDS, and a
-// re-render that fails, which must leave the served version alone.
+// mask, and can be held mid-work): a job not done yet, a job answered from the result cache (its
+// own copy of the photo; 410 when its original expired first), a second edit while one is being
+// applied, a save that outlives SYNC_TIMEOUT_SECONDS, and a re-render that fails, which must leave
+// the served version alone.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
@@ -53,10 +54,32 @@ describe('the mask editor: not done, cached, busy, slow and failed edits', { tim
     assert.equal(done.status, 'done');
   });
 
-  it('a job answered from the result cache has nothing of its own to edit: 409 edit_unavailable', async () => {
-    const copy = await accepted();
-    assert.equal(copy.cached, true);
-    const res = await put(copy.job_id);
+  it('a job answered from the result cache: its own copy of the photo, kept when the original expires; 410 when it expired first', async () => {
+    const other = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#406080' } }).png().toBuffer();
+    const send = async () => (await (await stack.upload(other, 'other.png')).json()) as { job_id: string; cached?: boolean };
+    const original = await send();
+    assert.equal((await stack.waitFor(original.job_id)).status, 'done');
+    const [copyA, copyB] = [await send(), await send()];
+    assert.deepEqual([copyA.cached, copyB.cached], [true, true]);
+    const sourceOf = (id: string) => fetch(`${stack.baseUrl}/jobs/${id}/source`);
+    const first = await sourceOf(copyA.job_id);
+    assert.equal(first.status, 200, await first.clone().text());
+    assert.ok(Buffer.from(await first.arrayBuffer()).equals(other), 'the photo, copied from the job it was answered from');
+    // The original's files are deleted (its TTL came first): A has its own copy by now, B has none.
+    await stack.store.deleteJob(original.job_id);
+    const kept = await sourceOf(copyA.job_id);
+    assert.equal(kept.status, 200);
+    assert.ok(Buffer.from(await kept.arrayBuffer()).equals(other));
+    for (const res of [await sourceOf(copyB.job_id), await fetch(`${stack.baseUrl}/jobs/${copyB.job_id}/mask`), await put(copyB.job_id)]) {
+      assert.equal(res.status, 410);
+      const err = await errorOf(res);
+      assert.equal(err.code, 'source_expired');
+      assert.match(err.message, /expired.*Upload the photo again/);
+    }
+    // A cached job recorded before cached jobs kept where they came from: 409, with a sentence.
+    const legacy = { ...(await stack.waitFor(copyB.job_id)), job_id: '0e0c9d2a-1b3c-4d5e-8f70-0a1b2c3d4e5f' };
+    await stack.queue.writeCachedJob(legacy);
+    const res = await put(legacy.job_id);
     assert.equal(res.status, 409);
     const err = await errorOf(res);
     assert.equal(err.code, 'edit_unavailable');

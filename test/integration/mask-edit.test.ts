@@ -8,6 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import type { StatusView } from '../../src/jobs/contract.js';
 import { CutoutApiError, CutoutClient } from '../../src/sdk/index.js';
+import { createApiServer } from '../../src/api/server.js';
+import { createLogger } from '../../src/logger.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { syntheticCutter } from '../helpers/synthetic-cutter.js';
 import { unzip } from '../helpers/zip.js';
@@ -271,5 +273,87 @@ describe('the mask editor: GET/PUT /jobs/{id}/mask, GET /jobs/{id}/source, versi
     const zip = await unzip(Buffer.from(await (await get(`/batches/${batch.batch_id}/zip`)).arrayBuffer()));
     const inZip = [...zip.entries()].find(([name]) => name.endsWith('.png'))![1];
     assert.deepEqual(inZip, (await resultOf(id)).png, 'the ZIP holds the version /result serves');
+  });
+
+  it('a job answered from the result cache is edited on its own: its result changes, the original\'s does not (and the other way round); a batch ZIP holds each one\'s', async () => {
+    const flipped = await sharp(source).flop().png().toBuffer();
+    const upload = async (name: string) => {
+      const form = new FormData();
+      form.append('file', new Blob([new Uint8Array(flipped)]), name);
+      const res = await fetch(`${stack.baseUrl}/remove-bg`, { method: 'POST', body: form });
+      return { status: res.status, body: (await res.json()) as { job_id: string; cached?: boolean } };
+    };
+    const original = (await upload('a.png')).body.job_id;
+    assert.equal((await stack.waitFor(original)).status, 'done');
+    const again = await upload('b.png');
+    assert.deepEqual([again.status, again.body.cached], [200, true], 'the repeat is answered from the cache');
+    const copy = again.body.job_id;
+    const before = (await resultOf(original)).png;
+    assert.ok((await resultOf(copy)).png.equals(before));
+
+    const src = await get(`/jobs/${copy}/source`);
+    assert.equal(src.status, 200, await src.clone().text());
+    assert.ok(Buffer.from(await src.arrayBuffer()).equals(flipped), 'the cached job\'s photo');
+    const mask = await maskOf(copy);
+    assert.deepEqual(mask.data, (await pixels(before, 3)).data, 'its mask is its result\'s alpha');
+    const res = await put(copy, await grey(mask.data.map((v, i) => (inRect(i, erased) ? 0 : v)), W, H));
+    const view = (await res.json()) as StatusView;
+    assert.equal(res.status, 200, JSON.stringify(view));
+    assert.deepEqual([view.job_id, view.cached, view.edited, view.result_version], [copy, true, true, 2]);
+    const copyAlpha = (await pixels((await resultOf(copy)).png, 3)).data;
+    assert.ok(copyAlpha.every((a, i) => (inRect(i, erased) ? a === 0 : a === mask.data[i])), 'the copy\'s result is its edit');
+    assert.ok((await resultOf(original)).png.equals(before), 'the original\'s result is untouched');
+    const originalStatus = (await (await get(`/status/${original}`)).json()) as StatusView;
+    assert.deepEqual([originalStatus.result_version, originalStatus.edited], [1, false]);
+    const copyStatus = (await (await get(`/status/${copy}`)).json()) as StatusView;
+    assert.deepEqual([copyStatus.result_version, copyStatus.edited, copyStatus.cached], [2, true, true], 'read again from Redis');
+    assert.deepEqual((await maskOf(copy)).data, mask.data.map((v, i) => (inRect(i, erased) ? 0 : v)), 'GET mask answers the copy\'s edit');
+
+    // A batch item answered from the cache is edited on its own too, and the ZIP holds its edit.
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(flipped)]), 'c.png');
+    const batch = (await (await fetch(`${stack.baseUrl}/batches`, { method: 'POST', body: form })).json()) as { batch_id: string; items: { job_id: string }[] };
+    const item = batch.items[0]!.job_id;
+    assert.equal((await stack.waitFor(item)).cached, true);
+    const strip = await put(item, await grey(mask.data.map((v, i) => (i % W < 30 ? 0 : v)), W, H));
+    assert.equal(strip.status, 200, await strip.clone().text());
+    const zip = await unzip(Buffer.from(await (await get(`/batches/${batch.batch_id}/zip`)).arrayBuffer()));
+    const inZip = [...zip.entries()].find(([name]) => name.endsWith('.png'))![1];
+    assert.deepEqual(inZip, (await resultOf(item)).png, 'the ZIP holds the item\'s edit');
+    assert.ok(!(await resultOf(copy)).png.equals((await resultOf(item)).png), 'two copies, two edits');
+
+    // The other way round: an edit of the original leaves its copies' results alone.
+    const copyBytes = (await resultOf(copy)).png;
+    const fromOriginal = await put(original, await grey(new Uint8Array(W * H).fill(255), W, H));
+    assert.equal(fromOriginal.status, 200, await fromOriginal.clone().text());
+    assert.ok(!(await resultOf(original)).png.equals(before), 'the original changed');
+    assert.ok((await resultOf(copy)).png.equals(copyBytes), 'the copy did not');
+  });
+
+  it('another api replica shows a saved edit at once: its short cache of done views is dropped by the apply job\'s end', async () => {
+    const other = await createApiServer(stack.config, createLogger(stack.config, 'test'));
+    try {
+      await other.events.ready();
+      await other.app.listen({ host: '127.0.0.1', port: 0 });
+      const address = other.app.server.address();
+      const otherUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      const view = await job({ refine: 'none', shadow: 'soft' });
+      const statusThere = async () => ((await (await fetch(`${otherUrl}/status/${view.job_id}`)).json()) as StatusView).result_version;
+      const cachedAt = Date.now();
+      assert.equal(await statusThere(), 1, 'the other replica has the done view (and caches it for 2 s)');
+      const mask = await maskOf(view.job_id);
+      const res = await put(view.job_id, await grey(mask.data.map((v, i) => (inRect(i, erased) ? 0 : v)), W, H));
+      assert.equal(res.status, 200, await res.clone().text());
+      // The apply job's end reaches the other replica over the queue's event stream, a moment after the save answers.
+      const deadline = cachedAt + 1900;
+      let seen = await statusThere();
+      while (seen !== 2 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        seen = await statusThere();
+      }
+      assert.equal(seen, 2, 'the other replica serves the new version before its cached view would have expired');
+    } finally {
+      await other.close();
+    }
   });
 });

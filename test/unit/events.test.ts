@@ -27,6 +27,8 @@ describe('event sequencing', () => {
     assert.deepEqual(eventFromView({ ...base, status: 'queued', position: 2, eta_seconds: 7 }, 'u'), { type: 'queued', data: { job_id: id, status: 'queued', position: 2, eta_seconds: 7 } });
     assert.equal(eventFromView({ ...base, status: 'processing' }, 'u').data.percent, 0);
     assert.equal(eventFromView({ ...base, status: 'done' }, '/result/x').data.result_url, '/result/x');
+    assert.equal('result_version' in eventFromView({ ...base, status: 'done', result_version: 1 }, 'u').data, false, 'the model\'s result: no version');
+    assert.equal(eventFromView({ ...base, status: 'done', result_version: 3 }, 'u').data.result_version, 3, 'an edited result names its version');
     assert.equal(eventFromView({ ...base, status: 'failed', error: 'Bad.' }, 'u').data.error, 'Bad.');
     assert.equal(eventFromView({ ...base, status: 'canceled' }, 'u').type, 'canceled');
   });

@@ -36,7 +36,7 @@ function queueWith(state: { view: (typeof STATUS_EXAMPLES)[keyof typeof STATUS_E
 
 async function appWith(dir: string, env: Record<string, string>, queue: ApiDeps['queue']): Promise<FastifyInstance> {
   const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0', ...env });
-  const events = { listenerCount: () => 0, subscribe: () => () => undefined, snapshot: async () => null } as unknown as EventsHub;
+  const events = { listenerCount: () => 0, subscribe: () => () => undefined, snapshot: async () => null, onAnyEnd: () => () => undefined } as unknown as EventsHub;
   return buildApp({
     config, queue, store: new FsBlobStore(dir), logger: pino({ level: 'silent' }), events, batches: fakeBatches(),
     cleanup: async () => ({ expiredJobs: 0, orphanFiles: 0, jobsWithoutFiles: 0, ms: 1 }),

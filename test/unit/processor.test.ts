@@ -22,6 +22,8 @@ function memoryStore(): BlobStore & { files: Map<string, Buffer> } {
     putResult: async (id, b) => void files.set(`out/${id}`, b),
     openResult: async () => null,
     copyResult: async () => false,
+    copyFile: async () => false,
+    hasFile: async () => false,
     putExtra: async (kind, id, b) => void files.set(`${kind}/${id}`, b),
     readExtra: async (kind, id) => files.get(`${kind}/${id}`) ?? null,
     hasResult: async (id) => files.has(`out/${id}`),

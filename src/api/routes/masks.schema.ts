@@ -1,5 +1,5 @@
 // What the mask editor's routes accept and answer, with their OpenAPI texts.
-import { unknownJob } from '../../errors.js';
+import { jobExpired, unknownJob } from '../../errors.js';
 import { EXAMPLE, JOB_ERRORS, ROUTE_SCHEMAS, STATUS_EXAMPLES, errorResponse, response } from '../schemas.js';
 
 const ETAG = { type: 'string', description: 'Changes with the job\'s `result_version`; send it back in If-None-Match: 304 while it is current.' };
@@ -9,10 +9,19 @@ const NOT_READY = errorResponse(
   unknownJob(EXAMPLE.jobId),
   ['result_expired', 'The mask is no longer available: the job\'s files were deleted. Please upload the image again.'],
 );
-const CACHED = errorResponse('The job was answered from the result cache: it has no photo or mask of its own', [
+const CACHED = errorResponse('The job was answered from the result cache before such jobs kept where their result came from', [
   'edit_unavailable',
-  'This job was answered from the result cache (cached: true): it keeps no photo or mask of its own to edit. Edit the job it was copied from, or upload the photo again with RESULT_CACHE off.',
+  'This job was answered from the result cache before such jobs could be edited: it keeps no photo or mask to edit. Upload the photo again.',
 ]);
+/** A job answered from the result cache gets its photo from the job it copied, on its first edit: gone when that one expired first. */
+const GONE = errorResponse(
+  'The job expired, or it was answered from the result cache and the job it copied has expired before its first edit',
+  jobExpired(60),
+  [
+    'source_expired',
+    `This result was copied from an earlier job with the same photo (${EXAMPLE.jobId}), whose photo has since expired and been deleted, so it cannot be edited. Upload the photo again to edit it.`,
+  ],
+);
 const TIMEOUT = errorResponse('Not done within SYNC_TIMEOUT_SECONDS; the work goes on', [
   'sync_timeout',
   `The edited mask is still being applied (result_version 2) after 60 s (SYNC_TIMEOUT_SECONDS). Follow the status of job ${EXAMPLE.jobId}, then ask again.`,
@@ -34,7 +43,7 @@ export const GET_MASK_SCHEMA = {
     304: { description: 'Not modified: the If-None-Match ETag names the current mask.', headers: { ETag: ETAG } },
     404: NOT_READY,
     409: CACHED,
-    410: JOB_ERRORS[410],
+    410: GONE,
     504: TIMEOUT,
   },
 };
@@ -53,7 +62,7 @@ export const SOURCE_SCHEMA = {
     200: { type: 'string', format: 'binary', description: 'The uploaded photo' },
     404: NOT_READY,
     409: CACHED,
-    410: JOB_ERRORS[410],
+    410: GONE,
   },
 };
 
@@ -95,11 +104,12 @@ export const PUT_MASK_SCHEMA = {
     ),
     404: JOB_ERRORS[404],
     409: errorResponse(
-      'The job is not done, another edit is being applied, or the job came from the result cache',
+      'The job is not done, another edit is being applied, or the job came from the result cache before such jobs could be edited',
       ['job_not_done', 'The job is processing: a mask can be saved once it is done.'],
       ['edit_in_progress', 'Another edit of this job\'s mask is being applied. Wait for it to end, then save again.'],
+      ['edit_unavailable', 'This job was answered from the result cache before such jobs could be edited: it keeps no photo or mask to edit. Upload the photo again.'],
     ),
-    410: JOB_ERRORS[410],
+    410: GONE,
     413: errorResponse('The mask is larger than MAX_UPLOAD_BYTES', ['invalid_mask', 'The mask is larger than the 25 MB limit (MAX_UPLOAD_BYTES).']),
     422: errorResponse('The job\'s options cannot be applied to this mask', ['no_subject_found', 'The mask has no subject to crop to.']),
     504: TIMEOUT,

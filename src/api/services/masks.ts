@@ -29,20 +29,39 @@ export type MasksService = ReturnType<typeof masksService>;
 export function masksService(deps: ApiDeps, views?: FinishedViews) {
   const { config, store, queue } = deps;
 
-  /** A done job that is the editor's to work on: 404 until done, 409 for a job answered from the result cache. */
+  /**
+   * A done job that is the editor's to work on: 404 until done. A job answered from the result
+   * cache gets its own copy of the photo (and model mask, background) of the job it copied, the
+   * first time it is edited: its edits are its own, and that job's are not its. 410 when that
+   * job's files have expired meanwhile.
+   */
   async function editable(jobId: string): Promise<StatusView> {
     const view = await loadView(deps, jobId);
     if (view.status !== 'done') {
       throw notFound(`The job is ${view.status}: its mask and photo are available once it is done.`, 'mask_not_ready');
     }
-    if (view.cached) {
+    if (view.cached && !(await store.hasFile('input', jobId))) await adopt(view);
+    return view;
+  }
+
+  async function adopt(view: StatusView): Promise<void> {
+    const from = (await queue.readTombstone(view.job_id))?.from;
+    if (!from) {
       throw conflict(
-        'This job was answered from the result cache (cached: true): it keeps no photo or mask of its own to edit. ' +
-          'Edit the job it was copied from, or upload the photo again with RESULT_CACHE off.',
+        'This job was answered from the result cache before such jobs could be edited: it keeps no photo or mask to edit. Upload the photo again.',
         'edit_unavailable',
       );
     }
-    return view;
+    // The photo last: once a cached job has it, it has everything (a repeat of a half copy copies again).
+    if (view.options?.bg_image) await store.copyFile('background', from, view.job_id);
+    await store.copyFile('mask', from, view.job_id);
+    if (!(await store.copyFile('input', from, view.job_id))) {
+      throw new HttpError(
+        410,
+        'source_expired',
+        `This result was copied from an earlier job with the same photo (${from}), whose photo has since expired and been deleted, so it cannot be edited. Upload the photo again to edit it.`,
+      );
+    }
   }
 
   /** Queues a mask job and waits for its end (the events hub: no polling); past SYNC_TIMEOUT_SECONDS, 504. */
@@ -100,7 +119,7 @@ export function masksService(deps: ApiDeps, views?: FinishedViews) {
       if (!masks) throw serviceUnavailable('The mask editor is not available on this server.', 'edits_unavailable');
       const view = await loadView(deps, jobId);
       if (view.status !== 'done') throw conflict(`The job is ${view.status}: a mask can be saved once it is done.`, 'job_not_done');
-      if (view.cached) await editable(jobId); // 409 edit_unavailable
+      if (view.cached) await editable(jobId); // its own photo and mask, before the first edit
       await checkMaskHeader(png, view, config.MAX_IMAGE_PIXELS);
       const version = versionOf(view) + 1;
       if (!(await masks.begin(jobId, version))) {

@@ -141,7 +141,7 @@ async function fromCache(
     ...(callbackUrl ? { callback: { url: callbackUrl, state: 'pending' as const, attempts: 0 } } : {}),
   };
   try {
-    await queue.writeCachedJob(view);
+    await queue.writeCachedJob(view, sourceId);
   } catch (err) {
     await store.deleteJob(jobId).catch(() => undefined);
     throw err;
