@@ -11,6 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { fixturesSkip, REMBG } from '../helpers/fixtures.js';
 import { browserSkip, launchChromium, openPage, SCREENSHOTS } from '../helpers/browser.js';
+import { brushRect, setEditorRange } from '../helpers/editor-page.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { syntheticCutter } from '../helpers/synthetic-cutter.js';
 
@@ -49,20 +50,6 @@ describe('the page keeps its cards over a reload, and edits a cached result', { 
       n,
       { timeout: 120_000 },
     );
-  async function screen(page: Page, x: number, y: number): Promise<[number, number]> {
-    const r = await page.evaluate(() => {
-      const c = document.querySelector('.editor canvas') as HTMLCanvasElement;
-      const b = c.getBoundingClientRect();
-      return { x: b.x, y: b.y, k: b.width / c.width };
-    });
-    return [r.x + (x + 0.5) * r.k, r.y + (y + 0.5) * r.k];
-  }
-  const setRange = (page: Page, name: string, value: number) =>
-    page.evaluate(([n, v]) => {
-      const input = document.querySelector(`.editor input[name=${n}]`) as HTMLInputElement;
-      input.value = String(v);
-      input.dispatchEvent(new Event('input'));
-    }, [name, value] as const);
   const reload = async (page: Page) => {
     await page.reload();
     await page.waitForFunction(() => document.getElementById('drop-hint')?.textContent?.includes('MB'));
@@ -85,15 +72,9 @@ describe('the page keeps its cards over a reload, and edits a cached result', { 
     // Edit on the cached card: a brush stroke over the rectangle, Save.
     await page.locator('.card').first().getByRole('button', { name: 'Edit' }).click();
     await page.waitForFunction(() => (document.querySelector('.editor canvas') as HTMLCanvasElement).width > 0 && !document.querySelector('.ed-status')!.textContent, undefined, { timeout: 60_000 });
-    await setRange(page, 'size', BRUSH);
-    await setRange(page, 'hard', 100);
-    await page.mouse.move(...(await screen(page, ERASE.x0, ERASE.y0)));
-    await page.mouse.down();
-    for (let y = ERASE.y0, row = 0; y <= ERASE.y1; y += BRUSH / 3, row++) {
-      await page.mouse.move(...(await screen(page, row % 2 ? ERASE.x1 : ERASE.x0, y)), { steps: 4 });
-      await page.mouse.move(...(await screen(page, row % 2 ? ERASE.x0 : ERASE.x1, y)), { steps: 8 });
-    }
-    await page.mouse.up();
+    await setEditorRange(page, 'size', BRUSH);
+    await setEditorRange(page, 'hard', 100);
+    await brushRect(page, ERASE, BRUSH);
     await page.getByRole('button', { name: 'Save' }).click();
     await page.locator('.editor').waitFor({ state: 'detached', timeout: 60_000 });
     const [editedHref] = await hrefs(page);

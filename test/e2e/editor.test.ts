@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { fixturesSkip, REMBG } from '../helpers/fixtures.js';
 import { subjectOnBackground } from '../helpers/images.js';
 import { browserSkip, launchChromium, openPage, SCREENSHOTS } from '../helpers/browser.js';
+import { brushRect, editorPoint, setEditorRange } from '../helpers/editor-page.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 type Alpha = { at(x: number, y: number): number; width: number; height: number };
@@ -53,35 +54,9 @@ describe('mask editor in Chromium', { skip: browserSkip || fixturesSkip, timeout
   }
   /** Waits for the open editor to have its photo and mask. */
   const loaded = (page: Page) => page.waitForFunction(() => (document.querySelector('.editor canvas') as HTMLCanvasElement).width > 0 && !document.querySelector('.ed-status')!.textContent);
-  /** The screen point of an image pixel in the editor. */
-  async function screen(page: Page, x: number, y: number): Promise<[number, number]> {
-    const r = await page.evaluate(() => {
-      const c = document.querySelector('.editor canvas') as HTMLCanvasElement;
-      const b = c.getBoundingClientRect();
-      return { x: b.x, y: b.y, k: b.width / c.width };
-    });
-    return [r.x + (x + 0.5) * r.k, r.y + (y + 0.5) * r.k];
-  }
   /** The editor canvas's alpha (the cutout view) at an image pixel. */
   const shown = (page: Page, x: number, y: number) =>
     page.evaluate(([px, py]) => (document.querySelector('.editor canvas') as HTMLCanvasElement).getContext('2d')!.getImageData(px!, py!, 1, 1).data[3]!, [x, y]);
-  const setRange = (page: Page, name: string, value: number) =>
-    page.evaluate(([n, v]) => {
-      const input = document.querySelector(`.editor input[name=${n}]`) as HTMLInputElement;
-      input.value = String(v);
-      input.dispatchEvent(new Event('input'));
-    }, [name, value] as const);
-  /** One brush stroke over the rectangle, row by row (a third of the brush apart). */
-  async function paintRect(page: Page, r: typeof ERASE, size: number): Promise<void> {
-    await page.mouse.move(...(await screen(page, r.x0, r.y0)));
-    await page.mouse.down();
-    for (let y = r.y0, row = 0; y <= r.y1; y = Math.min(r.y1 + 1, y + size / 3), row++) {
-      const yy = Math.min(y, r.y1);
-      await page.mouse.move(...(await screen(page, row % 2 ? r.x1 : r.x0, yy)), { steps: 4 });
-      await page.mouse.move(...(await screen(page, row % 2 ? r.x0 : r.x1, yy)), { steps: 8 });
-    }
-    await page.mouse.up();
-  }
   const pressed = (page: Page, name: string) => page.getByRole('button', { name, exact: true }).getAttribute('aria-pressed');
 
   it('brush erases a rectangle, undo takes back a stroke, Save serves the edit, and it survives a reload', async () => {
@@ -96,16 +71,16 @@ describe('mask editor in Chromium', { skip: browserSkip || fixturesSkip, timeout
     assert.equal(await pressed(page, 'Brush erase'), 'true');
     assert.equal(await page.getByRole('button', { name: 'Save' }).isDisabled(), true, 'nothing to save yet');
     await shot(page, '01-open');
-    await setRange(page, 'size', BRUSH);
-    await setRange(page, 'hard', 100);
-    await paintRect(page, ERASE, BRUSH);
+    await setEditorRange(page, 'size', BRUSH);
+    await setEditorRange(page, 'hard', 100);
+    await brushRect(page, ERASE, BRUSH);
     assert.equal(await shown(page, 260, 190), 0);
     // A second, small stroke elsewhere in the car, then undone (button), redone (Ctrl+Shift+Z), undone (Ctrl+Z).
     const [bx, by, was] = [120, 193, await shown(page, 120, 193)];
-    await setRange(page, 'size', 10);
-    await page.mouse.move(...(await screen(page, 112, by)));
+    await setEditorRange(page, 'size', 10);
+    await page.mouse.move(...(await editorPoint(page, 112, by)));
     await page.mouse.down();
-    await page.mouse.move(...(await screen(page, 128, by)), { steps: 5 });
+    await page.mouse.move(...(await editorPoint(page, 128, by)), { steps: 5 });
     await page.mouse.up();
     assert.equal(await shown(page, bx, by), 0);
     await shot(page, '02-two-strokes');
@@ -130,7 +105,7 @@ describe('mask editor in Chromium', { skip: browserSkip || fixturesSkip, timeout
       return c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.reduce((sum, v, i) => (i % 4 === 3 ? sum + v : sum), 0);
     });
     const [x0, sum0] = [await left(), await alphaSum()];
-    const [px, py] = await screen(page, 200, 240);
+    const [px, py] = await editorPoint(page, 200, 240);
     await page.mouse.move(px, py);
     await page.keyboard.down(' ');
     await page.mouse.down();
@@ -143,7 +118,7 @@ describe('mask editor in Chromium', { skip: browserSkip || fixturesSkip, timeout
     assert.ok(Math.abs((await left()) - x0) < 2, '0 fits the photo again');
     // Settings to find again on the next visit.
     await page.keyboard.press('w');
-    await setRange(page, 'tol', 50);
+    await setEditorRange(page, 'tol', 50);
 
     await page.getByRole('button', { name: 'Save' }).click();
     await page.locator('.editor').waitFor({ state: 'detached', timeout: 120_000 });
@@ -187,7 +162,7 @@ describe('mask editor in Chromium', { skip: browserSkip || fixturesSkip, timeout
     assert.equal(await page.locator('.editor input[name=tol]').inputValue(), '50');
     // Unsaved edits: Cancel asks first.
     await page.keyboard.press('b');
-    await paintRect(page, { x0: 240, y0: 185, x1: 250, y1: 190 }, BRUSH);
+    await brushRect(page, { x0: 240, y0: 185, x1: 250, y1: 190 }, BRUSH);
     // Leaving the page asks first.
     const leaving = page.waitForEvent('dialog');
     const navigation = page.goto(`${stack.baseUrl}/docs`).catch((e: Error) => e.message);
@@ -236,12 +211,12 @@ describe('mask editor in Chromium', { skip: browserSkip || fixturesSkip, timeout
     await help.waitFor({ state: 'hidden' });
 
     await page.keyboard.press('w');
-    await page.mouse.click(...(await screen(page, ...dot)));
+    await page.mouse.click(...(await editorPoint(page, ...dot)));
     assert.equal(await shown(page, ...dot), 0, 'the wand erased the dot');
     assert.equal(await shown(page, ...ring), before.at(...ring), 'the disc around it is kept');
     // The polygon: three corners in the disc, closed with Enter.
     await page.keyboard.press('p');
-    for (const [x, y] of [[180, 110], [200, 110], [190, 130]]) await page.mouse.click(...(await screen(page, x!, y!)));
+    for (const [x, y] of [[180, 110], [200, 110], [190, 130]]) await page.mouse.click(...(await editorPoint(page, x!, y!)));
     await shot(page, '08-wand-and-polygon');
     await page.keyboard.press('Enter');
     assert.equal(await shown(page, 190, 116), 0, 'the polygon erased its inside');
@@ -270,8 +245,8 @@ describe('mask editor in Chromium', { skip: browserSkip || fixturesSkip, timeout
     const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', points: [number, number][]) =>
       cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points.map(([x, y], id) => ({ x, y, id })) });
     // One finger across the car's roof.
-    const from = await screen(page, ERASE.x0, 190);
-    const to = await screen(page, ERASE.x1, 190);
+    const from = await editorPoint(page, ERASE.x0, 190);
+    const to = await editorPoint(page, ERASE.x1, 190);
     await touch('touchStart', [from]);
     for (let k = 1; k <= 10; k++) await touch('touchMove', [[from[0] + ((to[0] - from[0]) * k) / 10, from[1]]]);
     await touch('touchEnd', []);
@@ -279,7 +254,7 @@ describe('mask editor in Chromium', { skip: browserSkip || fixturesSkip, timeout
     // Two fingers spread apart: a zoom, and no paint.
     const scale = () => page.evaluate(() => (document.querySelector('.ed-layer') as HTMLElement).getBoundingClientRect().width);
     const wide = await scale();
-    const [cx, cy] = await screen(page, 240, 120);
+    const [cx, cy] = await editorPoint(page, 240, 120);
     const untouched = await shown(page, 240, 120);
     await touch('touchStart', [[cx - 20, cy]]);
     await touch('touchStart', [[cx - 20, cy], [cx + 20, cy]]);

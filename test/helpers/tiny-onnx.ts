@@ -5,8 +5,10 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import sharp from 'sharp';
 import { FAMILIES, type FamilyName } from '../../src/cutout/catalogue.js';
 import type { ResolvedModel } from '../../src/cutout/models.js';
+import { CutoutPipeline } from '../../src/cutout/pipeline.js';
 
 function varint(n: number): Buffer {
   const out: number[] = [];
@@ -67,3 +69,22 @@ export async function tinyModel(dir: string, name: string, family: FamilyName, k
     weights: { kind: 'file', file, checksum: { algorithm: 'sha256', hex: createHash('sha256').update(model).digest('hex') } },
   };
 }
+
+/** The two catalogue names the model-choice tests load as tiny models (a min-max and a sigmoid family). */
+export type TinyName = 'u2netp' | 'birefnet-general-lite';
+
+/** A pipeline over tiny models (k = 10) named as catalogue models: u2netp (U²-Net family), birefnet-general-lite (BiRefNet). */
+export async function tinyPipeline(dir: string, names: TinyName[]): Promise<CutoutPipeline> {
+  const models = await Promise.all(names.map((n) => tinyModel(dir, n, n === 'u2netp' ? 'u2net' : 'birefnet', 10)));
+  return CutoutPipeline.create({ models, modelDir: dir, threads: 1, maxPixels: 1e7, pngCompressionLevel: 1 });
+}
+
+/** Three bands of red (0, 128, 255), a PNG: the tiny models' masks differ in the middle band (min-max 128, sigmoid 172). */
+export const threeBands = () =>
+  sharp({ create: { width: 300, height: 100, channels: 3, background: '#000000' } })
+    .composite([
+      { input: { create: { width: 100, height: 100, channels: 3, background: '#800000' } }, left: 100, top: 0 },
+      { input: { create: { width: 100, height: 100, channels: 3, background: '#ff0000' } }, left: 200, top: 0 },
+    ])
+    .png()
+    .toBuffer();

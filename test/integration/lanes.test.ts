@@ -11,34 +11,18 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import sharp from 'sharp';
 import { runCleanup } from '../../src/jobs/cleanup.js';
-import { CutoutPipeline } from '../../src/cutout/pipeline.js';
 import type { StatusView } from '../../src/jobs/contract.js';
 import type { RunningWorker } from '../../src/worker/worker.js';
 import { corruptPng } from '../helpers/images.js';
 import { openSse } from '../helpers/sse.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { tinyModel } from '../helpers/tiny-onnx.js';
+import { threeBands, tinyPipeline } from '../helpers/tiny-onnx.js';
 
 const A = 'u2netp';
 const B = 'birefnet-general-lite';
-type Name = typeof A | typeof B;
 
-/** Three bands of red (0, 128, 255): a subject for the tiny models (as in model-choice.test.ts). */
-const photo = () =>
-  sharp({ create: { width: 300, height: 100, channels: 3, background: '#000000' } })
-    .composite([
-      { input: { create: { width: 100, height: 100, channels: 3, background: '#800000' } }, left: 100, top: 0 },
-      { input: { create: { width: 100, height: 100, channels: 3, background: '#ff0000' } }, left: 200, top: 0 },
-    ])
-    .png()
-    .toBuffer();
-
-async function tinyPipeline(dir: string, names: Name[]): Promise<CutoutPipeline> {
-  const models = await Promise.all(names.map((n) => tinyModel(dir, n, n === A ? 'u2net' : 'birefnet', 10)));
-  return CutoutPipeline.create({ models, modelDir: dir, threads: 1, maxPixels: 1e7, pngCompressionLevel: 1 });
-}
+const photo = threeBands; // a subject for the tiny models
 
 async function post(stack: Stack, fields: Record<string, string>, body?: Buffer): Promise<Response> {
   const form = new FormData();

@@ -10,27 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { CutoutPipeline } from '../../src/cutout/pipeline.js';
 import type { StatusView } from '../../src/jobs/contract.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { tinyModel } from '../helpers/tiny-onnx.js';
+import { threeBands as bands, tinyPipeline } from '../helpers/tiny-onnx.js';
 
 const MODELS = 'u2netp,birefnet-general-lite';
-
-/** Three bands of red (0, 128, 255): the tiny models' masks differ in the middle band (min-max 128, sigmoid 172). */
-const bands = () =>
-  sharp({ create: { width: 300, height: 100, channels: 3, background: '#000000' } })
-    .composite([
-      { input: { create: { width: 100, height: 100, channels: 3, background: '#800000' } }, left: 100, top: 0 },
-      { input: { create: { width: 100, height: 100, channels: 3, background: '#ff0000' } }, left: 200, top: 0 },
-    ])
-    .png()
-    .toBuffer();
-
-async function tinyPipeline(dir: string, names: ('u2netp' | 'birefnet-general-lite')[]): Promise<CutoutPipeline> {
-  const models = await Promise.all(names.map((n) => tinyModel(dir, n, n === 'u2netp' ? 'u2net' : 'birefnet', 10)));
-  return CutoutPipeline.create({ models, modelDir: dir, threads: 1, maxPixels: 1e7, pngCompressionLevel: 1 });
-}
 
 async function post(stack: Stack, photo: Buffer, fields: Record<string, string>, route = '/remove-bg'): Promise<Response> {
   const form = new FormData();
