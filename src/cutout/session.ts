@@ -66,7 +66,6 @@ export async function createSession(modelPath: string, opts: SessionOptions): Pr
       if (!result) throw new Error(`model returned no output "${outputName}"`);
       const data = result.data;
       if (!(data instanceof Float32Array)) throw new Error(`model output is ${result.type}, expected float32`);
-      for (const t of Object.values(out)) if (t !== result) t.dispose();
       return data;
     },
     release: () => session.release(),
