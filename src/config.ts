@@ -126,6 +126,12 @@ export const configSchema = z.object({
    */
   EXECUTION_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
   WORKER_CONCURRENCY: int(1, 64).default(1),
+  /**
+   * Workers: the nice value their threads run at (0 = as the api, 19 = lowest). Inference is batch
+   * work: where the api and Redis share cores with a worker, they answer first (GET /status stays
+   * quick during a burst); on a machine of its own the worker runs as fast as with 0.
+   */
+  WORKER_NICE: int(0, 19).default(10),
   MAX_UPLOAD_BYTES: int(1024).default(DEFAULT_LIMITS.maxUploadBytes),
   MAX_IMAGE_PIXELS: int(1).default(DEFAULT_LIMITS.maxImagePixels),
   /** POST /batches: items per batch (files, and the files of its ZIP archives). */

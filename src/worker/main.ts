@@ -3,9 +3,11 @@ import { loadConfigOrExit } from '../config.js';
 import { createLogger } from '../logger.js';
 import { createBlobStore } from '../storage/create.js';
 import { startWorker } from './worker.js';
+import { lowerPriority } from './priority.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config, 'worker');
+lowerPriority(config.WORKER_NICE, logger);
 
 try {
   const running = await startWorker(config, await createBlobStore(config), logger);

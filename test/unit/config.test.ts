@@ -36,6 +36,8 @@ describe('config', () => {
     ['MODELS', 'u2net,u2net'],
     ['MODELS', ' , '],
     ['WORKER_CONCURRENCY', '0'],
+    ['WORKER_NICE', '20'],
+    ['WORKER_NICE', '-5'],
     ['INFERENCE_THREADS', '1.5'],
     ['LOG_LEVEL', 'loud'],
     ['STORAGE', 'ftp'],
