@@ -5,6 +5,7 @@ import sharp, { type OverlayOptions } from 'sharp';
 import { UnprocessableOptionError } from '../errors.js';
 import type { RenderSpec } from '../options/options.js';
 import type { OutputFormat } from '../vocabulary.js';
+import { encodePngRgba } from './png.js';
 import { headAndShoulders, layout, subjectBox, toOutput, type Box, type Layout } from './layout.js';
 
 export type { OutputFormat } from '../vocabulary.js';
@@ -63,7 +64,7 @@ export async function render(input: RenderInput, spec: RenderSpec): Promise<Rend
     spec.maxHeight === null && spec.background.kind === 'none' && spec.shadow === 'none' && spec.channels === 'rgba';
   if (plain && (spec.format === 'png' || spec.format === 'auto')) {
     // The common case, as before options existed: one encode, nothing copied.
-    const bytes = await sharp(rgba, raw(width, height, 4)).png({ compressionLevel: input.pngCompressionLevel, adaptiveFiltering: false }).toBuffer();
+    const bytes = await encodePngRgba(rgba, width, height, input.pngCompressionLevel);
     return { bytes, format: 'png', width, height, foreground: subject ?? whole };
   }
   if (!subject && (spec.crop !== 'none' || spec.canvas || spec.scale !== null)) {
@@ -102,7 +103,8 @@ export async function render(input: RenderInput, spec: RenderSpec): Promise<Rend
   const format: OutputFormat = spec.format === 'auto' ? (isOpaque(composed) ? 'jpg' : 'png') : spec.format;
   const img = sharp(composed, raw(l.width, l.height, 4));
   const flat = format === 'jpg' ? img.flatten({ background: '#ffffff' }) : img;
-  return { bytes: await encode(flat, format, input.pngCompressionLevel), format, width: l.width, height: l.height, foreground };
+  const bytes = format === 'png' ? await encodePngRgba(composed, l.width, l.height, input.pngCompressionLevel) : await encode(flat, format, input.pngCompressionLevel);
+  return { bytes, format, width: l.width, height: l.height, foreground };
 }
 
 function isOpaque(rgba: Uint8Array): boolean {

@@ -38,7 +38,8 @@ export async function decode(input: Buffer, maxPixels: number): Promise<Decoded>
   }
 }
 
-function describeDecodeError(err: unknown): string {
+/** A decoding failure in words a person understands. */
+export function describeDecodeError(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   if (/pixel limit/i.test(text)) return 'The image has more pixels than this service accepts. Please resize it and try again.';
   if (/unsupported image format/i.test(text)) return UNSUPPORTED_IMAGE_TEXT;
@@ -96,24 +97,25 @@ export interface FinishSettings {
 }
 
 /**
- * The compositing and encoding stages: the mask (one byte per pixel, at the photo's size; made
- * once compositing has started) becomes the photo's alpha, with the edges refined when the options
+ * The compositing and encoding stages: the photo (or what decodes it), and the mask (one byte
+ * per pixel, at the photo's size; made once compositing has started) becomes the photo's alpha, with the edges refined when the options
  * ask; then the options make the result file. With `edited` (a person's mask at the photo's size),
  * that is the alpha as it is; the model's mask, when there is one, still gives refine=fast's edge
  * colours, so every pixel the edit left alone comes out as it was.
  */
 export async function finishFromMask(
-  decoded: Decoded,
-  makeMask: (() => Uint8Array) | null,
+  photo: Decoded | (() => Promise<Decoded>),
+  makeMask: ((decoded: Decoded) => Uint8Array) | null,
   spec: RenderSpec,
   background: Buffer | undefined,
   clock: StageClock,
   settings: FinishSettings,
   edited?: Uint8Array,
 ): Promise<Rendered> {
-  const { width, height } = decoded;
   await clock.enter('compositing');
-  const mask = makeMask?.() ?? null;
+  const decoded = typeof photo === 'function' ? await photo() : photo; // a large photo is decoded here (pipeline.ts)
+  const { width, height } = decoded;
+  const mask = makeMask?.(decoded) ?? null;
   if (mask && spec.refine === 'fast') refineEdges(decoded.rgba, mask, width, height);
   const alpha = edited ?? mask;
   if (!alpha) throw new Error('finishFromMask: neither a mask nor an edited mask');

@@ -1,8 +1,12 @@
-// The model's square (scale.ts): Pillow's Lanczos exactly up to LARGE_PHOTO_PIXELS, libvips' past it.
+// The model's square (scale.ts): Pillow's Lanczos exactly up to LARGE_PHOTO_PIXELS, libvips' past
+// it, and for large photos straight from the file (shrink-on-load, EXIF orientation applied).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import sharp from 'sharp';
+import { InvalidImageError } from '../../src/errors.js';
 import { resizeLanczos } from '../../src/cutout/resample.js';
-import { LARGE_PHOTO_PIXELS, toModelSquare } from '../../src/cutout/scale.js';
+import { LARGE_PHOTO_PIXELS, modelSquareFromFile, toModelSquare } from '../../src/cutout/scale.js';
+import { decode } from '../../src/cutout/stages.js';
 
 /** A photo-like RGBA picture: smooth gradients and a hard-edged disc. */
 function picture(width: number, height: number) {
@@ -40,5 +44,33 @@ describe('model square', () => {
     }
     assert.ok(differ > 0, 'a different resampler: not bit for bit');
     assert.ok(sum / fast.length < 2, `mean difference ${sum / fast.length} levels`);
+  });
+
+  it('straight from a large JPEG (stored turned, EXIF orientation 6): the decoded photo’s square within a few levels', async () => {
+    const upright = picture(3600, 2400);
+    assert.ok(upright.width * upright.height > LARGE_PHOTO_PIXELS);
+    // Stored turned a quarter anticlockwise, with the orientation that turns it back.
+    const file = await sharp(upright.rgba, { raw: { width: 3600, height: 2400, channels: 4 } })
+      .removeAlpha()
+      .rotate(270)
+      .withMetadata({ orientation: 6 })
+      .jpeg({ quality: 95 })
+      .toBuffer();
+    const direct = await modelSquareFromFile(file, 256, 50_000_000);
+    assert.ok(direct, 'a large photo gets its square from the file');
+    const viaDecode = await toModelSquare(await decode(file, 50_000_000), 256);
+    let sum = 0;
+    for (let i = 0; i < viaDecode.length; i++) sum += Math.abs(direct[i]! - viaDecode[i]!);
+    assert.ok(sum / viaDecode.length < 3, `mean difference ${sum / viaDecode.length} levels`);
+    // Upright: the disc's red is in the middle, the green gradient runs top to bottom.
+    const at = (x: number, y: number, c: number) => direct[(y * 256 + x) * 3 + c]!;
+    assert.ok(at(128, 128, 0) > 180 && at(128, 128, 1) < 90, 'the disc in the middle');
+    assert.ok(at(10, 250, 1) - at(10, 5, 1) > 150, 'green grows downwards');
+  });
+
+  it('leaves photos up to the limit to the exact path, and names a damaged file', async () => {
+    const small = await sharp({ create: { width: 1200, height: 800, channels: 3, background: '#808080' } }).jpeg().toBuffer();
+    assert.equal(await modelSquareFromFile(small, 256, 50_000_000), null);
+    await assert.rejects(modelSquareFromFile(Buffer.from('not an image at all'), 256, 50_000_000), InvalidImageError);
   });
 });

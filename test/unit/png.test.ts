@@ -1,0 +1,99 @@
+// The parallel PNG writer (src/cutout/png.ts): its files decode, by sharp and by a strict reader of
+// our own (chunk CRCs and zlib's Adler-32 checked), to exactly the pixels given, across sizes that
+// make one slice or many, odd widths, and every compression level's header.
+import assert from 'node:assert/strict';
+import zlib from 'node:zlib';
+import { describe, it } from 'node:test';
+import sharp from 'sharp';
+import { adler32Combine, encodePngRgba } from '../../src/cutout/png.js';
+
+/** Pixels with structure (gradients, a hard edge, transparency) and some noise, deterministic. */
+function pixels(width: number, height: number): Uint8Array {
+  const out = new Uint8Array(width * height * 4);
+  let seed = width * 31 + height;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      const i = (y * width + x) * 4;
+      out[i] = (x * 255) / Math.max(1, width - 1);
+      out[i + 1] = (y * 255) / Math.max(1, height - 1);
+      out[i + 2] = (seed >>> 24) & 0xff;
+      out[i + 3] = x < width / 3 ? 0 : x < width / 2 ? (seed >>> 16) & 0xff : 255;
+    }
+  }
+  return out;
+}
+
+/** Reads a PNG as the specification says, checking every CRC and the zlib stream's checksum. */
+function strictRead(png: Buffer): { width: number; height: number; rgba: Buffer; chunks: string[] } {
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const chunks: string[] = [];
+  const idat: Buffer[] = [];
+  let width = 0;
+  let height = 0;
+  for (let o = 8; o < png.length; ) {
+    const n = png.readUInt32BE(o);
+    const type = png.toString('latin1', o + 4, o + 8);
+    const data = png.subarray(o + 8, o + 8 + n);
+    assert.equal(png.readUInt32BE(o + 8 + n), zlib.crc32(png.subarray(o + 4, o + 8 + n)), `CRC of ${type}`);
+    chunks.push(type);
+    if (type === 'IHDR') {
+      width = data.readUInt32BE(0);
+      height = data.readUInt32BE(4);
+      assert.deepEqual([...data.subarray(8)], [8, 6, 0, 0, 0]);
+    }
+    if (type === 'IDAT') idat.push(data);
+    o += 12 + n;
+  }
+  const scanlines = zlib.inflateSync(Buffer.concat(idat)); // throws on a wrong Adler-32
+  const stride = width * 4;
+  assert.equal(scanlines.length, height * (stride + 1));
+  const rgba = Buffer.alloc(height * stride);
+  for (let y = 0; y < height; y++) {
+    assert.equal(scanlines[y * (stride + 1)], 0, 'filter type none');
+    scanlines.copy(rgba, y * stride, y * (stride + 1) + 1, (y + 1) * (stride + 1));
+  }
+  return { width, height, rgba, chunks };
+}
+
+describe('encodePngRgba', () => {
+  for (const [width, height] of [[1, 1], [7, 3], [1189, 841], [2101, 2099]] as const) {
+    it(`${width}×${height}: sharp and a strict reader get the very pixels back`, async () => {
+      const rgba = pixels(width, height);
+      const png = await encodePngRgba(rgba, width, height, 6);
+      const strict = strictRead(png);
+      assert.equal(strict.chunks[0], 'IHDR');
+      assert.equal(strict.chunks.at(-1), 'IEND');
+      assert.deepEqual([strict.width, strict.height], [width, height]);
+      assert.ok(strict.rgba.equals(rgba), 'strict reader: same pixels');
+      const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+      assert.deepEqual([info.width, info.height, info.channels], [width, height, 4]);
+      assert.ok(data.equals(rgba), 'sharp: same pixels');
+    });
+  }
+
+  it('writes a valid stream at every level, compressed above level 0', async () => {
+    const rgba = pixels(640, 480);
+    const sizes: number[] = [];
+    for (const level of [0, 1, 4, 6, 9]) {
+      const png = await encodePngRgba(rgba, 640, 480, level);
+      assert.ok(strictRead(png).rgba.equals(rgba), `level ${level}`);
+      sizes.push(png.length);
+    }
+    assert.ok(sizes.slice(1).every((s) => s < sizes[0]! * 0.9), `level 0 stores, the others compress: ${sizes.join(', ')}`);
+  });
+
+  it('refuses a buffer that is not width × height RGBA', async () => {
+    await assert.rejects(encodePngRgba(new Uint8Array(10), 2, 2, 6), /expected 16 bytes/);
+  });
+
+  it("combines Adler-32 checksums as zlib's adler32_combine does", () => {
+    const adler = (b: Uint8Array) => zlib.deflateSync(b, { level: 0 }).readUInt32BE(zlib.deflateSync(b, { level: 0 }).length - 4);
+    const whole = Buffer.from(pixels(300, 200));
+    for (const cut of [1, 5552, 100_000, whole.length - 1]) {
+      const a = whole.subarray(0, cut);
+      const b = whole.subarray(cut);
+      assert.equal(adler32Combine(adler(a), adler(b), b.length), adler(whole), `cut at ${cut}`);
+    }
+  });
+});
