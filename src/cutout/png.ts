@@ -57,11 +57,11 @@ export async function encodePngRgba(rgba: Uint8Array, width: number, height: num
   trailer.writeUInt32BE(adler >>> 0, 0);
   return Buffer.concat([
     SIGNATURE,
-    chunk('IHDR', header),
-    chunk('IDAT', Buffer.from([0x78, zlibLevelFlag(level)])),
-    ...parts.map((p) => chunk('IDAT', p)),
-    chunk('IDAT', trailer),
-    chunk('IEND', Buffer.alloc(0)),
+    ...chunk('IHDR', header),
+    ...chunk('IDAT', Buffer.from([0x78, zlibLevelFlag(level)])),
+    ...parts.flatMap((p) => chunk('IDAT', p)),
+    ...chunk('IDAT', trailer),
+    ...chunk('IEND', Buffer.alloc(0)),
   ]);
 }
 
@@ -103,27 +103,17 @@ function zlibLevelFlag(level: number): number {
   return 0xda;
 }
 
-function chunk(type: string, data: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'latin1');
-  data.copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
+/** A chunk as its three parts (length and type, data, CRC), so the data is copied once, into the file. */
+function chunk(type: string, data: Buffer): Buffer[] {
+  const head = Buffer.allocUnsafe(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'latin1');
+  const crc = Buffer.allocUnsafe(4);
+  crc.writeUInt32BE(crc32(data, crc32(head.subarray(4))), 0);
+  return [head, data, crc];
 }
 
-let table: Uint32Array | undefined;
-
-/** CRC-32 of a chunk's type and data: Node's zlib.crc32 (Node 20.15 and later), else a table. */
-function crc32(data: Uint8Array): number {
-  const native = (zlib as { crc32?: (d: Uint8Array) => number }).crc32;
-  if (native) return native(data) >>> 0;
-  table ??= Uint32Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+/** CRC-32 of `data`, continuing from `start` (zlib.crc32: Node 20.15 and later, hence package.json's engines). */
+function crc32(data: Uint8Array, start = 0): number {
+  return zlib.crc32(data, start) >>> 0;
 }
