@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { loadConfig, pipelineOptions } from '../../src/config.js';
 import { createSession } from '../../src/cutout/session.js';
 import { tinyModel } from '../helpers/tiny-onnx.js';
 
@@ -25,8 +26,8 @@ describe('session: optimise ahead', { timeout: 60_000 }, () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  const run = async (optimizeAhead: boolean) => {
-    const session = await createSession(model, { threads: 1, optimizeAhead });
+  const run = async (optimizeAhead: boolean, cpuArena = true) => {
+    const session = await createSession(model, { threads: 1, optimizeAhead, cpuArena });
     try {
       const input = Float32Array.from({ length: 3 * 320 * 320 }, (_, i) => ((i * 31) % 97) / 97 - 0.5);
       return await session.run(input, 320);
@@ -50,5 +51,15 @@ describe('session: optimise ahead', { timeout: 60_000 }, () => {
     process.env.TMPDIR = path.join(dir, 'does-not-exist');
     const out = await run(true);
     assert.equal(out.length, 3 * 320 * 320);
+  });
+
+  it('INFERENCE_MEMORY=lean (the CPU arena off) gives the same output', async () => {
+    delete process.env.TMPDIR;
+    const fast = await run(true, true);
+    const lean = await run(true, false);
+    assert.deepEqual(lean, fast);
+    assert.deepEqual(pipelineOptions(loadConfig({ INFERENCE_MEMORY: 'lean' })).cpuArena, false);
+    assert.deepEqual(pipelineOptions(loadConfig({})).cpuArena, true);
+    assert.throws(() => loadConfig({ INFERENCE_MEMORY: 'small' }), /INFERENCE_MEMORY=/);
   });
 });
