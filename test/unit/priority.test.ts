@@ -1,6 +1,6 @@
-// WORKER_NICE: the worker lowers its main thread's priority before it starts any other thread, and
-// the threads it starts afterwards (the inference thread, onnxruntime's and libvips' threads) run
-// at that priority too. Checked in a fresh process, as the worker does it.
+// WORKER_NICE: the worker lowers every thread it has at start-up (Node's own among them), and the
+// threads it starts afterwards (the inference thread, onnxruntime's and libvips' threads) run at
+// that priority too. Checked in a fresh process, as the worker does it.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.js';
 const priorityModule = new URL('../../src/worker/priority.ts', import.meta.url).href;
 
 /** Runs lowerPriority(nice) in a fresh process; returns the priorities of its main thread and of a thread started after. */
-function inFreshProcess(nice: number): { main: number; thread: number } {
+function inFreshProcess(nice: number): { main: number; thread: number; all: number[] } {
   const script = `
     import os from 'node:os';
     import { Worker } from 'node:worker_threads';
@@ -20,9 +20,11 @@ function inFreshProcess(nice: number): { main: number; thread: number } {
       w.once('message', resolve);
       w.once('error', reject);
     });
-    console.log(JSON.stringify({ main: os.getPriority(), thread }));`;
+    const fs = await import('node:fs');
+    const all = fs.readdirSync('/proc/self/task').map((tid) => os.getPriority(Number(tid)));
+    console.log(JSON.stringify({ main: os.getPriority(), thread, all: [...new Set(all)] }));`;
   const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').at(-1)!) as { main: number; thread: number };
+  return JSON.parse(out.trim().split('\n').at(-1)!) as { main: number; thread: number; all: number[] };
 }
 
 describe('WORKER_NICE', () => {
@@ -32,11 +34,12 @@ describe('WORKER_NICE', () => {
     assert.equal(loadConfig({ WORKER_NICE: '19' }).WORKER_NICE, 19);
   });
 
-  it('lowers the worker thread and every thread it starts afterwards', { skip: process.platform !== 'linux' && 'nice values per thread are checked on Linux' }, () => {
+  it('lowers every thread of the worker, and the threads it starts afterwards', { skip: process.platform !== 'linux' && 'nice values per thread are checked on Linux' }, () => {
     const start = inFreshProcess(0).main; // what this machine gives a new process
     const nice = Math.min(19, start + 7);
-    assert.deepEqual(inFreshProcess(nice), { main: nice, thread: nice });
+    // Every thread: Node's own (started before any JavaScript ran), and one started afterwards.
+    assert.deepEqual(inFreshProcess(nice), { main: nice, thread: nice, all: [nice] });
     // 0 leaves the process as it was.
-    assert.deepEqual(inFreshProcess(0), { main: start, thread: start });
+    assert.deepEqual(inFreshProcess(0), { main: start, thread: start, all: [start] });
   });
 });

@@ -94,7 +94,7 @@ say(`worker peak RSS       ${Math.round(workerRss)} MB`);
 const idle = await statusLoad(`${base}/status/${b.ids[0]}`, STATUS_SECONDS);
 say(`GET /status, idle     ${idle.rps} req/s, p99 ${idle.p99} ms (a finished job, 50 connections, ${STATUS_SECONDS} s, ${idle.non2xx} non-2xx)`);
 const busy = await statusWhileBusy(c, base, images, STATUS_SECONDS, burstRate);
-say(`GET /status, burst    ${busy.rps} req/s, p99 ${busy.p99} ms (a queued job while ${busy.jobs} jobs run, ${busy.non2xx} non-2xx, ${busy.errors} errors)`);
+say(`GET /status, burst    ${busy.rps} req/s, p99 ${busy.p99} ms (a queued job while ${busy.jobs} jobs run, ${busy.non2xx} non-2xx, ${busy.errors} errors; the 1 s warm-up before: p99 ${busy.warmUpP99} ms)`);
 
 // ---- 5. 1 MP and 24 MP photos, a fresh worker for each size
 const sizes = await runSizes(service, c, sized, SIZED_REPS);
@@ -130,6 +130,7 @@ const result = {
   rss_ratio: round(workerRss / peerRes.peak_rss_mb, 3),
   status_rps: busy.rps,
   status_p99_ms: busy.p99,
+  status_warmup_p99_ms: busy.warmUpP99,
   status_idle_rps: idle.rps,
   status_idle_p99_ms: idle.p99,
   small_ms_p50: round(sizes.small.p50),

@@ -35,13 +35,20 @@ export async function statusLoad(url: string, seconds: number): Promise<StatusLo
  * GET /status while a burst runs: enough jobs for the worker to stay busy through the load
  * (`seconds` at `rate` jobs/s, and a margin), each client polling the last one (queued behind
  * the others: uncached, one Redis round trip each, with its position); then the jobs finish.
- * A burst of its own, so the figure does not slow the measured burst.
+ * A burst of its own, so the figure does not slow the measured burst. The same load runs for
+ * WARM_UP_SECONDS first, unmeasured but reported (`warmUpP99`): a fresh api's first requests on
+ * a path are slower while V8 compiles it (p99 34–85 ms in that first second, 16–27 ms after), and
+ * a service answers from a warm process nearly all its life.
  */
-export async function statusWhileBusy(c: Client, base: string, images: readonly string[], seconds: number, rate: number): Promise<StatusLoad & { jobs: number }> {
-  const jobs = Math.ceil(seconds * rate) + 3;
+export async function statusWhileBusy(c: Client, base: string, images: readonly string[], seconds: number, rate: number): Promise<StatusLoad & { jobs: number; warmUpP99: number }> {
+  const jobs = Math.ceil((seconds + WARM_UP_SECONDS) * rate) + 3;
   const ids: string[] = [];
   for (let i = 0; i < jobs; i++) ids.push(await c.submit(images[i % images.length]!));
-  const load = await statusLoad(`${base}/status/${ids.at(-1)!}`, seconds);
+  const url = `${base}/status/${ids.at(-1)!}`;
+  const warmUp = await statusLoad(url, WARM_UP_SECONDS);
+  const load = await statusLoad(url, seconds);
   await Promise.all(ids.map((id) => c.finish(id)));
-  return { ...load, jobs };
+  return { ...load, jobs, warmUpP99: warmUp.p99 };
 }
+
+const WARM_UP_SECONDS = 1;
