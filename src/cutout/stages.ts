@@ -97,9 +97,9 @@ export interface FinishSettings {
 }
 
 /**
- * The compositing and encoding stages: the photo (or what decodes it), and the mask (one byte
- * per pixel, at the photo's size; made once compositing has started) becomes the photo's alpha, with the edges refined when the options
- * ask; then the options make the result file. With `edited` (a person's mask at the photo's size),
+ * The compositing and encoding stages: given the photo (or what decodes it), the mask (one byte
+ * per pixel, at the photo's size; made once compositing has started) becomes the photo's alpha,
+ * with the edges refined when the options ask; then the options make the result file. With `edited` (a person's mask at the photo's size),
  * that is the alpha as it is; the model's mask, when there is one, still gives refine=fast's edge
  * colours, so every pixel the edit left alone comes out as it was.
  */
