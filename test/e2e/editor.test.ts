@@ -163,6 +163,8 @@ describe('mask editor in Chromium', { skip: browserSkip || fixturesSkip, timeout
     // Unsaved edits: Cancel asks first.
     await page.keyboard.press('b');
     await brushRect(page, { x0: 240, y0: 185, x1: 250, y1: 190 }, BRUSH);
+    // The stroke is an unsaved edit once Save is enabled (the page's own sign of it).
+    await page.waitForFunction(() => document.querySelector<HTMLButtonElement>('.editor button[data-k="save"]')?.disabled === false);
     // Leaving the page asks first.
     const leaving = page.waitForEvent('dialog');
     const navigation = page.goto(`${stack.baseUrl}/docs`).catch((e: Error) => e.message);
