@@ -35,19 +35,29 @@ function shrink(rgba: Uint8Array, mask: Uint8Array, width: number, height: numbe
   const h = Math.ceil(height / s);
   const planes = [new Float32Array(w * h), new Float32Array(w * h), new Float32Array(w * h)] as const;
   const alpha = new Float32Array(w * h);
-  // Integer sums of one row of cells, over its s rows of pixels.
+  // Integer sums of one row of cells, over its s rows of pixels: each pixel row is summed cell by
+  // cell in locals, then added to the cell's sums once (half the time of adding every pixel to them).
   const sums = new Uint32Array(w * 4);
-  const cellOf = Int32Array.from({ length: width }, (_, x) => Math.floor(x / s) * 4);
   for (let cy = 0; cy < h; cy++) {
     sums.fill(0);
     const y1 = Math.min(height, (cy + 1) * s);
     for (let y = cy * s; y < y1; y++) {
-      for (let x = 0, p = y * width, j = p * 4; x < width; x++, p++, j += 4) {
-        const c = cellOf[x]!;
-        sums[c]! += rgba[j]!;
-        sums[c + 1]! += rgba[j + 1]!;
-        sums[c + 2]! += rgba[j + 2]!;
-        sums[c + 3]! += mask[p]!;
+      for (let cx = 0, x = 0, p = y * width, j = p * 4; cx < w; cx++) {
+        const xe = Math.min(width, x + s);
+        let r = 0;
+        let g = 0;
+        let b = 0;
+        let a = 0;
+        for (; x < xe; x++, p++, j += 4) {
+          r += rgba[j]!;
+          g += rgba[j + 1]!;
+          b += rgba[j + 2]!;
+          a += mask[p]!;
+        }
+        sums[cx * 4]! += r;
+        sums[cx * 4 + 1]! += g;
+        sums[cx * 4 + 2]! += b;
+        sums[cx * 4 + 3]! += a;
       }
     }
     const bh = y1 - cy * s;
