@@ -109,11 +109,7 @@ function chunk(type: string, data: Buffer): Buffer[] {
   head.writeUInt32BE(data.length, 0);
   head.write(type, 4, 'latin1');
   const crc = Buffer.allocUnsafe(4);
-  crc.writeUInt32BE(crc32(data, crc32(head.subarray(4))), 0);
+  // zlib.crc32 (Node 20.15 and later, hence package.json's engines) continues from a given CRC.
+  crc.writeUInt32BE(zlib.crc32(data, zlib.crc32(head.subarray(4))), 0);
   return [head, data, crc];
-}
-
-/** CRC-32 of `data`, continuing from `start` (zlib.crc32: Node 20.15 and later, hence package.json's engines). */
-function crc32(data: Uint8Array, start = 0): number {
-  return zlib.crc32(data, start) >>> 0;
 }

@@ -6,7 +6,7 @@
 // every size: libvips was no faster there (509 vs 472 ms at 24 MP).
 // A large photo's square is made straight from the file (modelSquareFromFile): libvips decodes a
 // JPEG at a fraction of its size (shrink-on-load) for it, so the model can start before the
-// full-size pixels exist; the pipeline decodes those while the model runs.
+// full-size pixels exist; the pipeline decodes those once the model is done.
 import sharp from 'sharp';
 import { resizeLanczos } from './resample.js';
 import { describeDecodeError, type Decoded } from './stages.js';
