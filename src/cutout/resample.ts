@@ -75,8 +75,17 @@ export interface Pixels {
   channels: number;
 }
 
+/**
+ * Some consecutive rows of a packed image (`data` holds rows [top, top + data.length / row
+ * length)): what one thread needs to make some of the output rows (resizeLanczosRows).
+ */
+export interface RowBand extends Pixels {
+  /** The image's row that `data` starts with. */
+  top: number;
+}
+
 /** Horizontal pass over rows [y0, y1) of `src`, the first `bands` channels of each pixel. */
-function horizontal(src: Pixels, outWidth: number, y0: number, y1: number, bands: 1 | 3): Pixels {
+function horizontal(src: RowBand, outWidth: number, y0: number, y1: number, bands: 1 | 3): Pixels {
   const c = coefficients(src.width, outWidth);
   const out = new Uint8Array(outWidth * (y1 - y0) * bands);
   if (bands === 1) horizontal1(src, c, y0, y1, out);
@@ -85,13 +94,13 @@ function horizontal(src: Pixels, outWidth: number, y0: number, y1: number, bands
   return { data: out, width: outWidth, height: y1 - y0, channels: bands };
 }
 
-function horizontal1(src: Pixels, c: Coefficients, y0: number, y1: number, out: Uint8Array): void {
+function horizontal1(src: RowBand, c: Coefficients, y0: number, y1: number, out: Uint8Array): void {
   const { ksize, first, count, weights } = c;
   const { data, width, channels } = src;
   const outWidth = first.length;
   let o = 0;
   for (let y = y0; y < y1; y++) {
-    const row = y * width * channels;
+    const row = (y - src.top) * width * channels;
     for (let xx = 0, kb = 0; xx < outWidth; xx++, kb += ksize) {
       const n = count[xx]!;
       let p = row + first[xx]! * channels;
@@ -103,14 +112,14 @@ function horizontal1(src: Pixels, c: Coefficients, y0: number, y1: number, out: 
 }
 
 /** horizontal3 for RGBA, one 32-bit load per pixel (little-endian: R is the low byte). */
-function horizontalRgba(src: Pixels, c: Coefficients, y0: number, y1: number, out: Uint8Array): void {
+function horizontalRgba(src: RowBand, c: Coefficients, y0: number, y1: number, out: Uint8Array): void {
   const { ksize, first, count, weights } = c;
   const { data, width } = src;
   const px = new Uint32Array(data.buffer, data.byteOffset, data.length >> 2);
   const outWidth = first.length;
   let o = 0;
   for (let y = y0; y < y1; y++) {
-    const row = y * width;
+    const row = (y - src.top) * width;
     for (let xx = 0, kb = 0; xx < outWidth; xx++, kb += ksize) {
       const end = kb + count[xx]!;
       let p = row + first[xx]!;
@@ -131,13 +140,13 @@ function horizontalRgba(src: Pixels, c: Coefficients, y0: number, y1: number, ou
   }
 }
 
-function horizontal3(src: Pixels, c: Coefficients, y0: number, y1: number, out: Uint8Array): void {
+function horizontal3(src: RowBand, c: Coefficients, y0: number, y1: number, out: Uint8Array): void {
   const { ksize, first, count, weights } = c;
   const { data, width, channels } = src;
   const outWidth = first.length;
   let o = 0;
   for (let y = y0; y < y1; y++) {
-    const row = y * width * channels;
+    const row = (y - src.top) * width * channels;
     for (let xx = 0, kb = 0; xx < outWidth; xx++, kb += ksize) {
       const end = kb + count[xx]!;
       let p = row + first[xx]! * channels;
@@ -157,16 +166,15 @@ function horizontal3(src: Pixels, c: Coefficients, y0: number, y1: number, out: 
   }
 }
 
-/** Vertical pass: output row yy reads rows first[yy] - offset … of `src` (all its channels). */
-function vertical(src: Pixels, c: Coefficients, offset: number): Uint8Array {
+/** Vertical pass, output rows [yy0, yy1): row yy reads rows first[yy] - offset … of `src` (all its channels). */
+function vertical(src: Pixels, c: Coefficients, offset: number, yy0: number, yy1: number): Uint8Array {
   const { ksize, first, count, weights } = c;
   const rowLength = src.width * src.channels;
-  const outHeight = first.length;
-  const out = new Uint8Array(rowLength * outHeight);
+  const out = new Uint8Array(rowLength * (yy1 - yy0));
   // Sums stay exact in doubles (they fit 32 bits, as in Pillow), in any order; two rows a step.
   const acc = new Float64Array(rowLength);
   const data = src.data;
-  for (let yy = 0; yy < outHeight; yy++) {
+  for (let yy = yy0; yy < yy1; yy++) {
     acc.fill(HALF);
     const kb = yy * ksize;
     const n = count[yy]!;
@@ -184,7 +192,7 @@ function vertical(src: Pixels, c: Coefficients, offset: number): Uint8Array {
       const r = top + y * rowLength;
       for (let i = 0; i < rowLength; i++) acc[i]! += data[r + i]! * w;
     }
-    const o = yy * rowLength;
+    const o = (yy - yy0) * rowLength;
     for (let i = 0; i < rowLength; i++) out[o + i] = clip8(acc[i]!);
   }
   return out;
@@ -198,25 +206,42 @@ function vertical(src: Pixels, c: Coefficients, offset: number): Uint8Array {
 export function resizeLanczos(src: Pixels, outWidth: number, outHeight: number, bands: 1 | 3): Uint8Array {
   if (bands > src.channels) throw new Error(`cannot read ${bands} channels from a ${src.channels}-channel image`);
   if (src.data.length !== src.width * src.height * src.channels) throw new Error('pixel buffer does not match its size');
-  const vert = coefficients(src.height, outHeight);
-  const needVertical = outHeight !== src.height;
-  // Rows the vertical pass reads (all of them when it does not run).
-  const y0 = needVertical ? vert.first[0]! : 0;
-  const y1 = needVertical ? vert.first[outHeight - 1]! + vert.count[outHeight - 1]! : src.height;
+  return resizeLanczosRows({ ...src, top: 0 }, outWidth, outHeight, bands, 0, outHeight);
+}
+
+/**
+ * The source rows [from, to) that output rows [yy0, yy1) of resizeLanczos read: a thread making
+ * those rows needs only these (sourceRows → RowBand → resizeLanczosRows).
+ */
+export function sourceRows(inHeight: number, outHeight: number, yy0: number, yy1: number): { from: number; to: number } {
+  if (outHeight === inHeight) return { from: yy0, to: yy1 };
+  const { first, count } = coefficients(inHeight, outHeight);
+  return { from: first[yy0]!, to: first[yy1 - 1]! + count[yy1 - 1]! };
+}
+
+/**
+ * Output rows [yy0, yy1) of resizeLanczos(src, …), from a band holding at least the source rows
+ * they read (sourceRows): the same bytes as those rows of the whole resize, so threads can each
+ * make some rows of one image.
+ */
+export function resizeLanczosRows(src: RowBand, outWidth: number, outHeight: number, bands: 1 | 3, yy0: number, yy1: number): Uint8Array {
+  const { from: y0, to: y1 } = sourceRows(src.height, outHeight, yy0, yy1);
+  if (y0 < src.top || (y1 - src.top) * src.width * src.channels > src.data.length) throw new Error('the band does not hold the rows these output rows read');
   let img: Pixels =
     outWidth !== src.width
       ? horizontal(src, outWidth, y0, y1, bands)
       : { ...pick(src, bands, y0, y1), width: src.width, height: y1 - y0, channels: bands };
-  if (needVertical) img = { data: vertical(img, vert, y0), width: outWidth, height: outHeight, channels: bands };
+  if (outHeight !== src.height) img = { data: vertical(img, coefficients(src.height, outHeight), y0, yy0, yy1), width: outWidth, height: yy1 - yy0, channels: bands };
   return img.data;
 }
 
 /** Rows [y0, y1) of the first `bands` channels, without resampling. */
-function pick(src: Pixels, bands: number, y0: number, y1: number): { data: Uint8Array } {
+function pick(src: RowBand, bands: number, y0: number, y1: number): { data: Uint8Array } {
   const { data, width, channels } = src;
-  if (bands === channels) return { data: data.subarray(y0 * width * channels, y1 * width * channels) };
+  const start = (y0 - src.top) * width * channels;
+  if (bands === channels) return { data: data.subarray(start, (y1 - src.top) * width * channels) };
   const out = new Uint8Array(width * (y1 - y0) * bands);
-  for (let p = y0 * width * channels, o = 0; o < out.length; p += channels) {
+  for (let p = start, o = 0; o < out.length; p += channels) {
     for (let c = 0; c < bands; c++) out[o++] = data[p + c]!;
   }
   return { data: out };

@@ -1,6 +1,7 @@
 // The main thread's side of the inference thread (inference-thread.ts). Imports no onnxruntime:
 // only the thread loads it.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startThread } from './thread-entry.js';
 import type { SegmentationSession, SessionOptions } from './session.js';
 
 /** Messages between a ThreadedSession and its inference thread. */
@@ -27,18 +28,6 @@ export async function createThreadedSession(modelPath: string, options: SessionO
   return session;
 }
 
-/** The built thread entry beside this file, or, from the TypeScript sources, the .ts through tsx. */
-function startThread(modelPath: string, options: SessionOptions): Worker {
-  const fromSources = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./inference-thread.${fromSources ? 'ts' : 'js'}`, import.meta.url);
-  const workerData = { modelPath, options };
-  if (!fromSources) return new Worker(entry, { workerData });
-  // Node 20 does not run --import hooks in worker threads: the thread registers tsx itself.
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(entry.href)});`;
-  return new Worker(boot, { eval: true, workerData });
-}
-
 type Pending = { resolve: (out: Float32Array) => void; reject: (err: Error) => void };
 
 class ThreadedSession implements SegmentationSession {
@@ -57,7 +46,7 @@ class ThreadedSession implements SegmentationSession {
 
   start(): Promise<void> {
     this.starting ??= new Promise<void>((resolve, reject) => {
-      const thread = startThread(this.modelPath, this.options);
+      const thread = startThread('inference-thread', { modelPath: this.modelPath, options: this.options });
       this.thread = thread;
       let ready = false;
       thread.on('message', (m: ThreadReply) => {
