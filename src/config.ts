@@ -92,6 +92,12 @@ export const configSchema = z.object({
   REMOVEBG_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(60),
   INFERENCE_THREADS: int(1, 256).default(os.availableParallelism()),
   /**
+   * Threads besides the worker's main one for the image work around the model (the exact resizes,
+   * edge refinement), which runs while the model's threads are idle. Default: INFERENCE_THREADS − 1,
+   * at most 3. 0 = all of it on the main thread. The result is the same bytes either way.
+   */
+  PIXEL_THREADS: int(0, 16).optional(),
+  /**
    * Where the model runs: `cpu`, or `cuda` (onnxruntime-node's CUDA execution provider: Linux x64
    * with an NVIDIA GPU, CUDA 12 and cuDNN 9). With `cuda`, a worker that cannot use it stops at
    * start-up and says what is missing (src/cutout/execution-provider.ts).
@@ -275,6 +281,7 @@ export function pipelineOptions(config: Config, overrides: Partial<PipelineOptio
     modelDir: config.MODEL_DIR,
     customModel: { path: config.MODEL_PATH, sha256: config.MODEL_SHA256 }, // used when MODELS has "custom"
     threads: config.INFERENCE_THREADS,
+    pixelThreads: config.PIXEL_THREADS ?? Math.min(3, config.INFERENCE_THREADS - 1),
     executionProvider: config.EXECUTION_PROVIDER,
     cpuArena: config.INFERENCE_MEMORY === 'fast',
     maxPixels: config.MAX_IMAGE_PIXELS,

@@ -3,7 +3,7 @@
 // subject's colour F and the background's B are estimated as alpha-weighted box blurs, at a large
 // radius and then a small one, and each edge pixel's colour is corrected so that
 // α·F + (1 − α)·B explains what the camera saw. Pure functions on planar floats (0..1).
-import { boxMean, type Planes } from './guided.js';
+import { localBoxMeans, type BoxMeans, type Planes } from './guided.js';
 
 /** The blurred estimates of F and B after the two passes: 3 planes each. */
 export interface ForegroundEstimate {
@@ -14,22 +14,29 @@ export interface ForegroundEstimate {
 }
 
 /** One pass: alpha-weighted blurs of F and B; returns the corrected F and the blurred F and B. */
-function pass(image: Planes, f: Float32Array[], b: Float32Array[], alpha: Float32Array, r: number) {
+async function pass(image: Planes, f: Float32Array[], b: Float32Array[], alpha: Float32Array, r: number, boxes: BoxMeans) {
   const { width: w, height: h } = image;
   const n = w * h;
-  const ba = boxMean(alpha, w, h, r);
+  const weighted: Float32Array[] = [];
+  for (let c = 0; c < 3; c++) {
+    const fc = f[c]!;
+    const bc = b[c]!;
+    const fa = new Float32Array(n);
+    const bna = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      fa[i] = fc[i]! * alpha[i]!;
+      bna[i] = bc[i]! * (1 - alpha[i]!);
+    }
+    weighted.push(fa, bna);
+  }
+  const [ba, ...blurred] = (await boxes([alpha, ...weighted], w, h, r)) as [Float32Array, ...Float32Array[]];
   const fOut: Float32Array[] = [];
   const fBlur: Float32Array[] = [];
   const bBlur: Float32Array[] = [];
-  const weighted = new Float32Array(n);
   for (let c = 0; c < 3; c++) {
     const img = image.planes[c]!;
-    const fc = f[c]!;
-    const bc = b[c]!;
-    for (let i = 0; i < n; i++) weighted[i] = fc[i]! * alpha[i]!;
-    const bf = boxMean(weighted, w, h, r);
-    for (let i = 0; i < n; i++) weighted[i] = bc[i]! * (1 - alpha[i]!);
-    const bb = boxMean(weighted, w, h, r);
+    const bf = blurred[2 * c]!;
+    const bb = blurred[2 * c + 1]!;
     const out = new Float32Array(n);
     for (let i = 0; i < n; i++) {
       const fb = (bf[i] = bf[i]! / (ba[i]! + 1e-5));
@@ -48,9 +55,9 @@ function pass(image: Planes, f: Float32Array[], b: Float32Array[], alpha: Float3
  * The two-pass blur-fusion estimate (radii: `large`, then `small`). Apply it per pixel with
  * `foregroundAt`: F = F̄ + α(I − αF̄ − (1 − α)B̄), which may use a full-resolution I and α.
  */
-export function estimateForeground(image: Planes, alpha: Float32Array, large: number, small: number): ForegroundEstimate {
-  const first = pass(image, image.planes, image.planes, alpha, large);
-  const second = pass(image, first.f, first.bBlur, alpha, small);
+export async function estimateForeground(image: Planes, alpha: Float32Array, large: number, small: number, boxes: BoxMeans = localBoxMeans): Promise<ForegroundEstimate> {
+  const first = await pass(image, image.planes, image.planes, alpha, large, boxes);
+  const second = await pass(image, first.f, first.bBlur, alpha, small, boxes);
   return { width: image.width, height: image.height, f: second.fBlur, b: second.bBlur };
 }
 

@@ -63,6 +63,15 @@ function horizontalMean(src: Float32Array, dst: Float32Array, row: number, width
   }
 }
 
+/**
+ * Box means of several planes of one size and radius. The pipeline passes one that shares them
+ * out between threads (pixel-threads.ts); each plane's mean is computed exactly as boxMean does.
+ */
+export type BoxMeans = (planes: Float32Array[], width: number, height: number, r: number) => Promise<Float32Array[]>;
+
+/** BoxMeans on this thread. */
+export const localBoxMeans: BoxMeans = async (planes, width, height, r) => planes.map((p) => boxMean(p, width, height, r));
+
 const product = (a: Float32Array, b: Float32Array) => {
   const out = new Float32Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = a[i]! * b[i]!;
@@ -75,24 +84,20 @@ const product = (a: Float32Array, b: Float32Array) => {
  * of `p` against I, regularised by `eps`. Returned rather than q so that they can be computed on a
  * small copy and applied to the full-resolution guide (the "fast guided filter", He & Sun 2015).
  */
-export function guidedCoefficients(guide: Planes, p: Float32Array, r: number, eps: number): Planes {
+export async function guidedCoefficients(guide: Planes, p: Float32Array, r: number, eps: number, boxes: BoxMeans = localBoxMeans): Promise<Planes> {
   const { width: w, height: h } = guide;
   const n = w * h;
-  const box = (a: Float32Array) => boxMean(a, w, h, r);
   const [ir, ig, ib] = guide.planes as [Float32Array, Float32Array, Float32Array];
-  const mr = box(ir);
-  const mg = box(ig);
-  const mb = box(ib);
-  const mp = box(p);
-  const cr = box(product(ir, p));
-  const cg = box(product(ig, p));
-  const cb = box(product(ib, p));
-  const vrr = box(product(ir, ir));
-  const vrg = box(product(ir, ig));
-  const vrb = box(product(ir, ib));
-  const vgg = box(product(ig, ig));
-  const vgb = box(product(ig, ib));
-  const vbb = box(product(ib, ib));
+  const means = await boxes(
+    [ir, ig, ib, p, product(ir, p), product(ig, p), product(ib, p), product(ir, ir), product(ir, ig), product(ir, ib), product(ig, ig), product(ig, ib), product(ib, ib)],
+    w,
+    h,
+    r,
+  );
+  const [mr, mg, mb, mp, cr, cg, cb, vrr, vrg, vrb, vgg, vgb, vbb] = means as [
+    Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array,
+    Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array,
+  ];
   const ar = new Float32Array(n);
   const ag = new Float32Array(n);
   const ab = new Float32Array(n);
@@ -115,12 +120,12 @@ export function guidedCoefficients(guide: Planes, p: Float32Array, r: number, ep
     ab[i] = a3;
     b[i] = p0 - a1 * r0 - a2 * g0 - a3 * b0;
   }
-  return { width: w, height: h, planes: [box(ar), box(ag), box(ab), box(b)] };
+  return { width: w, height: h, planes: await boxes([ar, ag, ab, b], w, h, r) };
 }
 
 /** The guided filter itself, at the guide's own resolution: q = A·I + B, clamped to 0..1. */
-export function guidedFilter(guide: Planes, p: Float32Array, r: number, eps: number): Float32Array {
-  const [ar, ag, ab, b] = guidedCoefficients(guide, p, r, eps).planes as [Float32Array, Float32Array, Float32Array, Float32Array];
+export async function guidedFilter(guide: Planes, p: Float32Array, r: number, eps: number): Promise<Float32Array> {
+  const [ar, ag, ab, b] = (await guidedCoefficients(guide, p, r, eps)).planes as [Float32Array, Float32Array, Float32Array, Float32Array];
   const [ir, ig, ib] = guide.planes as [Float32Array, Float32Array, Float32Array];
   const q = new Float32Array(p.length);
   for (let i = 0; i < q.length; i++) q[i] = Math.min(1, Math.max(0, ar[i]! * ir[i]! + ag[i]! * ig[i]! + ab[i]! * ib[i]! + b[i]!));

@@ -4,10 +4,10 @@ import sharp from 'sharp';
 import { toMask, toModelInput } from './compose.js';
 import type { Box } from './layout.js';
 import type { OutputFormat } from './render.js';
-import { resizeLanczos } from './resample.js';
 import { modelSquareFromFile, toModelSquare } from './scale.js';
 import { maskConfidence } from './confidence.js';
-import { refineEdges } from './refine.js';
+import { REFINE_DEFAULTS, refineEdges } from './refine.js';
+import { PixelThreads } from './pixel-threads.js';
 import { encodeMask, readEditedMask } from './mask-edit.js';
 import { renderSpec, type JobOptions } from '../options/options.js';
 import { ensureModelFile, resolveModel, type CustomModel, type ResolvedModel } from './models.js';
@@ -37,6 +37,8 @@ export interface PipelineOptions {
   optimizeAhead?: boolean;
   /** EXECUTION_PROVIDER: where the model runs (`cpu` when absent). */
   executionProvider?: ExecutionProvider;
+  /** PIXEL_THREADS: threads besides the calling one for the image work around the model (pixel-threads.ts); 0 when absent. */
+  pixelThreads?: number;
 }
 
 export interface CutoutResult {
@@ -105,7 +107,12 @@ export class CutoutPipeline implements Cutter {
   private constructor(
     private readonly loaded: ReadonlyMap<string, LoadedModel>,
     private readonly opts: PipelineOptions,
-  ) {}
+  ) {
+    this.pixels = new PixelThreads(opts.pixelThreads ?? 0);
+  }
+
+  /** The threads the image work around the model is shared with. */
+  private readonly pixels: PixelThreads;
 
   /**
    * Loads every model of `opts.models`, each checked against its checksum, each in its own
@@ -181,7 +188,7 @@ export class CutoutPipeline implements Cutter {
     let tensor: Float32Array | null = null;
     if (!small && !edited) {
       // rembg: img.convert("RGB") (alpha dropped, not composited) .resize(size, LANCZOS).
-      const rgb = early ?? (await toModelSquare(decodedNow!, size));
+      const rgb = early ?? (await toModelSquare(decodedNow!, size, this.pixels));
       tensor = toModelInput(rgb, size, mean, std);
     }
 
@@ -204,14 +211,15 @@ export class CutoutPipeline implements Cutter {
       pngCompressionLevel: this.opts.pngCompressionLevel,
       maxPixels: this.opts.maxPixels,
       faces: this.faces,
+      boxMeans: this.pixels.boxMeans,
     }, edited ?? undefined);
     const frameMask = edited ? await encodeMask(edited, decodedNow!) : undefined;
     return { ...out, timings: clock.timings, mask: await maskPng, maskReused, confidence, frameMask };
   }
 
   /** The model's mask at the photo's size: rembg's Image.fromarray(mask, "L").resize(img.size, LANCZOS). */
-  private upscale(decoded: Decoded, small: Uint8Array, size: number): Uint8Array {
-    return resizeLanczos({ data: small, width: size, height: size, channels: 1 }, decoded.width, decoded.height, 1);
+  private upscale(decoded: Decoded, small: Uint8Array, size: number): Promise<Uint8Array> {
+    return this.pixels.resizeLanczos({ data: small, width: size, height: size, channels: 1 }, decoded.width, decoded.height, 1);
   }
 
   async frameMask(input: Buffer, request: CutoutRequest & { mask: Buffer }): Promise<Buffer> {
@@ -219,8 +227,8 @@ export class CutoutPipeline implements Cutter {
     const { size } = this.pick(request.model).model.spec;
     const small = await readMask(request.mask, size);
     if (!small) throw new Error('the stored model mask does not fit this model');
-    const mask = this.upscale(decoded, small, size);
-    if (renderSpec(request.options ?? {}).refine === 'fast') refineEdges(decoded.rgba, mask, decoded.width, decoded.height);
+    const mask = await this.upscale(decoded, small, size);
+    if (renderSpec(request.options ?? {}).refine === 'fast') await refineEdges(decoded.rgba, mask, decoded.width, decoded.height, REFINE_DEFAULTS, this.pixels.boxMeans);
     return encodeMask(mask, decoded);
   }
 
@@ -228,7 +236,7 @@ export class CutoutPipeline implements Cutter {
   private readonly faces = new LazyFaces();
 
   async release(): Promise<void> {
-    await Promise.all([...[...this.loaded.values()].map((m) => m.session.release()), this.faces.release()]);
+    await Promise.all([...[...this.loaded.values()].map((m) => m.session.release()), this.faces.release(), this.pixels.release()]);
   }
 }
 

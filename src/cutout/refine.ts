@@ -7,7 +7,7 @@
 // alpha in the band by 0.4/255 on average (at most 64/255 nowhere); photos up to 768 px (ECSSD's)
 // are filtered at their own size.
 import { estimateForeground, foregroundAt } from './foreground.js';
-import { boxMean, guidedCoefficients, type Planes } from './guided.js';
+import { boxMean, guidedCoefficients, localBoxMeans, type BoxMeans, type Planes } from './guided.js';
 
 export interface RefineParams {
   /** The long side of the working copy, in pixels. */
@@ -94,7 +94,14 @@ function uncertainBand(alpha: Float32Array, w: number, h: number, r: number, edg
  * foreground colour into `rgba`'s RGB where the refined alpha is partial. Returns the number of
  * pixels it looked at (the band), 0 when the mask has no uncertain edge.
  */
-export function refineEdges(rgba: Uint8Array, mask: Uint8Array, width: number, height: number, params: RefineParams = REFINE_DEFAULTS): number {
+export async function refineEdges(
+  rgba: Uint8Array,
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  params: RefineParams = REFINE_DEFAULTS,
+  boxes: BoxMeans = localBoxMeans,
+): Promise<number> {
   const s = Math.max(1, Math.ceil(Math.max(width, height) / params.workSide));
   const { guide, alpha } = shrink(rgba, mask, width, height, s);
   const { width: w, height: h } = guide;
@@ -102,18 +109,23 @@ export function refineEdges(rgba: Uint8Array, mask: Uint8Array, width: number, h
   const r = Math.max(2, Math.round(params.radius * long));
   const band = uncertainBand(alpha, w, h, r, params.edge);
   if (!band) return 0;
-  const coef = guidedCoefficients(guide, alpha, r, params.eps);
-  if (params.gain !== 1) {
+  const coef = await guidedCoefficients(guide, alpha, r, params.eps, boxes);
+  const [ar, ag, ab, b] = coef.planes as [Float32Array, Float32Array, Float32Array, Float32Array];
+  const gain = params.gain;
+  if (gain !== 1) {
     // q' = (q − 0.5)·gain + 0.5 is linear in q: scale the coefficients.
-    for (let c = 0; c < 3; c++) coef.planes[c]!.forEach((v, i, a) => (a[i] = v * params.gain));
-    coef.planes[3]!.forEach((v, i, a) => (a[i] = (v - 0.5) * params.gain + 0.5));
+    for (let i = 0; i < b.length; i++) {
+      ar[i] = ar[i]! * gain;
+      ag[i] = ag[i]! * gain;
+      ab[i] = ab[i]! * gain;
+      b[i] = (b[i]! - 0.5) * gain + 0.5;
+    }
   }
   // The refined alpha on the working copy, for the colour estimate.
-  const [ar, ag, ab, b] = coef.planes as [Float32Array, Float32Array, Float32Array, Float32Array];
   const [ir, ig, ib] = guide.planes as [Float32Array, Float32Array, Float32Array];
   const q = Float32Array.from(alpha);
   for (let i = 0; i < q.length; i++) if (band[i]) q[i] = Math.min(1, Math.max(0, ar[i]! * ir[i]! + ag[i]! * ig[i]! + ab[i]! * ib[i]! + b[i]!));
-  const fg = estimateForeground(guide, q, Math.max(1, Math.round(params.large * long)), Math.max(1, Math.round(params.small * long)));
+  const fg = await estimateForeground(guide, q, Math.max(1, Math.round(params.large * long)), Math.max(1, Math.round(params.small * long)), boxes);
   const fields = params.colour ? [...coef.planes, ...fg.f, ...fg.b] : coef.planes;
   let touched = 0;
   const v = new Float32Array(fields.length);

@@ -49,7 +49,7 @@ export class RemoteCutter implements Cutter {
       maskPng = await sharp(mask, { raw: { width, height, channels: 1 } }).png({ compressionLevel: 6 }).toBuffer();
     }
     const found = mask;
-    const out = await finishFromMask(decoded, found ? () => found : null, spec, request.background, clock, {
+    const out = await finishFromMask(decoded, found ? async () => found : null, spec, request.background, clock, {
       pngCompressionLevel: this.settings.pngCompressionLevel,
       maxPixels: this.settings.maxPixels,
       faces: this.faces,
@@ -63,7 +63,7 @@ export class RemoteCutter implements Cutter {
     const decoded = await decode(input, this.settings.maxPixels);
     const mask = await storedMask(request.mask, decoded.width, decoded.height);
     if (!mask) throw new Error('the stored mask does not fit this photo');
-    if (renderSpec(request.options ?? {}).refine === 'fast') refineEdges(decoded.rgba, mask, decoded.width, decoded.height);
+    if (renderSpec(request.options ?? {}).refine === 'fast') await refineEdges(decoded.rgba, mask, decoded.width, decoded.height);
     return encodeMask(mask, decoded);
   }
 

@@ -9,6 +9,7 @@
 // full-size pixels exist; the pipeline decodes those once the model is done.
 import sharp from 'sharp';
 import { resizeLanczos } from './resample.js';
+import type { PixelThreads } from './pixel-threads.js';
 import { describeDecodeError, type Decoded } from './stages.js';
 import { InvalidImageError } from '../errors.js';
 
@@ -18,9 +19,12 @@ export const LARGE_PHOTO_PIXELS = 8_400_000;
 const isLarge = (width: number, height: number) => width * height > LARGE_PHOTO_PIXELS;
 
 /** The photo's RGB at size × size (rembg: img.convert("RGB").resize((size, size), LANCZOS)). */
-export async function toModelSquare(decoded: Decoded, size: number): Promise<Uint8Array> {
+export async function toModelSquare(decoded: Decoded, size: number, pixels?: PixelThreads): Promise<Uint8Array> {
   const { rgba, width, height } = decoded;
-  if (!isLarge(width, height)) return resizeLanczos({ data: rgba, width, height, channels: 4 }, size, size, 3);
+  if (!isLarge(width, height)) {
+    const src = { data: rgba, width, height, channels: 4 };
+    return pixels ? pixels.resizeLanczos(src, size, size, 3) : resizeLanczos(src, size, size, 3);
+  }
   const out = await sharp(rgba, { raw: { width, height, channels: 4 } })
     .removeAlpha()
     .resize(size, size, { fit: 'fill', kernel: 'lanczos3' })

@@ -7,7 +7,8 @@ import type { RenderSpec } from '../options/options.js';
 import { UNSUPPORTED_IMAGE_TEXT, type Stage } from '../vocabulary.js';
 import { applyMask } from './compose.js';
 import type { FaceDetector } from './face.js';
-import { refineEdges } from './refine.js';
+import type { BoxMeans } from './guided.js';
+import { REFINE_DEFAULTS, refineEdges } from './refine.js';
 import { render, type Rendered } from './render.js';
 
 /** Called before each stage starts; it may throw to stop the work at that boundary. */
@@ -94,6 +95,8 @@ export interface FinishSettings {
   pngCompressionLevel: number;
   maxPixels: number;
   faces: LazyFaces;
+  /** Box means for edge refinement, shared between threads (pixel-threads.ts); on this thread when absent. */
+  boxMeans?: BoxMeans;
 }
 
 /**
@@ -105,7 +108,7 @@ export interface FinishSettings {
  */
 export async function finishFromMask(
   photo: Decoded | (() => Promise<Decoded>),
-  makeMask: ((decoded: Decoded) => Uint8Array) | null,
+  makeMask: ((decoded: Decoded) => Promise<Uint8Array>) | null,
   spec: RenderSpec,
   background: Buffer | undefined,
   clock: StageClock,
@@ -115,8 +118,8 @@ export async function finishFromMask(
   await clock.enter('compositing');
   const decoded = typeof photo === 'function' ? await photo() : photo; // a large photo is decoded here (pipeline.ts)
   const { width, height } = decoded;
-  const mask = makeMask?.(decoded) ?? null;
-  if (mask && spec.refine === 'fast') refineEdges(decoded.rgba, mask, width, height);
+  const mask = makeMask ? await makeMask(decoded) : null;
+  if (mask && spec.refine === 'fast') await refineEdges(decoded.rgba, mask, width, height, REFINE_DEFAULTS, settings.boxMeans);
   const alpha = edited ?? mask;
   if (!alpha) throw new Error('finishFromMask: neither a mask nor an edited mask');
   const rgba = applyMask(decoded.rgba, alpha, decoded.hasAlpha);

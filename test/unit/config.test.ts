@@ -39,6 +39,8 @@ describe('config', () => {
     ['WORKER_NICE', '20'],
     ['WORKER_NICE', '-5'],
     ['INFERENCE_THREADS', '1.5'],
+    ['PIXEL_THREADS', '-1'],
+    ['PIXEL_THREADS', '17'],
     ['LOG_LEVEL', 'loud'],
     ['STORAGE', 'ftp'],
     ['S3_ENDPOINT', 'minio:9000'],

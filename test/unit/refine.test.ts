@@ -46,38 +46,38 @@ describe('box mean', () => {
 });
 
 describe('guided filter', () => {
-  it('keeps a flat input flat whatever the guide', () => {
+  it('keeps a flat input flat whatever the guide', async () => {
     const n = 16 * 16;
     const guide = { width: 16, height: 16, planes: [0, 1, 2].map(() => Float32Array.from({ length: n }, () => Math.random())) };
-    const q = guidedFilter(guide, new Float32Array(n).fill(1), 3, 1e-3);
+    const q = await guidedFilter(guide, new Float32Array(n).fill(1), 3, 1e-3);
     assert.ok(q.every((v) => Math.abs(v - 1) < 1e-4));
   });
 });
 
 describe('refine=fast', () => {
-  it('sharpens a blurred mask to the photo\'s edge', () => {
+  it('sharpens a blurred mask to the photo\'s edge', async () => {
     const { rgba, mask } = scene();
     const before = rowError(mask, 20);
-    refineEdges(rgba, mask, W, H);
+    await refineEdges(rgba, mask, W, H);
     const after = rowError(mask, 20);
     assert.ok(after < before / 3, `edge error ${before} → ${after}`);
     assert.ok(mask[20 * W + 30]! > 230 && mask[20 * W + 34]! < 25, `alpha at the edge ${mask[20 * W + 30]} / ${mask[20 * W + 34]}`);
   });
 
-  it('leaves flat regions and a mask without an uncertain edge untouched', () => {
+  it('leaves flat regions and a mask without an uncertain edge untouched', async () => {
     const { rgba, mask } = scene();
     const copy = Uint8Array.from(rgba);
-    refineEdges(rgba, mask, W, H);
+    await refineEdges(rgba, mask, W, H);
     for (const x of [0, 5, 60, 63]) assert.equal(mask[10 * W + x], x < 32 ? 255 : 0);
     const hard = Uint8Array.from({ length: W * H }, (_, p) => (p % W < 32 ? 255 : 0));
-    assert.equal(refineEdges(copy, hard, W, H), 0);
+    assert.equal(await refineEdges(copy, hard, W, H), 0);
   });
 
-  it('gives edge pixels the subject\'s red, where the mask as it is shows purple', () => {
+  it('gives edge pixels the subject\'s red, where the mask as it is shows purple', async () => {
     const none = scene();
     applyMask(none.rgba, none.mask, false);
     const fast = scene();
-    refineEdges(fast.rgba, fast.mask, W, H);
+    await refineEdges(fast.rgba, fast.mask, W, H);
     applyMask(fast.rgba, fast.mask, false);
     // A partly transparent pixel just outside the red: with none it is blue (the old background) at partial alpha.
     const p = 20 * W + 33;
