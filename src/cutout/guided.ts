@@ -10,11 +10,12 @@ export interface Planes {
 
 /**
  * The mean of `src` over a (2r+1)² window clipped to the image, by separable running sums
- * (O(1) per pixel whatever the radius). `out` may be given to reuse memory; it must not be `src`.
+ * (O(1) per pixel whatever the radius). `out` may be given to reuse memory, and `scratch` (at
+ * least as long) for the horizontal pass; neither may be `src`.
  */
-export function boxMean(src: Float32Array, width: number, height: number, r: number, out?: Float32Array): Float32Array {
+export function boxMean(src: Float32Array, width: number, height: number, r: number, out?: Float32Array, scratch?: Float32Array): Float32Array {
   const n = width * height;
-  const tmp = new Float32Array(n);
+  const tmp = scratch && scratch.length >= n ? scratch : new Float32Array(n);
   const dst = out ?? new Float32Array(n);
   for (let y = 0; y < height; y++) horizontalMean(src, tmp, y * width, width, r);
   // Vertically, row by row: one running sum per column, kept in `acc`.

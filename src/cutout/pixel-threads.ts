@@ -2,7 +2,8 @@
 // is resized to the model's square, while its mask is enlarged back and its edges refined: those
 // passes ran on one core. Here the worker's main thread keeps one share of each pass and hands the
 // others to pixel threads (PIXEL_THREADS; pixel-thread.ts): the exact Lanczos resizes by output
-// rows, the refinement's box means by planes. Each share is computed by the very function the main
+// rows, the refinement's box means by planes, in memory both threads see (SharedArrayBuffer), so
+// that a share's input and output are never copied to the thread and back. Each share is computed by the very function the main
 // thread runs, so the result is the same bytes whatever the number of threads (tested).
 // A pixel thread that fails or dies costs only time: its share is computed on the calling thread
 // (the same bytes), and the next pass starts a new thread.
@@ -11,13 +12,30 @@ import { boxMean, type BoxMeans } from './guided.js';
 import { resizeLanczos, resizeLanczosRows, sourceRows, type Pixels, type RowBand } from './resample.js';
 import { startThread } from './thread-entry.js';
 
-/** Messages to a pixel thread. */
+/**
+ * Messages to a pixel thread. The arrays are views of SharedArrayBuffers: the thread reads its
+ * input and writes its share of the output in place, and nothing is copied back.
+ */
 export type PixelRequest =
-  | { id: number; kind: 'lanczos'; band: RowBand; outWidth: number; outHeight: number; bands: 1 | 3; yy0: number; yy1: number }
-  | { id: number; kind: 'box'; planes: Float32Array[]; width: number; height: number; r: number };
+  | { id: number; kind: 'lanczos'; band: RowBand; outWidth: number; outHeight: number; bands: 1 | 3; yy0: number; yy1: number; out: Uint8Array }
+  | { id: number; kind: 'box'; planes: Float32Array[]; outs: Float32Array[]; width: number; height: number; r: number };
 
-/** Its answers: the rows or planes asked for, or why not. */
-export type PixelReply = { id: number; rows?: Uint8Array; planes?: Float32Array[]; error?: string };
+/** Its answer: done, or why not. */
+export type PixelReply = { id: number; error?: string };
+
+/** Memory both threads see. */
+const sharedBytes = (length: number) => new Uint8Array(new SharedArrayBuffer(length));
+const sharedFloats = (length: number) => new Float32Array(new SharedArrayBuffer(length * 4));
+
+/** `data` itself when it is already shared, else a shared copy. */
+function shared(data: Uint8Array): Uint8Array;
+function shared(data: Float32Array): Float32Array;
+function shared(data: Uint8Array | Float32Array): Uint8Array | Float32Array {
+  if (data.buffer instanceof SharedArrayBuffer) return data;
+  const copy = data instanceof Float32Array ? sharedFloats(data.length) : sharedBytes(data.length);
+  copy.set(data);
+  return copy;
+}
 
 /** Below this many output values a pass stays on one thread (handing it out would cost more). */
 const MIN_SPLIT = 1 << 16;
@@ -33,15 +51,14 @@ class PixelThread {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
-  run(request: PixelRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never, transfer: ArrayBuffer[]): Promise<PixelReply> {
+  run(request: PixelRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never): Promise<void> {
     const worker = this.start();
     const id = this.nextId++;
     return new Promise<PixelReply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ ...request, id }, transfer);
+      worker.postMessage({ ...request, id });
     }).then((m) => {
       if (m.error) throw new Error(`a pixel thread failed: ${m.error}`);
-      return m;
     });
   }
 
@@ -75,6 +92,8 @@ class PixelThread {
 /** The main thread and `threads` pixel threads, sharing passes over an image. */
 export class PixelThreads {
   private readonly helpers: PixelThread[];
+  /** Shares a pixel thread was given but the calling thread computed (the thread failed or declined). */
+  fallbacks = 0;
 
   /**
    * `threads` pixel threads besides the calling one (0: every pass on the calling thread), each
@@ -87,51 +106,60 @@ export class PixelThreads {
     this.helpers = Array.from({ length: threads }, () => new PixelThread(entry));
   }
 
-  /** resizeLanczos, its output rows shared out: the helpers each get a copy of the source rows their share reads. */
+  /**
+   * resizeLanczos, its output rows shared out: each helper reads the source rows its share needs
+   * and writes its rows into the shared result.
+   */
   async resizeLanczos(src: Pixels, outWidth: number, outHeight: number, bands: 1 | 3): Promise<Uint8Array> {
     const parts = Math.min(this.helpers.length + 1, Math.floor((outWidth * outHeight * bands) / MIN_SPLIT));
     if (parts < 2) return resizeLanczos(src, outWidth, outHeight, bands);
     if (src.data.length !== src.width * src.height * src.channels) throw new Error('pixel buffer does not match its size');
     const rowLength = outWidth * bands;
-    const out = new Uint8Array(rowLength * outHeight);
+    const out = sharedBytes(rowLength * outHeight);
+    const rows = (yy0: number, yy1: number) => out.subarray(yy0 * rowLength, yy1 * rowLength);
+    const whole: RowBand = { ...src, top: 0 };
     const cut = (k: number) => Math.round((outHeight * k) / parts);
     const shares = this.helpers.slice(0, parts - 1).map((helper, i) => {
       const yy0 = cut(i + 1);
       const yy1 = cut(i + 2);
       const { from, to } = sourceRows(src.height, outHeight, yy0, yy1);
       const srcRow = src.width * src.channels;
-      const data = src.data.slice(from * srcRow, to * srcRow);
-      const band: RowBand = { data, width: src.width, height: src.height, channels: src.channels, top: from };
-      return helper.run({ kind: 'lanczos', band, outWidth, outHeight, bands, yy0, yy1 }, [data.buffer]).then(
-        (m) => out.set(m.rows!, yy0 * rowLength),
-        () => out.set(resizeLanczosRows({ ...src, top: 0 }, outWidth, outHeight, bands, yy0, yy1), yy0 * rowLength),
-      );
+      const band: RowBand = { ...src, data: shared(src.data.subarray(from * srcRow, to * srcRow)), top: from };
+      return helper
+        .run({ kind: 'lanczos', band, outWidth, outHeight, bands, yy0, yy1, out: rows(yy0, yy1) })
+        .catch(() => {
+          this.fallbacks++;
+          resizeLanczosRows(whole, outWidth, outHeight, bands, yy0, yy1, rows(yy0, yy1));
+        });
     });
     // The calling thread's share, the first rows, while the others work.
-    out.set(resizeLanczosRows({ ...src, top: 0 }, outWidth, outHeight, bands, 0, cut(1)), 0);
+    resizeLanczosRows(whole, outWidth, outHeight, bands, 0, cut(1), rows(0, cut(1)));
     await Promise.all(shares);
     return out;
   }
 
-  /** BoxMeans with the planes shared out (copies to the helpers; the calling thread's share read in place). */
+  /** BoxMeans with the planes shared out: the helpers read shared copies and write shared results. */
   readonly boxMeans: BoxMeans = async (planes, width, height, r) => {
-    const parts = Math.min(this.helpers.length + 1, planes.length, Math.floor((planes.length * width * height) / MIN_SPLIT));
-    if (parts < 2) return planes.map((p) => boxMean(p, width, height, r));
+    const n = width * height;
+    const parts = Math.min(this.helpers.length + 1, planes.length, Math.floor((planes.length * n) / MIN_SPLIT));
+    const scratch = new Float32Array(n);
+    if (parts < 2) return planes.map((p) => boxMean(p, width, height, r, undefined, scratch));
     const out: Float32Array[] = new Array<Float32Array>(planes.length);
-    // The calling thread takes the smaller share: it also copies the others' planes and gathers them.
+    // The calling thread takes the smaller share: it also makes the others' shared copies.
     const cut = (k: number) => Math.floor((planes.length * k) / parts);
     const shares = this.helpers.slice(0, parts - 1).map((helper, i) => {
       const from = cut(i + 1);
       const to = cut(i + 2);
-      const copies = planes.slice(from, to).map((p) => p.slice());
-      return helper.run({ kind: 'box', planes: copies, width, height, r }, copies.map((p) => p.buffer as ArrayBuffer)).then(
-        (m) => m.planes!.forEach((p, j) => (out[from + j] = p)),
-        () => {
-          for (let j = from; j < to; j++) out[j] = boxMean(planes[j]!, width, height, r);
-        },
-      );
+      const outs = planes.slice(from, to).map(() => sharedFloats(n));
+      outs.forEach((o, j) => (out[from + j] = o));
+      return helper
+        .run({ kind: 'box', planes: planes.slice(from, to).map((p) => shared(p)), outs, width, height, r })
+        .catch(() => {
+          this.fallbacks++;
+          outs.forEach((o, j) => boxMean(planes[from + j]!, width, height, r, o, scratch));
+        });
     });
-    for (let i = 0; i < cut(1); i++) out[i] = boxMean(planes[i]!, width, height, r);
+    for (let i = 0; i < cut(1); i++) out[i] = boxMean(planes[i]!, width, height, r, undefined, scratch);
     await Promise.all(shares);
     return out;
   };

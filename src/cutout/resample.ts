@@ -167,10 +167,9 @@ function horizontal3(src: RowBand, c: Coefficients, y0: number, y1: number, out:
 }
 
 /** Vertical pass, output rows [yy0, yy1): row yy reads rows first[yy] - offset … of `src` (all its channels). */
-function vertical(src: Pixels, c: Coefficients, offset: number, yy0: number, yy1: number): Uint8Array {
+function vertical(src: Pixels, c: Coefficients, offset: number, yy0: number, yy1: number, out: Uint8Array): Uint8Array {
   const { ksize, first, count, weights } = c;
   const rowLength = src.width * src.channels;
-  const out = new Uint8Array(rowLength * (yy1 - yy0));
   // Sums stay exact in doubles (they fit 32 bits, as in Pillow), in any order; two rows a step.
   const acc = new Float64Array(rowLength);
   const data = src.data;
@@ -222,17 +221,21 @@ export function sourceRows(inHeight: number, outHeight: number, yy0: number, yy1
 /**
  * Output rows [yy0, yy1) of resizeLanczos(src, …), from a band holding at least the source rows
  * they read (sourceRows): the same bytes as those rows of the whole resize, so threads can each
- * make some rows of one image.
+ * make some rows of one image. Written into `out` (just those rows) when given, else returned new.
  */
-export function resizeLanczosRows(src: RowBand, outWidth: number, outHeight: number, bands: 1 | 3, yy0: number, yy1: number): Uint8Array {
+export function resizeLanczosRows(src: RowBand, outWidth: number, outHeight: number, bands: 1 | 3, yy0: number, yy1: number, out?: Uint8Array): Uint8Array {
   const { from: y0, to: y1 } = sourceRows(src.height, outHeight, yy0, yy1);
   if (y0 < src.top || (y1 - src.top) * src.width * src.channels > src.data.length) throw new Error('the band does not hold the rows these output rows read');
-  let img: Pixels =
+  const length = outWidth * bands * (yy1 - yy0);
+  if (out && out.length !== length) throw new Error(`the output holds ${out.length} bytes, not ${length}`);
+  const img: Pixels =
     outWidth !== src.width
       ? horizontal(src, outWidth, y0, y1, bands)
       : { ...pick(src, bands, y0, y1), width: src.width, height: y1 - y0, channels: bands };
-  if (outHeight !== src.height) img = { data: vertical(img, coefficients(src.height, outHeight), y0, yy0, yy1), width: outWidth, height: yy1 - yy0, channels: bands };
-  return img.data;
+  if (outHeight !== src.height) return vertical(img, coefficients(src.height, outHeight), y0, yy0, yy1, out ?? new Uint8Array(length));
+  if (!out) return img.data;
+  out.set(img.data);
+  return out;
 }
 
 /** Rows [y0, y1) of the first `bands` channels, without resampling. */

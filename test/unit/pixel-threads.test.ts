@@ -55,6 +55,10 @@ describe('pixel threads', () => {
     for (const t of threads) assert.deepEqual(await t.boxMeans(planes, w, h, 9), one, `${t.threads} pixel threads`);
   });
 
+  it('do their shares themselves (none fell back to the calling thread)', () => {
+    for (const t of threads) assert.equal(t.fallbacks, 0, `${t.threads} pixel threads`);
+  });
+
   it('refine edges to the same alpha and colours as on one thread', async () => {
     const [w, h] = [900, 700];
     const rgba = picture(w, h, 4);
@@ -78,6 +82,7 @@ describe('pixel threads', () => {
       assert.deepEqual(await broken.resizeLanczos(src, 512, 512, 3), resizeLanczos(src, 512, 512, 3));
       const planes = [1, 2, 3].map((k) => Float32Array.from(picture(400, 300, 1), (v) => (v * k) / 800));
       assert.deepEqual(await broken.boxMeans(planes, 400, 300, 5), planes.map((p) => boxMean(p, 400, 300, 5)));
+      assert.equal(broken.fallbacks, 2);
     } finally {
       await broken.release();
     }
