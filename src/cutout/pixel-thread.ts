@@ -2,33 +2,20 @@
 // plane-by-plane pass over an image, reading and writing memory shared with the main thread, and
 // says when it is done. Every kernel is the same function the main thread runs for its own share,
 // so the parts join into exactly the single-thread result.
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { parentPort } from 'node:worker_threads';
 import { boxMean } from './guided.js';
 import { resizeLanczosRows } from './resample.js';
+import { collectYoung } from './young-gc.js';
 import type { PixelReply, PixelRequest } from './pixel-threads.js';
 
 const port = parentPort;
 if (!port) throw new Error('pixel-thread must run in a worker thread');
 
-/**
- * A young-generation collection after each task. This thread allocates almost nothing (it works in
- * shared memory), but its handles to the shared buffers keep them alive until it collects, and on
- * an isolate this quiet V8 rarely does: measured on the 4 rembg photos, the worker's peak was 1841–
- * 1847 MB without this and 1463–1473 MB with it. The collection takes well under 1 ms. Without it
- * (were the flag refused) the thread declines every task, and the main thread does the work.
- */
-const collect = (() => {
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as unknown;
-    if (typeof gc !== 'function') return null;
-    return () => (gc as (options: { type: 'minor' }) => void)({ type: 'minor' });
-  } catch {
-    return null;
-  }
-})();
+// A young-generation collection after each task (young-gc.ts): this thread allocates almost
+// nothing, but its handles keep the shared buffers alive until it collects, and on an isolate this
+// quiet V8 rarely does (the worker's peak was 1841–1847 MB without it, 1463–1473 MB with it, on the
+// 4 rembg photos). Without a collector the thread declines every task.
+const collect = collectYoung;
 
 /** The horizontal pass's working plane, kept from one box mean to the next. */
 let scratch = new Float32Array(0);

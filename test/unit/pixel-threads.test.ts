@@ -32,7 +32,11 @@ describe('pixel threads', () => {
   it('resize a photo down to the model\'s square, row bands on each thread, to the same bytes', async () => {
     const src = { data: picture(997, 641, 4), width: 997, height: 641, channels: 4 };
     const one = resizeLanczos(src, 512, 512, 3);
-    for (const t of threads) assert.deepEqual(await t.resizeLanczos(src, 512, 512, 3), one, `${t.threads} pixel threads`);
+    for (const t of threads) {
+      const out = await t.resizeLanczos(src, 512, 512, 3);
+      assert.deepEqual(out, one, `${t.threads} pixel threads`);
+      assert.ok(!(out.buffer instanceof SharedArrayBuffer), 'no shared buffer outlives its pass');
+    }
   });
 
   it('enlarge a mask back to the photo, and resize one way only, to the same bytes', async () => {
