@@ -41,18 +41,15 @@ function sharedBytes(length: number): Uint8Array {
 const sharedFloats = (length: number) => new Float32Array(sharedBytes(length * 4).buffer);
 
 /**
- * A pass's result in ordinary memory, and this thread's handles to the pass's shared buffers
- * dropped (once enough were made). No shared buffer outlives its pass: one that did (a 24 MP mask)
+ * After a pass: this thread's handles to the pass's shared buffers dropped, once enough were made.
+ * No shared buffer outlives its pass (results are in ordinary memory): one that did (a 24 MP mask)
  * would be promoted to V8's old generation and wait for a full collection, which V8, not counting
- * these buffers, seldom starts (the worker's peak at 24 MP rose by ~100 MB when the mask stayed shared).
+ * these buffers, seldom starts.
  */
-function unshared<T extends Uint8Array | Float32Array[]>(result: T): T {
-  const copy = (result instanceof Uint8Array ? new Uint8Array(result) : result.map((p) => (p.buffer instanceof SharedArrayBuffer ? new Float32Array(p) : p))) as T;
-  if (sharedSinceCollect >= COLLECT_AFTER) {
-    sharedSinceCollect = 0;
-    collectYoung?.();
-  }
-  return copy;
+function collectIfDue(): void {
+  if (sharedSinceCollect < COLLECT_AFTER) return;
+  sharedSinceCollect = 0;
+  collectYoung?.();
 }
 
 /** `data` itself when it is already shared, else a shared copy. */
@@ -144,7 +141,9 @@ export class PixelThreads {
     if (parts < 2) return resizeLanczos(src, outWidth, outHeight, bands);
     if (src.data.length !== src.width * src.height * src.channels) throw new Error('pixel buffer does not match its size');
     const rowLength = outWidth * bands;
-    const out = sharedBytes(rowLength * outHeight);
+    // The result in ordinary memory: the calling thread writes its rows straight into it, each
+    // helper its rows into a shared buffer of their own, copied in once it is done.
+    const out = new Uint8Array(rowLength * outHeight);
     const rows = (yy0: number, yy1: number) => out.subarray(yy0 * rowLength, yy1 * rowLength);
     const whole: RowBand = { ...src, top: 0 };
     const cut = (k: number) => Math.round((outHeight * k) / parts);
@@ -154,17 +153,20 @@ export class PixelThreads {
       const { from, to } = sourceRows(src.height, outHeight, yy0, yy1);
       const srcRow = src.width * src.channels;
       const band: RowBand = { ...src, data: shared(src.data.subarray(from * srcRow, to * srcRow)), top: from };
-      return helper
-        .run({ kind: 'lanczos', band, outWidth, outHeight, bands, yy0, yy1, out: rows(yy0, yy1) })
-        .catch(() => {
+      const share = sharedBytes(rowLength * (yy1 - yy0));
+      return helper.run({ kind: 'lanczos', band, outWidth, outHeight, bands, yy0, yy1, out: share }).then(
+        () => rows(yy0, yy1).set(share),
+        () => {
           this.fallbacks++;
           resizeLanczosRows(whole, outWidth, outHeight, bands, yy0, yy1, rows(yy0, yy1));
-        });
+        },
+      );
     });
     // The calling thread's share, the first rows, while the others work.
     resizeLanczosRows(whole, outWidth, outHeight, bands, 0, cut(1), rows(0, cut(1)));
     await Promise.all(shares);
-    return unshared(out);
+    collectIfDue();
+    return out;
   }
 
   /** BoxMeans with the planes shared out: the helpers read shared copies and write shared results. */
@@ -190,7 +192,10 @@ export class PixelThreads {
     });
     for (let i = 0; i < cut(1); i++) out[i] = boxMean(planes[i]!, width, height, r, undefined, scratch);
     await Promise.all(shares);
-    return unshared(out);
+    // The helpers' planes copied out of shared memory, so that none outlives the pass.
+    const result = out.map((p) => (p.buffer instanceof SharedArrayBuffer ? new Float32Array(p) : p));
+    collectIfDue();
+    return result;
   };
 
   async release(): Promise<void> {
