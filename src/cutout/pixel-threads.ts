@@ -2,9 +2,11 @@
 // is resized to the model's square, while its mask is enlarged back and its edges refined: those
 // passes ran on one core. Here the worker's main thread keeps one share of each pass and hands the
 // others to pixel threads (PIXEL_THREADS; pixel-thread.ts): the exact Lanczos resizes by output
-// rows, the refinement's box means by planes, in memory both threads see (SharedArrayBuffer), so
-// that a share's input and output are never copied to the thread and back. Each share is computed by the very function the main
-// thread runs, so the result is the same bytes whatever the number of threads (tested).
+// rows, the refinement's box means by planes. A helper's share goes through memory both threads
+// see (SharedArrayBuffer: its input copied in, its output copied into the result, no messages
+// carrying pixels), and no shared buffer outlives its pass. Each share is computed by the very
+// function the main thread runs, so the result is the same bytes whatever the number of threads
+// (tested).
 // A pixel thread that fails or dies costs only time: its share is computed on the calling thread
 // (the same bytes), and the next pass starts a new thread.
 import type { Worker } from 'node:worker_threads';
@@ -15,7 +17,7 @@ import { collectYoung } from './young-gc.js';
 
 /**
  * Messages to a pixel thread. The arrays are views of SharedArrayBuffers: the thread reads its
- * input and writes its share of the output in place, and nothing is copied back.
+ * input and writes its share of the output there, and only says when it is done.
  */
 export type PixelRequest =
   | { id: number; kind: 'lanczos'; band: RowBand; outWidth: number; outHeight: number; bands: 1 | 3; yy0: number; yy1: number; out: Uint8Array }
