@@ -15,13 +15,12 @@ if (!port) throw new Error('pixel-thread must run in a worker thread');
 // nothing, but its handles keep the shared buffers alive until it collects, and on an isolate this
 // quiet V8 rarely does (the worker's peak was 1841–1847 MB without it, 1463–1473 MB with it, on the
 // 4 rembg photos). Without a collector the thread declines every task.
-const collect = collectYoung;
 
 /** The horizontal pass's working plane, kept from one box mean to the next. */
 let scratch = new Float32Array(0);
 
 port.on('message', (m: PixelRequest) => {
-  if (!collect) {
+  if (!collectYoung) {
     reply({ id: m.id, error: 'this thread cannot free the shared memory it is given (no gc)' });
     return;
   }
@@ -37,7 +36,7 @@ port.on('message', (m: PixelRequest) => {
   } catch (err) {
     reply({ id: m.id, error: err instanceof Error ? err.message : String(err) });
   }
-  collect();
+  collectYoung();
 });
 
 function reply(m: PixelReply): void {
