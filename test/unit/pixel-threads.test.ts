@@ -7,6 +7,7 @@ import { boxMean } from '../../src/cutout/guided.js';
 import { PixelThreads } from '../../src/cutout/pixel-threads.js';
 import { refineEdges, REFINE_DEFAULTS } from '../../src/cutout/refine.js';
 import { resizeLanczos } from '../../src/cutout/resample.js';
+import { collectYoung } from '../../src/cutout/young-gc.js';
 
 /** A deterministic photo-like image: gradients, a disc and noise. */
 function picture(width: number, height: number, channels: number): Uint8Array {
@@ -57,6 +58,10 @@ describe('pixel threads', () => {
     const planes = [0, 1, 2, 3, 4, 5, 6].map((k) => Float32Array.from(picture(w, h, 1), (v) => (v + k) / 262));
     const one = planes.map((p) => boxMean(p, w, h, 9));
     for (const t of threads) assert.deepEqual(await t.boxMeans(planes, w, h, 9), one, `${t.threads} pixel threads`);
+  });
+
+  it('have a collector for the shared memory (without one, every pass would stay on the calling thread)', () => {
+    assert.equal(typeof collectYoung, 'function', 'v8.setFlagsFromString("--expose-gc") no longer gives a gc function');
   });
 
   it('do their shares themselves (none fell back to the calling thread)', () => {
