@@ -11,7 +11,7 @@
 // (the same bytes), and the next pass starts a new thread.
 import type { Worker } from 'node:worker_threads';
 import { boxMean, type BoxMeans } from './guided.js';
-import { resizeLanczos, resizeLanczosRows, sourceRows, type Pixels, type RowBand } from './resample.js';
+import { checkResize, resizeLanczos, resizeLanczosRows, sourceRows, type Pixels, type RowBand } from './resample.js';
 import { startThread } from './thread-entry.js';
 import { collectYoung } from './young-gc.js';
 
@@ -141,7 +141,7 @@ export class PixelThreads {
   async resizeLanczos(src: Pixels, outWidth: number, outHeight: number, bands: 1 | 3): Promise<Uint8Array> {
     const parts = Math.min(this.helpers.length + 1, Math.floor((outWidth * outHeight * bands) / MIN_SPLIT));
     if (parts < 2) return resizeLanczos(src, outWidth, outHeight, bands);
-    if (src.data.length !== src.width * src.height * src.channels) throw new Error('pixel buffer does not match its size');
+    checkResize(src, bands);
     const rowLength = outWidth * bands;
     // The result in ordinary memory: the calling thread writes its rows straight into it, each
     // helper its rows into a shared buffer of their own, copied in once it is done.

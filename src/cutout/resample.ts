@@ -203,9 +203,14 @@ function vertical(src: Pixels, c: Coefficients, offset: number, yy0: number, yy1
  * input reads RGB and ignores alpha, as rembg's `convert("RGB")` does.
  */
 export function resizeLanczos(src: Pixels, outWidth: number, outHeight: number, bands: 1 | 3): Uint8Array {
+  checkResize(src, bands);
+  return resizeLanczosRows({ ...src, top: 0 }, outWidth, outHeight, bands, 0, outHeight);
+}
+
+/** What resizeLanczos refuses, however its rows are then shared out: channels it cannot read, a buffer of the wrong size. */
+export function checkResize(src: Pixels, bands: 1 | 3): void {
   if (bands > src.channels) throw new Error(`cannot read ${bands} channels from a ${src.channels}-channel image`);
   if (src.data.length !== src.width * src.height * src.channels) throw new Error('pixel buffer does not match its size');
-  return resizeLanczosRows({ ...src, top: 0 }, outWidth, outHeight, bands, 0, outHeight);
 }
 
 /**
@@ -213,9 +218,13 @@ export function resizeLanczos(src: Pixels, outWidth: number, outHeight: number, 
  * those rows needs only these (sourceRows → RowBand → resizeLanczosRows).
  */
 export function sourceRows(inHeight: number, outHeight: number, yy0: number, yy1: number): { from: number; to: number } {
-  if (outHeight === inHeight) return { from: yy0, to: yy1 };
-  const { first, count } = coefficients(inHeight, outHeight);
-  return { from: first[yy0]!, to: first[yy1 - 1]! + count[yy1 - 1]! };
+  return rowsRead(outHeight === inHeight ? null : coefficients(inHeight, outHeight), yy0, yy1);
+}
+
+/** sourceRows from the vertical pass's coefficients (null: no vertical pass, each row reads itself). */
+function rowsRead(vert: Coefficients | null, yy0: number, yy1: number): { from: number; to: number } {
+  if (!vert) return { from: yy0, to: yy1 };
+  return { from: vert.first[yy0]!, to: vert.first[yy1 - 1]! + vert.count[yy1 - 1]! };
 }
 
 /**
@@ -224,7 +233,9 @@ export function sourceRows(inHeight: number, outHeight: number, yy0: number, yy1
  * make some rows of one image. Written into `out` (just those rows) when given, else returned new.
  */
 export function resizeLanczosRows(src: RowBand, outWidth: number, outHeight: number, bands: 1 | 3, yy0: number, yy1: number, out?: Uint8Array): Uint8Array {
-  const { from: y0, to: y1 } = sourceRows(src.height, outHeight, yy0, yy1);
+  // The vertical pass's coefficients, made once: they also say which source rows are read.
+  const vert = outHeight !== src.height ? coefficients(src.height, outHeight) : null;
+  const { from: y0, to: y1 } = rowsRead(vert, yy0, yy1);
   if (y0 < src.top || (y1 - src.top) * src.width * src.channels > src.data.length) throw new Error('the band does not hold the rows these output rows read');
   const length = outWidth * bands * (yy1 - yy0);
   if (out && out.length !== length) throw new Error(`the output holds ${out.length} bytes, not ${length}`);
@@ -232,7 +243,7 @@ export function resizeLanczosRows(src: RowBand, outWidth: number, outHeight: num
     outWidth !== src.width
       ? horizontal(src, outWidth, y0, y1, bands)
       : { ...pick(src, bands, y0, y1), width: src.width, height: y1 - y0, channels: bands };
-  if (outHeight !== src.height) return vertical(img, coefficients(src.height, outHeight), y0, yy0, yy1, out ?? new Uint8Array(length));
+  if (vert) return vertical(img, vert, y0, yy0, yy1, out ?? new Uint8Array(length));
   if (!out) return img.data;
   out.set(img.data);
   return out;

@@ -48,6 +48,12 @@ describe('pixel threads', () => {
     }
   });
 
+  it('refuse what a resize on one thread refuses', async () => {
+    const grey = { data: picture(600, 400, 1), width: 600, height: 400, channels: 1 };
+    await assert.rejects(threads[0]!.resizeLanczos(grey, 512, 512, 3), /cannot read 3 channels from a 1-channel image/);
+    await assert.rejects(threads[0]!.resizeLanczos({ ...grey, height: 401 }, 512, 512, 1), /pixel buffer does not match its size/);
+  });
+
   it('keep a small resize on the calling thread', async () => {
     const src = { data: picture(40, 30, 3), width: 40, height: 30, channels: 3 };
     assert.deepEqual(await threads[0]!.resizeLanczos(src, 64, 48, 3), resizeLanczos(src, 64, 48, 3));
