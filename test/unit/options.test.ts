@@ -159,7 +159,7 @@ describe('layout', () => {
 });
 
 describe('result cache key', () => {
-  it('depends on the bytes, the model and the client, never on the file name', async () => {
+  it('depends on the bytes, the model or engine and the client, never on the file name', async () => {
     const { photoCacheKey } = await import('../../src/api/services/upload.js');
     const { loadConfig } = await import('../../src/config.js');
     const config = loadConfig({});
@@ -170,5 +170,9 @@ describe('result cache key', () => {
     assert.notEqual(photoCacheKey(config, a, 'public'), photoCacheKey(loadConfig({ MODELS: 'isnet-quint8' }), a, 'public'));
     const two = loadConfig({ MODELS: 'isnet-general-use,u2netp' });
     assert.notEqual(photoCacheKey(two, a, 'public', 'u2netp'), photoCacheKey(two, a, 'public', 'isnet-general-use'), 'a mask of one model never serves another');
+    const remote = (url: string) => loadConfig({ ENGINE: 'removebg', REMOVEBG_API_URL: url, REMOVEBG_API_KEY: 'k' });
+    assert.notEqual(photoCacheKey(remote('https://api.remove.bg/v1.0'), a, 'public'), photoCacheKey(config, a, 'public'), 'nor one engine another');
+    assert.notEqual(photoCacheKey(remote('https://api.remove.bg/v1.0'), a, 'public'), photoCacheKey(remote('http://other:8000/v1.0'), a, 'public'));
+    assert.equal(photoCacheKey(remote('https://api.remove.bg/v1.0/'), a, 'public'), photoCacheKey(remote('https://api.remove.bg/v1.0'), a, 'public'), 'the same address written two ways');
   });
 });

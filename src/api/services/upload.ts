@@ -7,6 +7,7 @@ import { pipelineOptions, type Config } from '../../config.js';
 import { inspectImage } from '../../cutout/image.js';
 import { MODEL_NAMES } from '../../cutout/catalogue.js';
 import { resolveModel } from '../../cutout/models.js';
+import { engineBaseUrl } from '../../cutout/removebg-client.js';
 import { CutoutError, InvalidOptionError } from '../../errors.js';
 import type { JobData, StatusView } from '../../jobs/contract.js';
 import { DONE_PROGRESS } from '../../jobs/status-rules.js';
@@ -88,13 +89,14 @@ const RENDER_VERSION = 1;
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
 /**
- * The result cache's key of a photo: its bytes, the model and its weights, and the client. A
- * mask (and a result) made by one model never serves a job asking for another.
+ * The result cache's key of a photo: its bytes, what makes its mask (the engine: the model and its
+ * weights, or the external API's address), and the client. A mask (and a result) made by one
+ * model or engine never serves a job asking for another, also after ENGINE is switched.
  */
 export function photoCacheKey(config: Config, bytes: Buffer, scope: string, model = config.MODELS[0]!): string {
   const { customModel } = pipelineOptions(config);
-  const weights = resolveModel(model, customModel).weights.checksum.hex;
-  return sha256(`${RENDER_VERSION}|${scope}|${model}|${weights}|${sha256(bytes)}`);
+  const maker = config.ENGINE === 'removebg' ? `removebg|${engineBaseUrl(config.REMOVEBG_API_URL)}` : `${model}|${resolveModel(model, customModel).weights.checksum.hex}`;
+  return sha256(`${RENDER_VERSION}|${scope}|${maker}|${sha256(bytes)}`);
 }
 
 async function checkBackground(bytes: Buffer, maxPixels: number): Promise<string> {
