@@ -26,55 +26,63 @@ export interface MaskStats {
   largest: number;
 }
 
-/** Sizes of the 4-connected regions of `on`, by a flood fill with an explicit stack. */
-function largestRegion(on: Uint8Array, w: number): number {
-  const seen = new Uint8Array(on.length);
-  const stack = new Int32Array(on.length);
-  let best = 0;
-  for (let start = 0; start < on.length; start++) {
-    if (!on[start] || seen[start]) continue;
-    let top = 0;
-    let size = 0;
-    stack[top++] = start;
-    seen[start] = 1;
-    const visit = (q: number) => {
-      if (on[q] && !seen[q]) {
-        seen[q] = 1;
-        stack[top++] = q;
-      }
-    };
-    while (top > 0) {
-      const p = stack[--top]!;
-      size++;
-      const x = p % w;
-      if (x > 0) visit(p - 1);
-      if (x < w - 1) visit(p + 1);
-      if (p >= w) visit(p - w);
-      if (p < on.length - w) visit(p + w);
-    }
-    if (size > best) best = size;
-  }
-  return best;
+/** The root of run `i` (path halving). */
+function root(parent: Int32Array, i: number): number {
+  while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+  return i;
 }
 
+/**
+ * The stats in one pass over the mask. The subject's 4-connected regions are found by runs: each
+ * row's runs of subject pixels are joined (union-find) to the runs they touch in the row above,
+ * so the work per pixel is one comparison, not a flood fill's visit of every neighbour.
+ */
 export function maskStats(mask: Uint8Array, w: number, h: number): MaskStats {
   if (mask.length !== w * h) throw new Error(`mask has ${mask.length} pixels, not ${w}×${h}`);
-  const on = new Uint8Array(mask.length);
+  // Runs: [start, end) columns, their size and their union-find parent. At most ⌈w/2⌉ per row.
+  const most = h * Math.ceil(w / 2);
+  const starts = new Int32Array(most);
+  const ends = new Int32Array(most);
+  const parent = new Int32Array(most);
+  const size = new Float64Array(most);
+  let runs = 0;
+  let above = 0; // the first run of the row above
   let area = 0;
   let unsure = 0;
-  for (let p = 0; p < mask.length; p++) {
-    const v = mask[p]!;
-    if (v >= SUBJECT) {
-      on[p] = 1;
-      area++;
+  for (let y = 0, p = 0; y < h; y++) {
+    const first = runs;
+    let k = above; // runs of the row above not yet passed
+    for (let x = 0; x < w; ) {
+      const v = mask[p]!;
+      if (v < SUBJECT) {
+        if (v >= UNSURE_LO) unsure++;
+        x++;
+        p++;
+        continue;
+      }
+      const x0 = x;
+      for (; x < w && mask[p]! >= SUBJECT; x++, p++) if (mask[p]! < UNSURE_HI) unsure++;
+      const id = runs++;
+      starts[id] = x0;
+      ends[id] = x;
+      parent[id] = id;
+      size[id] = x - x0;
+      area += x - x0;
+      // Runs above that share a column with [x0, x): skip those ending before it, join the rest.
+      while (k < first && ends[k]! <= x0) k++;
+      for (let j = k; j < first && starts[j]! < x; j++) {
+        const a = root(parent, j);
+        const b = root(parent, id);
+        if (a === b) continue;
+        parent[b] = a;
+        size[a]! += size[b]!;
+      }
     }
-    if (v >= UNSURE_LO && v < UNSURE_HI) unsure++;
+    above = first;
   }
-  return {
-    subject: area / mask.length,
-    uncertain: unsure / Math.max(1, area),
-    largest: area ? largestRegion(on, w) / area : 0,
-  };
+  let best = 0;
+  for (let i = 0; i < runs; i++) if (parent[i] === i && size[i]! > best) best = size[i]!;
+  return { subject: area / mask.length, uncertain: unsure / Math.max(1, area), largest: area ? best / area : 0 };
 }
 
 /** The uncertain share at which confidence halves. */
