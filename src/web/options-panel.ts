@@ -200,12 +200,15 @@ export function createOptionsPanel(root: HTMLDetailsElement, errorEl: HTMLElemen
   update();
   // The loaded models (GET /models): a picker only when there is a choice to make.
   fetch('/models')
-    .then((r) => (r.ok ? (r.json() as Promise<{ models: { name: string; description: string; loaded: boolean; default: boolean }[] }>) : null))
+    .then((r) => (r.ok ? (r.json() as Promise<{ models: { name: string; description: string; loaded: boolean; default: boolean; available?: boolean }[] }>) : null))
     .then((list) => {
       const loaded = list?.models.filter((m) => m.loaded) ?? [];
       const select = inputs.get('model');
       if (loaded.length < 2 || !modelSet || !(select instanceof HTMLSelectElement)) return;
-      select.replaceChildren(...loaded.map((m) => el('option', { value: m.default ? '' : m.name, textContent: m.name, title: m.description })));
+      // A model no live worker serves now is still offered (a worker may be starting, or scaled
+      // from zero by the queue), but a person learns that its jobs wait.
+      const label = (m: (typeof loaded)[number]) => (m.available === false ? `${m.name} (no worker running now: jobs wait for one)` : m.name);
+      select.replaceChildren(...loaded.map((m) => el('option', { value: m.default ? '' : m.name, textContent: label(m), title: m.description })));
       modelSet.hidden = false;
       select.value = saved.texts?.model ?? '';
       if (select.selectedIndex < 0) select.value = ''; // a remembered model no longer loaded: the default

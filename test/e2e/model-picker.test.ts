@@ -1,7 +1,7 @@
 // The page's model picker, in real Chromium against the real api + worker + Redis: with two
 // models loaded (tiny ONNX models under the names u2netp and birefnet-general-lite, run by the
-// real pipeline) the Options panel offers them and the job runs on the one picked; with one
-// model (GET /models answering so) there is no picker.
+// real pipeline) the Options panel offers them and the job runs on the one picked; one that no
+// live worker serves is named so; with one model (GET /models answering so) there is no picker.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -54,6 +54,25 @@ describe('model picker in Chromium', { skip: browserSkip, timeout: 180_000 }, ()
     assert.equal(view.status, 'done', view.error);
     assert.equal(view.options?.model, 'birefnet-general-lite');
     assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('says which loaded model no live worker serves now (its jobs wait)', async () => {
+    const page = await browser.newPage();
+    let real: boolean | undefined;
+    await page.route('**/models', async (route) => {
+      const body = (await (await route.fetch()).json()) as { models: { name: string; available?: boolean }[] };
+      const model = body.models.find((m) => m.name === 'birefnet-general-lite')!;
+      real = model.available;
+      model.available = false;
+      await route.fulfill({ json: body });
+    });
+    await page.goto(stack.baseUrl);
+    await page.getByText('Options', { exact: true }).click();
+    const picker = page.getByRole('combobox', { name: 'Model' });
+    await picker.waitFor({ state: 'visible' });
+    assert.deepEqual(await picker.locator('option').allTextContents(), ['u2netp', 'birefnet-general-lite (no worker running now: jobs wait for one)']);
+    assert.equal(real, true, 'the real answer: a live worker serves it');
     await page.close();
   });
 
