@@ -151,6 +151,33 @@ describe('layout', () => {
     assert.equal(subjectBox(new Uint8Array(16), 2, 2), null);
   });
 
+  it('finds the same subject box as reading every pixel, on random alpha planes', () => {
+    const everyPixel = (p: Uint8Array, w: number, h: number, stride: number, offset: number) => {
+      const xs: number[] = [];
+      const ys: number[] = [];
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          if (p[(y * w + x) * stride + offset]! < 16) continue;
+          xs.push(x);
+          ys.push(y);
+        }
+      }
+      if (!xs.length) return null;
+      const [left, top] = [Math.min(...xs), Math.min(...ys)];
+      return { left, top, width: Math.max(...xs) - left + 1, height: Math.max(...ys) - top + 1 };
+    };
+    let seed = 5;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let k = 0; k < 500; k++) {
+      const [w, h] = [1 + Math.floor(rnd() * 25), 1 + Math.floor(rnd() * 25)];
+      const [stride, offset] = rnd() < 0.5 ? [4, 3] : [1, 0];
+      const p = new Uint8Array(w * h * stride);
+      const density = rnd() * 0.2;
+      for (let i = offset; i < p.length; i += stride) p[i] = rnd() < density ? 16 + Math.floor(rnd() * 240) : Math.floor(rnd() * 16);
+      assert.deepEqual(subjectBox(p, w, h, stride, offset), everyPixel(p, w, h, stride, offset), `${w}×${h}, stride ${stride}`);
+    }
+  });
+
   it('a head-and-shoulders frame stays inside the photo', () => {
     const f = headAndShoulders({ left: 5, top: 2, width: 40, height: 50 }, 100, 120);
     assert.ok(f.left >= 0 && f.top >= 0 && f.left + f.width <= 100 && f.top + f.height <= 120, JSON.stringify(f));
