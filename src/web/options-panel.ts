@@ -206,9 +206,11 @@ export function createOptionsPanel(root: HTMLDetailsElement, errorEl: HTMLElemen
       const select = inputs.get('model');
       if (loaded.length < 2 || !modelSet || !(select instanceof HTMLSelectElement)) return;
       // A model no live worker serves now is still offered (a worker may be starting, or scaled
-      // from zero by the queue), but a person learns that its jobs wait.
-      const label = (m: (typeof loaded)[number]) => (m.available === false ? `${m.name} (no worker running now: jobs wait for one)` : m.name);
-      select.replaceChildren(...loaded.map((m) => el('option', { value: m.default ? '' : m.name, textContent: label(m), title: m.description })));
+      // from zero by the queue), marked: its jobs wait until one serves it.
+      const idle = ' (no worker)';
+      select.replaceChildren(
+        ...loaded.map((m) => el('option', { value: m.default ? '' : m.name, textContent: m.name + (m.available === false ? idle : ''), title: m.description })),
+      );
       modelSet.hidden = false;
       select.value = saved.texts?.model ?? '';
       if (select.selectedIndex < 0) select.value = ''; // a remembered model no longer loaded: the default
