@@ -26,6 +26,13 @@ export interface MaskStats {
   largest: number;
 }
 
+/** `a` copied into a longer array. */
+function grown(a: Int32Array, length: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(length);
+  b.set(a);
+  return b;
+}
+
 /** The root of run `i` (path halving). */
 function root(parent: Int32Array, i: number): number {
   while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
@@ -39,12 +46,13 @@ function root(parent: Int32Array, i: number): number {
  */
 export function maskStats(mask: Uint8Array, w: number, h: number): MaskStats {
   if (mask.length !== w * h) throw new Error(`mask has ${mask.length} pixels, not ${w}×${h}`);
-  // Runs: [start, end) columns, their size and their union-find parent. At most ⌈w/2⌉ per row.
-  const most = h * Math.ceil(w / 2);
-  const starts = new Int32Array(most);
-  const ends = new Int32Array(most);
-  const parent = new Int32Array(most);
-  const size = new Float64Array(most);
+  // Runs: [start, end) columns, their size and their union-find parent, in 4 planes of `room`
+  // (a few runs a row for a real subject; doubled when a noisy mask needs more).
+  let room = Math.max(64, h * 4);
+  let starts = new Int32Array(room);
+  let ends = new Int32Array(room);
+  let parent = new Int32Array(room);
+  let size = new Int32Array(room);
   let runs = 0;
   let above = 0; // the first run of the row above
   let area = 0;
@@ -62,6 +70,10 @@ export function maskStats(mask: Uint8Array, w: number, h: number): MaskStats {
       }
       const x0 = x;
       for (; x < w && mask[p]! >= SUBJECT; x++, p++) if (mask[p]! < UNSURE_HI) unsure++;
+      if (runs === room) {
+        room *= 2;
+        [starts, ends, parent, size] = [grown(starts, room), grown(ends, room), grown(parent, room), grown(size, room)];
+      }
       const id = runs++;
       starts[id] = x0;
       ends[id] = x;
