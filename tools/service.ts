@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, startLocalRedis } from './local-redis.js';
 import { builtScript } from './repo.js';
+import { workerEnvironment } from '../src/worker/glibc-tunables.js';
 
 export interface Service {
   base: string;
@@ -35,9 +36,11 @@ export async function startService(
     RATE_LIMIT_PER_MINUTE: '0',
     ...opts.env,
   };
-  const run = (file: string) => spawn(process.execPath, [file], { env, stdio: opts.stdio ?? 'ignore' });
+  const run = (file: string, own = env) => spawn(process.execPath, [file], { env: own, stdio: opts.stdio ?? 'ignore' });
+  // Workers as the image and npm run start:worker start them (glibc-tunables.ts).
+  const runWorker = () => run(builtScript('worker/main.js'), workerEnvironment(env));
   const api = run(builtScript('api/main.js'));
-  const workers = Array.from({ length: opts.workers ?? 1 }, () => run(builtScript('worker/main.js')));
+  const workers = Array.from({ length: opts.workers ?? 1 }, runWorker);
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; !(await fetch(`${base}/ready`).catch(() => null))?.ok; i++) {
     if (i > 300) throw new Error('the api did not start');
@@ -48,7 +51,7 @@ export async function startService(
     api,
     workers,
     addWorker() {
-      const worker = run(builtScript('worker/main.js'));
+      const worker = runWorker();
       workers.push(worker);
       return worker;
     },

@@ -4,10 +4,13 @@ import { createLogger } from '../logger.js';
 import { createBlobStore } from '../storage/create.js';
 import { startWorker } from './worker.js';
 import { lowerPriority } from './priority.js';
+import { allocatorAdvice } from './glibc-tunables.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config, 'worker');
 lowerPriority(config.WORKER_NICE, logger);
+const advice = allocatorAdvice(process.env);
+if (advice) logger.warn(advice);
 
 try {
   const running = await startWorker(config, await createBlobStore(config), logger);
