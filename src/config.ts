@@ -105,10 +105,18 @@ export const configSchema = z.object({
   EXECUTION_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
   /**
    * `fast`: onnxruntime keeps its CPU arena, the model's working memory held between images.
-   * `lean`: the arena off, that memory returned after each image: about 300 MB less at the peak
-   * on 2 cores, the model about 11% slower (with MALLOC_ARENA_MAX=1 in the worker's environment).
+   * `lean`: the arena off, that memory returned after each image: on 2 cores the worker's peak
+   * 1434 → 1040 MB, an image 19% slower end to end (with the worker's GLIBC_TUNABLES:
+   * src/worker/glibc-tunables.ts; `npm run bench` measures both).
    */
   INFERENCE_MEMORY: z.enum(['fast', 'lean']).default('fast'),
+  /**
+   * Workers: glibc's allocator settings. Not read by Cutout but by glibc, once, when the process
+   * starts, so whatever starts a worker sets it (the worker image, `npm run start:worker`, the demo);
+   * the worker only checks it and says so at start-up when it lacks a fixed mmap threshold
+   * (src/worker/glibc-tunables.ts).
+   */
+  GLIBC_TUNABLES: z.string().optional(),
   WORKER_CONCURRENCY: int(1, 64).default(1),
   /**
    * Workers: the nice value their threads run at (0 = as the api, 19 = lowest). Inference is batch

@@ -22,13 +22,12 @@ export function workerEnvironment<T extends Record<string, string | undefined>>(
 }
 
 /**
- * What a worker says at start-up about its allocator: null when it runs as recommended (or not on
- * glibc's Linux), else a sentence for the log.
+ * What a worker says at start-up about its allocator, given its GLIBC_TUNABLES: null when it runs
+ * as recommended (or not on Linux), else a sentence for the log.
  */
-export function allocatorAdvice(env: Record<string, string | undefined>, platform: NodeJS.Platform = process.platform): string | null {
+export function allocatorAdvice(tunables: string | undefined, platform: NodeJS.Platform = process.platform): string | null {
   if (platform !== 'linux') return null;
-  const set = env.GLIBC_TUNABLES ?? '';
-  if (/(^|:)glibc\.malloc\.mmap_threshold=/.test(set)) return null;
+  if (/(^|:)glibc\.malloc\.mmap_threshold=/.test(tunables ?? '')) return null;
   return (
     `GLIBC_TUNABLES does not set glibc.malloc.mmap_threshold: expect a higher and less predictable peak memory ` +
     `(100–250 MB more on 1 MP photos). Start the worker with GLIBC_TUNABLES=${WORKER_GLIBC_TUNABLES} ` +

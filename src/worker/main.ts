@@ -9,7 +9,7 @@ import { allocatorAdvice } from './glibc-tunables.js';
 const config = loadConfigOrExit();
 const logger = createLogger(config, 'worker');
 lowerPriority(config.WORKER_NICE, logger);
-const advice = allocatorAdvice(process.env);
+const advice = allocatorAdvice(config.GLIBC_TUNABLES);
 if (advice) logger.warn(advice);
 
 try {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { allocatorAdvice, WORKER_GLIBC_TUNABLES, workerEnvironment } from '../../src/worker/glibc-tunables.js';
 import { readDockerfile } from '../helpers/dockerfile.js';
+import { loadConfig } from '../../src/config.js';
 import { ROOT } from '../helpers/fixtures.js';
 
 describe('worker GLIBC_TUNABLES', () => {
@@ -17,17 +18,18 @@ describe('worker GLIBC_TUNABLES', () => {
   });
 
   it('the worker warns at start-up only when no mmap threshold is set, and only on Linux', () => {
-    assert.equal(allocatorAdvice({ GLIBC_TUNABLES: WORKER_GLIBC_TUNABLES }, 'linux'), null);
-    assert.equal(allocatorAdvice({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=1:glibc.malloc.mmap_threshold=65536' }, 'linux'), null);
-    assert.match(allocatorAdvice({}, 'linux')!, new RegExp(`GLIBC_TUNABLES=${WORKER_GLIBC_TUNABLES}`));
-    assert.match(allocatorAdvice({ GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' }, 'linux')!, /does not set glibc\.malloc\.mmap_threshold/);
-    assert.equal(allocatorAdvice({}, 'darwin'), null);
+    assert.equal(allocatorAdvice(WORKER_GLIBC_TUNABLES, 'linux'), null);
+    assert.equal(allocatorAdvice('glibc.malloc.arena_max=1:glibc.malloc.mmap_threshold=65536', 'linux'), null);
+    assert.match(allocatorAdvice(undefined, 'linux')!, new RegExp(`GLIBC_TUNABLES=${WORKER_GLIBC_TUNABLES}`));
+    assert.match(allocatorAdvice('glibc.malloc.hugetlb=1', 'linux')!, /does not set glibc\.malloc\.mmap_threshold/);
+    assert.equal(allocatorAdvice(undefined, 'darwin'), null);
   });
 
   it('the worker image sets it, and the api image does not need it', () => {
     const stages = readDockerfile(path.join(ROOT, 'Dockerfile'));
     assert.equal(stages.get('worker')!.env.GLIBC_TUNABLES, WORKER_GLIBC_TUNABLES);
     assert.equal(stages.get('api')!.env.GLIBC_TUNABLES, undefined);
+    assert.doesNotThrow(() => loadConfig(stages.get('worker')!.env), 'the worker image\'s environment is a valid config');
   });
 
   it('npm run start:worker sets it when the environment does not, and keeps an operator\'s value', () => {

@@ -2,8 +2,8 @@
 // one run (issue 19's figures). Runs compiled (dist-tools/, see tools/tsconfig.json), against the
 // service built in dist/. Each part runs alone (nothing else busy): bare pipeline and model call →
 // peer → service one at a time → burst → GET /status idle and during a burst → 1 MP and 24 MP
-// photos (a fresh worker each) → soak of 300 jobs (full run; --soak alone; not --quick) → result
-// cache. Results also go to bench-results/ (git-ignored).
+// photos (a fresh worker each) → soak of 300 jobs (full run; --soak alone; not --quick) →
+// INFERENCE_MEMORY=lean → result cache. Results also go to bench-results/ (git-ignored).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +16,7 @@ import { client } from './client.js';
 import { config, median, quick, round, say, soakOnly } from './common.js';
 import { benchImages, sizedPhotos } from './images.js';
 import { runSizes } from './large.js';
+import { runLean } from './lean.js';
 import { burst, oneAtATime, statusLoad, statusWhileBusy } from './service-runs.js';
 import { soak, type SoakResult } from './soak.js';
 import { printTargets, writeResult } from './summary.js';
@@ -33,8 +34,8 @@ const about = { images: images.length, model: config.MODELS[0], threads, cores: 
 say(`Cutout benchmark: ${images.length} images, model ${config.MODELS[0]}, ${threads} threads, ${about.cores} cores${quick ? ' (quick)' : soakOnly ? ' (soak only)' : ''}`);
 
 // The result cache is off in this service: these images are uploaded again and again, and each must be processed.
-const startBenchService = (dir: string): Promise<Service> =>
-  startService(path.join(tmp, dir), { env: { MODEL_DIR: config.MODEL_DIR, QUEUE_NAME: 'bench', RESULT_CACHE: 'false' } });
+const startBenchService = (dir: string, env: Record<string, string> = {}): Promise<Service> =>
+  startService(path.join(tmp, dir), { env: { MODEL_DIR: config.MODEL_DIR, QUEUE_NAME: 'bench', RESULT_CACHE: 'false', ...env } });
 const seconds = () => round((performance.now() - started) / 1000, 0);
 
 async function runSoak(service: Service): Promise<SoakResult> {
@@ -105,7 +106,11 @@ say(`24 MP photos          p50 ${round(sizes.large.p50, 0)} ms, fresh worker's p
 const soaked = quick ? null : await runSoak(service);
 await service.stop();
 
-// ---- 7. the result cache: repeats of the same photo, and the cost of each option on a reused mask
+// ---- 7. the same with INFERENCE_MEMORY=lean: its memory and its time, in this run
+const lean = await runLean((env) => startBenchService('lean', env), images, sized.large, REPS);
+say(`lean, one at a time   p50 ${round(lean.p50, 0)} ms, worker peak RSS ${Math.round(lean.peakMb)} MB; 24 MP p50 ${round(lean.largeP50, 0)} ms, peak ${Math.round(lean.largePeakMb)} MB (INFERENCE_MEMORY=lean)`);
+
+// ---- 8. the result cache: repeats of the same photo, and the cost of each option on a reused mask
 const cached = await startService(path.join(tmp, 'cached'), { env: { MODEL_DIR: config.MODEL_DIR, QUEUE_NAME: 'bench-cache', RESULT_CACHE: 'true' } });
 const cache = await runCache(client(cached.base), cached.base, images, quick ? 1 : Math.max(2, REPS));
 say(`repeat upload p50     ${round(cache.repeatMs, 0)} ms (same photo and options: done at once, result downloaded; first time ${round(cache.firstMs, 0)} ms)`);
@@ -140,6 +145,14 @@ const result = {
   large_peak_rss_mb: Math.round(sizes.large.peakMb),
   large_rss_ratio: round(sizes.large.peakMb / sizes.small.peakMb, 3),
   large_sizes: sized.largeSizes,
+  lean_ms_p50: round(lean.p50),
+  lean_peer_ratio: round(lean.p50 / peer, 3),
+  lean_overhead_ratio: round(lean.p50 / serviceMs, 3),
+  lean_peak_rss_mb: Math.round(lean.peakMb),
+  lean_rss_ratio: round(lean.peakMb / peerRes.peak_rss_mb, 3),
+  lean_large_ms_p50: round(lean.largeP50),
+  lean_large_peak_rss_mb: Math.round(lean.largePeakMb),
+  lean_large_rss_ratio: round(lean.largePeakMb / lean.peakMb, 3),
   ...soakFields(soaked),
   repeat_ms_p50: round(cache.repeatMs),
   option_ms_p50: cache.optionMs,
