@@ -89,12 +89,13 @@ export async function guidedCoefficients(guide: Planes, p: Float32Array, r: numb
   const { width: w, height: h } = guide;
   const n = w * h;
   const [ir, ig, ib] = guide.planes as [Float32Array, Float32Array, Float32Array];
-  const means = await boxes(
-    [ir, ig, ib, p, product(ir, p), product(ig, p), product(ib, p), product(ir, ir), product(ir, ig), product(ir, ib), product(ig, ig), product(ig, ib), product(ib, ib)],
-    w,
-    h,
-    r,
-  );
+  // In three passes, each pass's products made just before it: the products and their shared
+  // copies (pixel-threads.ts) are alive one pass at a time, not all nine at once.
+  const means = [
+    ...(await boxes([ir, ig, ib, p], w, h, r)),
+    ...(await boxes([product(ir, p), product(ig, p), product(ib, p), product(ir, ir)], w, h, r)),
+    ...(await boxes([product(ir, ig), product(ir, ib), product(ig, ig), product(ig, ib), product(ib, ib)], w, h, r)),
+  ];
   const [mr, mg, mb, mp, cr, cg, cb, vrr, vrg, vrb, vgg, vgb, vbb] = means as [
     Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array,
     Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array,
