@@ -89,8 +89,9 @@ export async function guidedCoefficients(guide: Planes, p: Float32Array, r: numb
   const { width: w, height: h } = guide;
   const n = w * h;
   const [ir, ig, ib] = guide.planes as [Float32Array, Float32Array, Float32Array];
-  // In three passes, each pass's products made just before it: the products and their shared
-  // copies (pixel-threads.ts) are alive one pass at a time, not all nine at once.
+  // The thirteen means in three passes: the guide and p, then the nine products in two passes,
+  // each product made just before its pass, so that the products and their shared copies
+  // (pixel-threads.ts) are alive a pass at a time, not all nine at once.
   const means = [
     ...(await boxes([ir, ig, ib, p], w, h, r)),
     ...(await boxes([product(ir, p), product(ig, p), product(ib, p), product(ir, ir)], w, h, r)),
