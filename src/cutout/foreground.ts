@@ -17,11 +17,8 @@ export interface ForegroundEstimate {
 async function pass(image: Planes, f: Float32Array[], b: Float32Array[], alpha: Float32Array, r: number, boxes: BoxMeans) {
   const { width: w, height: h } = image;
   const n = w * h;
-  // A channel at a time: its two weighted planes (and their shared copies, pixel-threads.ts) are
-  // alive for one pass, not all six at once.
-  const blurred: Float32Array[] = [];
-  let ba: Float32Array | undefined;
-  for (let c = 0; c < 3; c++) {
+  // Channel c's weighted planes: F·α and B·(1 − α).
+  const weighted = (c: number): Float32Array[] => {
     const fc = f[c]!;
     const bc = b[c]!;
     const fa = new Float32Array(n);
@@ -30,10 +27,12 @@ async function pass(image: Planes, f: Float32Array[], b: Float32Array[], alpha: 
       fa[i] = fc[i]! * alpha[i]!;
       bna[i] = bc[i]! * (1 - alpha[i]!);
     }
-    const means = await boxes(c === 0 ? [alpha, fa, bna] : [fa, bna], w, h, r);
-    if (c === 0) ba = means.shift();
-    blurred.push(...means);
-  }
+    return [fa, bna];
+  };
+  // A channel at a time (α's mean with the first): its two weighted planes (and their shared
+  // copies, pixel-threads.ts) are alive for one pass, not all six at once.
+  const [ba, ...blurred] = (await boxes([alpha, ...weighted(0)], w, h, r)) as [Float32Array, ...Float32Array[]];
+  for (let c = 1; c < 3; c++) blurred.push(...(await boxes(weighted(c), w, h, r)));
   const fOut: Float32Array[] = [];
   const fBlur: Float32Array[] = [];
   const bBlur: Float32Array[] = [];
@@ -43,8 +42,8 @@ async function pass(image: Planes, f: Float32Array[], b: Float32Array[], alpha: 
     const bb = blurred[2 * c + 1]!;
     const out = new Float32Array(n);
     for (let i = 0; i < n; i++) {
-      const fb = (bf[i] = bf[i]! / (ba![i]! + 1e-5));
-      const bk = (bb[i] = bb[i]! / (1 - ba![i]! + 1e-5));
+      const fb = (bf[i] = bf[i]! / (ba[i]! + 1e-5));
+      const bk = (bb[i] = bb[i]! / (1 - ba[i]! + 1e-5));
       const a = alpha[i]!;
       out[i] = Math.min(1, Math.max(0, fb + a * (img[i]! - a * fb - (1 - a) * bk)));
     }
