@@ -118,11 +118,7 @@ export async function finishFromMask(
   await clock.enter('compositing');
   const decoded = typeof photo === 'function' ? await photo() : photo; // a large photo is decoded here (pipeline.ts)
   const { width, height } = decoded;
-  const mask = makeMask ? await makeMask(decoded) : null;
-  if (mask && spec.refine === 'fast') await refineEdges(decoded.rgba, mask, width, height, REFINE_DEFAULTS, settings.boxMeans);
-  const alpha = edited ?? mask;
-  if (!alpha) throw new Error('finishFromMask: neither a mask nor an edited mask');
-  const rgba = applyMask(decoded.rgba, alpha, decoded.hasAlpha);
+  const rgba = await withAlpha(decoded, makeMask, spec, settings.boxMeans, edited);
 
   await clock.enter('encoding');
   const out = await render(
@@ -131,4 +127,22 @@ export async function finishFromMask(
   );
   clock.stop();
   return out;
+}
+
+/**
+ * The photo's pixels with the alpha in place (refined as `spec` asks). The full-size mask (24 MB
+ * at 24 MP) lives only in here, so that it is gone before the encoding's buffers are made.
+ */
+async function withAlpha(
+  decoded: Decoded,
+  makeMask: ((decoded: Decoded) => Promise<Uint8Array>) | null,
+  spec: RenderSpec,
+  boxMeans: BoxMeans | undefined,
+  edited: Uint8Array | undefined,
+): Promise<Uint8Array> {
+  const mask = makeMask ? await makeMask(decoded) : null;
+  if (mask && spec.refine === 'fast') await refineEdges(decoded.rgba, mask, decoded.width, decoded.height, REFINE_DEFAULTS, boxMeans);
+  const alpha = edited ?? mask;
+  if (!alpha) throw new Error('finishFromMask: neither a mask nor an edited mask');
+  return applyMask(decoded.rgba, alpha, decoded.hasAlpha);
 }
