@@ -1,5 +1,6 @@
 // Box means and the guided filter (He, Sun & Tang, "Guided Image Filtering", 2013) with a colour
 // guide, on planar Float32Array images. Pure functions, unit-tested on small synthetic images.
+import { FloatPool } from './float-pool.js';
 
 /** An image as planes of `width` × `height` floats (values 0..1). */
 export interface Planes {
@@ -67,14 +68,24 @@ function horizontalMean(src: Float32Array, dst: Float32Array, row: number, width
 /**
  * Box means of several planes of one size and radius. The pipeline passes one that shares them
  * out between threads (pixel-threads.ts); each plane's mean is computed exactly as boxMean does.
+ * With `pool` (of that size), the means and any scratch plane are taken from it.
  */
-export type BoxMeans = (planes: Float32Array[], width: number, height: number, r: number) => Promise<Float32Array[]>;
+export type BoxMeans = (planes: Float32Array[], width: number, height: number, r: number, pool?: FloatPool) => Promise<Float32Array[]>;
+
+/** The pool when it holds planes of `n` values, else none. */
+export const poolFor = (pool: FloatPool | undefined, n: number): FloatPool | undefined => (pool?.n === n ? pool : undefined);
 
 /** BoxMeans on this thread. */
-export const localBoxMeans: BoxMeans = async (planes, width, height, r) => planes.map((p) => boxMean(p, width, height, r));
+export const localBoxMeans: BoxMeans = async (planes, width, height, r, pool) => {
+  const own = poolFor(pool, width * height);
+  const scratch = own?.take() ?? new Float32Array(width * height);
+  const means = planes.map((p) => boxMean(p, width, height, r, own?.take(), scratch));
+  own?.give(scratch);
+  return means;
+};
 
-const product = (a: Float32Array, b: Float32Array) => {
-  const out = new Float32Array(a.length);
+const product = (a: Float32Array, b: Float32Array, pool: FloatPool) => {
+  const out = pool.take();
   for (let i = 0; i < a.length; i++) out[i] = a[i]! * b[i]!;
   return out;
 };
@@ -85,26 +96,40 @@ const product = (a: Float32Array, b: Float32Array) => {
  * of `p` against I, regularised by `eps`. Returned rather than q so that they can be computed on a
  * small copy and applied to the full-resolution guide (the "fast guided filter", He & Sun 2015).
  */
-export async function guidedCoefficients(guide: Planes, p: Float32Array, r: number, eps: number, boxes: BoxMeans = localBoxMeans): Promise<Planes> {
+export async function guidedCoefficients(
+  guide: Planes,
+  p: Float32Array,
+  r: number,
+  eps: number,
+  boxes: BoxMeans = localBoxMeans,
+  given?: FloatPool,
+): Promise<Planes> {
   const { width: w, height: h } = guide;
   const n = w * h;
+  const pool = poolFor(given, n) ?? new FloatPool(n);
   const [ir, ig, ib] = guide.planes as [Float32Array, Float32Array, Float32Array];
   // The thirteen means in three passes: the guide and p, then the nine products in two passes,
-  // each product made just before its pass, so that the products and their shared copies
-  // (pixel-threads.ts) are alive a pass at a time, not all nine at once.
+  // each product made just before its pass and handed back after it, so that the products and
+  // their shared copies (pixel-threads.ts) are alive a pass at a time, not all nine at once.
+  const products = async (...pairs: [Float32Array, Float32Array][]) => {
+    const planes = pairs.map(([a, b]) => product(a, b, pool));
+    const means = await boxes(planes, w, h, r, pool);
+    pool.give(...planes);
+    return means;
+  };
   const means = [
-    ...(await boxes([ir, ig, ib, p], w, h, r)),
-    ...(await boxes([product(ir, p), product(ig, p), product(ib, p), product(ir, ir)], w, h, r)),
-    ...(await boxes([product(ir, ig), product(ir, ib), product(ig, ig), product(ig, ib), product(ib, ib)], w, h, r)),
+    ...(await boxes([ir, ig, ib, p], w, h, r, pool)),
+    ...(await products([ir, p], [ig, p], [ib, p], [ir, ir])),
+    ...(await products([ir, ig], [ir, ib], [ig, ig], [ig, ib], [ib, ib])),
   ];
   const [mr, mg, mb, mp, cr, cg, cb, vrr, vrg, vrb, vgg, vgb, vbb] = means as [
     Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array,
     Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array,
   ];
-  const ar = new Float32Array(n);
-  const ag = new Float32Array(n);
-  const ab = new Float32Array(n);
-  const b = new Float32Array(n);
+  const ar = pool.take();
+  const ag = pool.take();
+  const ab = pool.take();
+  const b = pool.take();
   for (let i = 0; i < n; i++) {
     const r0 = mr[i]!, g0 = mg[i]!, b0 = mb[i]!, p0 = mp[i]!;
     const xr = cr[i]! - r0 * p0, xg = cg[i]! - g0 * p0, xb = cb[i]! - b0 * p0;
@@ -123,7 +148,10 @@ export async function guidedCoefficients(guide: Planes, p: Float32Array, r: numb
     ab[i] = a3;
     b[i] = p0 - a1 * r0 - a2 * g0 - a3 * b0;
   }
-  return { width: w, height: h, planes: await boxes([ar, ag, ab, b], w, h, r) };
+  pool.give(...means);
+  const smoothed = await boxes([ar, ag, ab, b], w, h, r, pool);
+  pool.give(ar, ag, ab, b);
+  return { width: w, height: h, planes: smoothed };
 }
 
 /** The guided filter itself, at the guide's own resolution: q = A·I + B, clamped to 0..1. */

@@ -10,7 +10,7 @@
 // A pixel thread that fails or dies costs only time: its share is computed on the calling thread
 // (the same bytes), and the next pass starts a new thread.
 import type { Worker } from 'node:worker_threads';
-import { boxMean, type BoxMeans } from './guided.js';
+import { boxMean, poolFor, type BoxMeans } from './guided.js';
 import { checkResize, resizeLanczos, resizeLanczosRows, sourceRows, type Pixels, type RowBand } from './resample.js';
 import { startThread } from './thread-entry.js';
 import { collectYoung } from './young-gc.js';
@@ -171,16 +171,20 @@ export class PixelThreads {
     return out;
   }
 
-  /** BoxMeans with the planes shared out: the helpers read shared copies and write shared results. */
-  readonly boxMeans: BoxMeans = async (planes, width, height, r) => {
+  /**
+   * BoxMeans with the planes shared out: the helpers read shared copies and write shared results.
+   * The results (and the scratch plane) in ordinary memory, from the pool when one is given.
+   */
+  readonly boxMeans: BoxMeans = async (planes, width, height, r, pool) => {
     const n = width * height;
+    const own = poolFor(pool, n);
+    const plane = () => own?.take() ?? new Float32Array(n);
     const parts = Math.min(this.helpers.length + 1, planes.length, Math.floor((planes.length * n) / MIN_SPLIT));
-    const scratch = new Float32Array(n);
-    if (parts < 2) return planes.map((p) => boxMean(p, width, height, r, undefined, scratch));
+    const scratch = plane();
     const out: Float32Array[] = new Array<Float32Array>(planes.length);
     // The calling thread takes the smaller share: it also makes the others' shared copies.
-    const cut = (k: number) => Math.floor((planes.length * k) / parts);
-    const shares = this.helpers.slice(0, parts - 1).map((helper, i) => {
+    const cut = (k: number) => (parts < 2 ? planes.length : Math.floor((planes.length * k) / parts));
+    const shares = this.helpers.slice(0, Math.max(0, parts - 1)).map((helper, i) => {
       const from = cut(i + 1);
       const to = cut(i + 2);
       const outs = planes.slice(from, to).map(() => sharedFloats(n));
@@ -192,10 +196,11 @@ export class PixelThreads {
           outs.forEach((o, j) => boxMean(planes[from + j]!, width, height, r, o, scratch));
         });
     });
-    for (let i = 0; i < cut(1); i++) out[i] = boxMean(planes[i]!, width, height, r, undefined, scratch);
+    for (let i = 0; i < cut(1); i++) out[i] = boxMean(planes[i]!, width, height, r, plane(), scratch);
     await Promise.all(shares);
+    own?.give(scratch);
     // The helpers' planes copied out of shared memory, so that none outlives the pass.
-    const result = out.map((p) => (p.buffer instanceof SharedArrayBuffer ? new Float32Array(p) : p));
+    const result = out.map((p) => (p.buffer instanceof SharedArrayBuffer ? (own?.copy(p) ?? new Float32Array(p)) : p));
     collectIfDue();
     return result;
   };

@@ -7,6 +7,7 @@
 // alpha in the band by 0.4/255 on average (at most 64/255 nowhere); photos up to 768 px (ECSSD's)
 // are filtered at their own size.
 import { estimateForeground, foregroundAt } from './foreground.js';
+import { FloatPool } from './float-pool.js';
 import { boxMean, guidedCoefficients, localBoxMeans, type BoxMeans, type Planes } from './guided.js';
 
 export interface RefineParams {
@@ -74,18 +75,23 @@ function shrink(rgba: Uint8Array, mask: Uint8Array, width: number, height: numbe
 }
 
 /** The band on the working copy: uncertain alpha, widened by r. 1 = in the band. */
-function uncertainBand(alpha: Float32Array, w: number, h: number, r: number, edge: number): Uint8Array | null {
-  const u = new Float32Array(alpha.length);
+function uncertainBand(alpha: Float32Array, w: number, h: number, r: number, edge: number, pool: FloatPool): Uint8Array | null {
+  const u = pool.take();
   let any = false;
   for (let i = 0; i < alpha.length; i++) {
-    if (alpha[i]! <= edge || alpha[i]! >= 1 - edge) continue;
-    u[i] = 1;
-    any = true;
+    const uncertain = alpha[i]! > edge && alpha[i]! < 1 - edge;
+    u[i] = uncertain ? 1 : 0;
+    any ||= uncertain;
   }
-  if (!any) return null;
-  const wide = boxMean(u, w, h, r);
-  const band = new Uint8Array(alpha.length);
-  for (let i = 0; i < band.length; i++) band[i] = wide[i]! > 1e-6 ? 1 : 0;
+  let band: Uint8Array | null = null;
+  if (any) {
+    const scratch = pool.take();
+    const wide = boxMean(u, w, h, r, pool.take(), scratch);
+    band = new Uint8Array(alpha.length);
+    for (let i = 0; i < band.length; i++) band[i] = wide[i]! > 1e-6 ? 1 : 0;
+    pool.give(wide, scratch);
+  }
+  pool.give(u);
   return band;
 }
 
@@ -107,9 +113,11 @@ export async function refineEdges(
   const { width: w, height: h } = guide;
   const long = Math.max(w, h);
   const r = Math.max(2, Math.round(params.radius * long));
-  const band = uncertainBand(alpha, w, h, r, params.edge);
+  // The working copy's planes, taken and handed back through one pool (float-pool.ts).
+  const pool = new FloatPool(w * h);
+  const band = uncertainBand(alpha, w, h, r, params.edge, pool);
   if (!band) return 0;
-  const coef = await guidedCoefficients(guide, alpha, r, params.eps, boxes);
+  const coef = await guidedCoefficients(guide, alpha, r, params.eps, boxes, pool);
   const [ar, ag, ab, b] = coef.planes as [Float32Array, Float32Array, Float32Array, Float32Array];
   const gain = params.gain;
   if (gain !== 1) {
@@ -123,9 +131,10 @@ export async function refineEdges(
   }
   // The refined alpha on the working copy, for the colour estimate.
   const [ir, ig, ib] = guide.planes as [Float32Array, Float32Array, Float32Array];
-  const q = Float32Array.from(alpha);
+  const q = pool.copy(alpha);
   for (let i = 0; i < q.length; i++) if (band[i]) q[i] = Math.min(1, Math.max(0, ar[i]! * ir[i]! + ag[i]! * ig[i]! + ab[i]! * ib[i]! + b[i]!));
-  const fg = await estimateForeground(guide, q, Math.max(1, Math.round(params.large * long)), Math.max(1, Math.round(params.small * long)), boxes);
+  const fg = await estimateForeground(guide, q, Math.max(1, Math.round(params.large * long)), Math.max(1, Math.round(params.small * long)), boxes, pool);
+  pool.give(q);
   const fields = params.colour ? [...coef.planes, ...fg.f, ...fg.b] : coef.planes;
   let touched = 0;
   const v = new Float32Array(fields.length);

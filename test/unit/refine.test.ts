@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { applyMask } from '../../src/cutout/compose.js';
-import { boxMean, guidedFilter } from '../../src/cutout/guided.js';
+import { estimateForeground } from '../../src/cutout/foreground.js';
+import { boxMean, guidedCoefficients, guidedFilter } from '../../src/cutout/guided.js';
+import { FloatPool } from '../../src/cutout/float-pool.js';
 import { refineEdges } from '../../src/cutout/refine.js';
 
 const W = 64;
@@ -89,5 +91,39 @@ describe('refine=fast', () => {
       const [r, g, b] = [fast.rgba[q * 4]!, fast.rgba[q * 4 + 1]!, fast.rgba[q * 4 + 2]!];
       assert.ok(r > 150 && b < 100 && g < 100, `fast: x=${x} is red (${r},${g},${b}), alpha ${fast.rgba[q * 4 + 3]}`);
     }
+  });
+});
+
+describe('the refinement\'s plane pool', () => {
+  it('hands a plane back out once, zeroed when asked, and keeps only its own ordinary planes', () => {
+    const pool = new FloatPool(4);
+    const a = pool.take();
+    a.fill(7);
+    pool.give(a, a); // given twice: held once
+    pool.give(new Float32Array(5), new Float32Array(new SharedArrayBuffer(16))); // another size, shared memory: not kept
+    const again = pool.take(true);
+    assert.equal(again, a);
+    assert.deepEqual([...again], [0, 0, 0, 0]);
+    assert.notEqual(pool.take(), a, 'a plane given twice must not be handed to two users');
+    assert.deepEqual([...pool.copy(new Float32Array([1, 2, 3, 4]))], [1, 2, 3, 4]);
+  });
+
+  it('gives the same filter and colour estimate when every plane it takes is dirty (NaN) as with fresh ones', async () => {
+    const n = W * H;
+    const { rgba, mask } = scene();
+    const planes = [0, 1, 2].map((c) => Float32Array.from({ length: n }, (_, i) => rgba[i * 4 + c]! / 255));
+    const guide = { width: W, height: H, planes };
+    const alpha = Float32Array.from(mask, (v) => v / 255);
+    const dirty = () => {
+      const pool = new FloatPool(n);
+      for (let k = 0; k < 60; k++) pool.give(new Float32Array(n).fill(NaN));
+      return pool;
+    };
+    const fresh = await guidedCoefficients(guide, alpha, 3, 1e-3);
+    assert.deepEqual(await guidedCoefficients(guide, alpha, 3, 1e-3, undefined, dirty()), fresh);
+    assert.ok(fresh.planes.every((p) => p.every(Number.isFinite)));
+    const fg = await estimateForeground(guide, alpha, 8, 2);
+    assert.deepEqual(await estimateForeground(guide, alpha, 8, 2, undefined, dirty()), fg);
+    assert.ok([...fg.f, ...fg.b].every((p) => p.every(Number.isFinite)));
   });
 });
