@@ -2,8 +2,8 @@
 // refinement makes some seventy planes of its working copy (1.5 MB each at 768 × 512) and holds
 // about thirty at a time; each new one is fresh memory from the system, zeroed page by page (the
 // workers' GLIBC_TUNABLES return every large block when it is freed). Reusing them took the
-// refinement of a 1.5 MP photo from 254–273 to 228–241 ms here (medians of 12, three runs each). A pool lives for one refinement and
-// is dropped with it, so nothing is held between photos.
+// refinement of a 1.5 MP photo from 254–273 to 228–241 ms here (medians of 12, three runs each).
+// A pool lives for one refinement and is dropped with it, so nothing is held between photos.
 
 export class FloatPool {
   private readonly free: Float32Array[] = [];
