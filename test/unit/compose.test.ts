@@ -14,6 +14,21 @@ describe('mask → alpha composition', () => {
     assert.deepEqual(Array.from(t.slice(8, 12)), [0, -0.5, 0, 0.5]); // B plane
   });
 
+  it("gives every pixel the float32 of (v / max − mean) / std, the maximum found early or late", () => {
+    const size = 64;
+    const mean = [0.485, 0.456, 0.406] as const;
+    const std = [0.229, 0.224, 0.225] as const;
+    let seed = 7;
+    const rgb = Uint8Array.from({ length: size * size * 3 }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24) % 200);
+    for (const max of [199, 255]) {
+      rgb[rgb.length - 1] = max; // the brightest value last
+      const t = toModelInput(rgb, size, mean, std);
+      for (let p = 0; p < size * size; p++) {
+        for (let c = 0; c < 3; c++) assert.equal(t[c * size * size + p], Math.fround((rgb[p * 3 + c]! * (1 / max) - mean[c]!) * (1 / std[c]!)));
+      }
+    }
+  });
+
   it('min-max normalises the prediction to 0..255, truncating like numpy', () => {
     assert.deepEqual(Array.from(toMask(Float32Array.from([-1, 0, 1, 0.999]), 4)), [0, 127, 255, 254]);
     assert.deepEqual(Array.from(toMask(Float32Array.from([3, 3, 3]), 3)), [0, 0, 0]);
