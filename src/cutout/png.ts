@@ -15,7 +15,8 @@ const sliceBytes = (total: number) => Math.min(4 << 20, Math.max(256 << 10, Math
 const IN_FLIGHT = 4;
 
 /**
- * PNG bytes of packed RGBA pixels (8 bits per channel), compressed at zlib `level` (0–9). The file
+ * PNG bytes of packed RGBA pixels (8 bits per channel; a pixel of alpha 0 stored as 0, 0, 0, 0),
+ * compressed at zlib `level` (0–9). The file
  * is written into one buffer as large as it could ever be, slice by slice as each is compressed:
  * only the pages written become memory, and no slice outlives its copy into the file (a 24 MP
  * result's 25–31 MB are not held twice, as parts and as their concatenation).
@@ -27,12 +28,18 @@ export async function encodePngRgba(rgba: Uint8Array, width: number, height: num
   const slices: { first: number; rows: number }[] = [];
   for (let y = 0; y < height; y += rowsPerSlice) slices.push({ first: y, rows: Math.min(rowsPerSlice, height - y) });
 
-  // The scanlines of a slice: each row after its filter-type byte (0: none).
+  // The scanlines of a slice: each row after its filter-type byte (0: none), and every fully
+  // transparent pixel as transparent black. Colour under alpha 0 is never seen; left as the photo
+  // had it, it is most of what zlib has to compress (a 24 MP cut-out, 79% transparent: 25.2 MB in
+  // 634–797 ms, cleared 6.5 MB in 301–315 ms). WebP's encoder does the same unless told `exact`.
   const scanlines = ({ first, rows }: { first: number; rows: number }): Buffer => {
     const out = Buffer.allocUnsafe(rows * (stride + 1));
     for (let r = 0; r < rows; r++) {
-      out[r * (stride + 1)] = 0;
-      out.set(rgba.subarray((first + r) * stride, (first + r + 1) * stride), r * (stride + 1) + 1);
+      const o = r * (stride + 1) + 1;
+      const from = (first + r) * stride;
+      out[o - 1] = 0;
+      out.set(rgba.subarray(from, from + stride), o);
+      for (let x = 3; x < stride; x += 4) if (rgba[from + x] === 0) out[o + x - 3] = out[o + x - 2] = out[o + x - 1] = 0;
     }
     return out;
   };

@@ -24,6 +24,13 @@ function pixels(width: number, height: number): Uint8Array {
   return out;
 }
 
+/** What the file holds: the pixels with the colour of every fully transparent one cleared to 0. */
+function stored(rgba: Uint8Array): Buffer {
+  const out = Buffer.from(rgba);
+  for (let i = 0; i < out.length; i += 4) if (out[i + 3] === 0) out.fill(0, i, i + 3);
+  return out;
+}
+
 /** Reads a PNG as the specification says, checking every CRC and the zlib stream's checksum. */
 function strictRead(png: Buffer): { width: number; height: number; rgba: Buffer; chunks: string[] } {
   assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -58,9 +65,11 @@ function strictRead(png: Buffer): { width: number; height: number; rgba: Buffer;
 
 describe('encodePngRgba', () => {
   for (const [width, height] of [[1, 1], [7, 3], [1189, 841], [2101, 2099]] as const) {
-    it(`${width}×${height}: sharp and a strict reader get the very pixels back`, async () => {
-      const rgba = pixels(width, height);
-      const png = await encodePngRgba(rgba, width, height, 6);
+    it(`${width}×${height}: sharp and a strict reader get the very pixels back (transparent ones as transparent black)`, async () => {
+      const given = pixels(width, height);
+      const rgba = stored(given);
+      const png = await encodePngRgba(given, width, height, 6);
+      assert.ok(Buffer.from(given).equals(Buffer.from(pixels(width, height))), 'the caller\'s pixels are left as they were');
       const strict = strictRead(png);
       assert.equal(strict.chunks[0], 'IHDR');
       assert.equal(strict.chunks.at(-1), 'IEND');
@@ -73,7 +82,7 @@ describe('encodePngRgba', () => {
   }
 
   it('writes a valid stream at every level, compressed above level 0', async () => {
-    const rgba = pixels(640, 480);
+    const rgba = stored(pixels(640, 480));
     const sizes: number[] = [];
     for (const level of [0, 1, 4, 6, 9]) {
       const png = await encodePngRgba(rgba, 640, 480, level);
