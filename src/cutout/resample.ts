@@ -23,7 +23,7 @@ function lanczos(x: number): number {
 }
 
 /** Per output pixel: the first input pixel, how many it reads, and its fixed-point weights. */
-interface Coefficients {
+export interface Coefficients {
   ksize: number;
   first: Int32Array;
   count: Int32Array;
@@ -31,7 +31,7 @@ interface Coefficients {
 }
 
 /** Pillow's precompute_coeffs + normalize_coeffs_8bpc, for the box [0, inSize). */
-function coefficients(inSize: number, outSize: number): Coefficients {
+export function coefficients(inSize: number, outSize: number): Coefficients {
   const scale = inSize / outSize;
   const filterscale = Math.max(scale, 1);
   const support = SUPPORT * filterscale;
@@ -94,16 +94,27 @@ function horizontal(src: RowBand, outWidth: number, y0: number, y1: number, band
   return { data: out, width: outWidth, height: y1 - y0, channels: bands };
 }
 
+/** horizontal for one channel; where a pixel's taps all hold one value v it is clip8(HALF + v·Σw) without the sum (the same byte). */
 function horizontal1(src: RowBand, c: Coefficients, y0: number, y1: number, out: Uint8Array): void {
   const { ksize, first, count, weights } = c;
   const { data, width, channels } = src;
   const outWidth = first.length;
+  const wsum = new Float64Array(outWidth);
+  for (let xx = 0; xx < outWidth; xx++) for (let k = 0; k < count[xx]!; k++) wsum[xx]! += weights[xx * ksize + k]!;
+  // runStart[x]: where the run of equal values that x is in starts, in this row.
+  const runStart = new Int32Array(width);
   let o = 0;
   for (let y = y0; y < y1; y++) {
     const row = (y - src.top) * width * channels;
+    for (let x = 1; x < width; x++) runStart[x] = data[row + x * channels] === data[row + (x - 1) * channels] ? runStart[x - 1]! : x;
     for (let xx = 0, kb = 0; xx < outWidth; xx++, kb += ksize) {
       const n = count[xx]!;
-      let p = row + first[xx]! * channels;
+      const f = first[xx]!;
+      if (runStart[f + n - 1]! <= f) {
+        out[o++] = clip8(HALF + data[row + f * channels]! * wsum[xx]!);
+        continue;
+      }
+      let p = row + f * channels;
       let s0 = HALF;
       for (let x = 0; x < n; x++, p += channels) s0 += data[p]! * weights[kb + x]!;
       out[o++] = clip8(s0);
@@ -166,35 +177,85 @@ function horizontal3(src: RowBand, c: Coefficients, y0: number, y1: number, out:
   }
 }
 
-/** Vertical pass, output rows [yy0, yy1): row yy reads rows first[yy] - offset … of `src` (all its channels). */
+/** Output rows the vertical pass takes at a time: they share one look at which columns are flat. */
+const BLOCK_ROWS = 16;
+/** Flat columns this close together are summed with their neighbours (one span, not many short ones). */
+const SPAN_GAP = 32;
+
+/**
+ * Vertical pass, output rows [yy0, yy1): row yy reads rows first[yy] - offset … of `src` (all its
+ * channels). A column whose source rows hold one value v for a whole block of output rows is
+ * written as the sum would come out, clip8(HALF + v·Σw), without reading them again: a mask is
+ * 0 or 255 almost everywhere but at the subject's edge, so most of its enlargement is such
+ * columns. The other columns are summed in spans; every byte is the one the full sums give.
+ */
 function vertical(src: Pixels, c: Coefficients, offset: number, yy0: number, yy1: number, out: Uint8Array): Uint8Array {
   const { ksize, first, count, weights } = c;
   const rowLength = src.width * src.channels;
   // Sums stay exact in doubles (they fit 32 bits, as in Pillow), in any order; two rows a step.
   const acc = new Float64Array(rowLength);
+  const lo = new Uint8Array(rowLength);
+  const hi = new Uint8Array(rowLength);
+  const flat = new Uint8Array(256);
+  const spans: number[] = [];
   const data = src.data;
-  for (let yy = yy0; yy < yy1; yy++) {
-    acc.fill(HALF);
-    const kb = yy * ksize;
-    const n = count[yy]!;
-    const top = (first[yy]! - offset) * rowLength;
-    let y = 0;
-    for (; y + 1 < n; y += 2) {
-      const w0 = weights[kb + y]!;
-      const w1 = weights[kb + y + 1]!;
-      const r0 = top + y * rowLength;
-      const r1 = r0 + rowLength;
-      for (let i = 0; i < rowLength; i++) acc[i]! += data[r0 + i]! * w0 + data[r1 + i]! * w1;
+  for (let yb = yy0; yb < yy1; yb += BLOCK_ROWS) {
+    const ye = Math.min(yy1, yb + BLOCK_ROWS);
+    // The block's source rows (first and first + count only grow with yy): each column's range.
+    const r0 = first[yb]! - offset;
+    const r1 = first[ye - 1]! + count[ye - 1]! - offset;
+    lo.set(data.subarray(r0 * rowLength, (r0 + 1) * rowLength));
+    hi.set(lo);
+    for (let r = r0 + 1; r < r1; r++) {
+      for (let i = 0, j = r * rowLength; i < rowLength; i++, j++) {
+        const v = data[j]!;
+        if (v < lo[i]!) lo[i] = v;
+        else if (v > hi[i]!) hi[i] = v;
+      }
     }
-    if (y < n) {
-      const w = weights[kb + y]!;
-      const r = top + y * rowLength;
-      for (let i = 0; i < rowLength; i++) acc[i]! += data[r + i]! * w;
+    spans.length = 0;
+    for (let i = 0, start = -1, last = -1; i <= rowLength; i++) {
+      if (i < rowLength && lo[i] === hi[i]) continue;
+      if (start >= 0 && i < rowLength && i - last <= SPAN_GAP) {
+        last = i;
+        continue;
+      }
+      if (start >= 0) spans.push(start, last + 1);
+      start = i;
+      last = i;
     }
-    const o = (yy - yy0) * rowLength;
-    for (let i = 0; i < rowLength; i++) out[o + i] = clip8(acc[i]!);
+    for (let yy = yb; yy < ye; yy++) {
+      const kb = yy * ksize;
+      const n = count[yy]!;
+      const top = (first[yy]! - offset) * rowLength;
+      const o = (yy - yy0) * rowLength;
+      let wsum = 0;
+      for (let y = 0; y < n; y++) wsum += weights[kb + y]!;
+      for (let v = 0; v < 256; v++) flat[v] = clip8(HALF + v * wsum);
+      for (let i = 0; i < rowLength; i++) out[o + i] = flat[lo[i]!]!;
+      for (let s = 0; s < spans.length; s += 2) sumColumns(data, weights, kb, n, top, rowLength, spans[s]!, spans[s + 1]!, acc, out, o);
+    }
   }
   return out;
+}
+
+/** Output row `o`'s columns [a, b) of the vertical pass, summed over its n source rows from `top`. */
+function sumColumns(data: Uint8Array, weights: Int32Array, kb: number, n: number, top: number, rowLength: number, a: number, b: number, acc: Float64Array, out: Uint8Array, o: number): void {
+  acc.fill(HALF, a, b);
+  let y = 0;
+  for (; y + 1 < n; y += 2) {
+    const w0 = weights[kb + y]!;
+    const w1 = weights[kb + y + 1]!;
+    const r0 = top + y * rowLength;
+    const r1 = r0 + rowLength;
+    for (let i = a; i < b; i++) acc[i]! += data[r0 + i]! * w0 + data[r1 + i]! * w1;
+  }
+  if (y < n) {
+    const w = weights[kb + y]!;
+    const r = top + y * rowLength;
+    for (let i = a; i < b; i++) acc[i]! += data[r + i]! * w;
+  }
+  for (let i = a; i < b; i++) out[o + i] = clip8(acc[i]!);
 }
 
 /**

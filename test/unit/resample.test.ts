@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resizeLanczos } from '../../src/cutout/resample.js';
+import { coefficients, resizeLanczos } from '../../src/cutout/resample.js';
 
 // Expected bytes come from Pillow 9.4: `Image.fromarray(a).resize((w, h), Image.Resampling.LANCZOS)`,
 // the call rembg makes on the way into the model and on the way back.
@@ -45,5 +45,38 @@ describe("Pillow's LANCZOS resampling", () => {
 
   it('refuses a buffer that does not match its size', () => {
     assert.throws(() => resizeLanczos({ data: new Uint8Array(10), width: 5, height: 3, channels: 1 }, 2, 2, 1), /does not match/);
+  });
+});
+
+/** The two passes as plainly as they can be written (every tap of every pixel), from the same coefficients. */
+function plainResize(src: Uint8Array, width: number, height: number, outWidth: number, outHeight: number): number[] {
+  const clip = (s: number) => Math.min(255, Math.max(0, s >> 22));
+  const pass = (get: (i: number) => number, c: ReturnType<typeof coefficients>, xx: number) => {
+    let s = 1 << 21;
+    for (let k = 0; k < c.count[xx]!; k++) s += get(c.first[xx]! + k) * c.weights[xx * c.ksize + k]!;
+    return clip(s);
+  };
+  const ch = coefficients(width, outWidth);
+  const cv = coefficients(height, outHeight);
+  const mid = Array.from({ length: height * outWidth }, (_, i) => pass((x) => src[Math.floor(i / outWidth) * width + x]!, ch, i % outWidth));
+  return Array.from({ length: outHeight * outWidth }, (_, i) => pass((y) => mid[y * outWidth + (i % outWidth)]!, cv, Math.floor(i / outWidth)));
+}
+
+describe('a mask enlarged by columns that are flat for a block of rows', () => {
+  it('gives every byte the plain sums give, across 0, 255 and other flat values, edges and noise', () => {
+    const [w, h] = [90, 70];
+    const mask = new Uint8Array(w * h);
+    let seed = 3;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        seed = (seed * 1103515245 + 12345) >>> 0;
+        const d = Math.hypot(x - 40, y - 35) - 22; // a disc with a soft edge
+        mask[y * w + x] = x > 80 ? 128 : y > 62 ? (seed >>> 24) : Math.round(255 * Math.min(1, Math.max(0, 0.5 - d / 4)));
+      }
+    }
+    for (const [ow, oh] of [[317, 251], [400, 61], [45, 300], [90, 70 * 4]] as const) {
+      const out = resizeLanczos({ data: mask, width: w, height: h, channels: 1 }, ow, oh, 1);
+      assert.deepEqual(Array.from(out), plainResize(mask, w, h, ow, oh), `${ow}×${oh}`);
+    }
   });
 });
