@@ -184,7 +184,7 @@ const SPAN_GAP = 32;
 
 /**
  * Vertical pass, output rows [yy0, yy1): row yy reads rows first[yy] - offset … of `src` (all its
- * channels). A column whose source rows hold one value v for a whole block of output rows is
+ * channels). On one channel (a mask), a column whose source rows hold one value v for a whole block of output rows is
  * written as the sum would come out, clip8(HALF + v·Σw), without reading them again: a mask is
  * 0 or 255 almost everywhere but at the subject's edge, so most of its enlargement is such
  * columns. The other columns are summed in spans; every byte is the one the full sums give.
@@ -194,6 +194,11 @@ function vertical(src: Pixels, c: Coefficients, offset: number, yy0: number, yy1
   const rowLength = src.width * src.channels;
   // Sums stay exact in doubles (they fit 32 bits, as in Pillow), in any order; two rows a step.
   const acc = new Float64Array(rowLength);
+  if (src.channels !== 1) {
+    // A photo (the way to the model's square) has few flat columns: looking for them cost 30%.
+    for (let yy = yy0; yy < yy1; yy++) sumColumns(src.data, weights, yy * ksize, count[yy]!, (first[yy]! - offset) * rowLength, rowLength, 0, rowLength, acc, out, (yy - yy0) * rowLength);
+    return out;
+  }
   const lo = new Uint8Array(rowLength);
   const hi = new Uint8Array(rowLength);
   const flat = new Uint8Array(256);
