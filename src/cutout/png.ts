@@ -16,10 +16,9 @@ const IN_FLIGHT = 4;
 
 /**
  * PNG bytes of packed RGBA pixels (8 bits per channel; a pixel of alpha 0 stored as 0, 0, 0, 0),
- * compressed at zlib `level` (0–9). The file
- * is written into one buffer as large as it could ever be, slice by slice as each is compressed:
- * only the pages written become memory, and no slice outlives its copy into the file (a 24 MP
- * result's 25–31 MB are not held twice, as parts and as their concatenation).
+ * compressed at zlib `level` (0–9). The file is written into one buffer as large as it could ever
+ * be, slice by slice as each is compressed: only the pages written become memory, and no slice
+ * outlives its copy into the file (not held twice, as parts and as their concatenation).
  */
 export async function encodePngRgba(rgba: Uint8Array, width: number, height: number, level: number): Promise<Buffer> {
   if (rgba.length !== width * height * 4) throw new Error(`expected ${width * height * 4} bytes of RGBA, got ${rgba.length}`);
@@ -62,7 +61,9 @@ export async function encodePngRgba(rgba: Uint8Array, width: number, height: num
     // One output chunk as large as the input: the whole slice is one task on the pool.
     const options: zlib.ZlibOptions = { level, chunkSize: raw.length + 1024, finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH };
     if (previous) options.dictionary = previous.subarray(Math.max(0, previous.length - WINDOW));
-    pending.push(zlibTask(zlib.deflateRaw, raw, options));
+    const compressed = zlibTask(zlib.deflateRaw, raw, options);
+    compressed.catch(() => undefined); // awaited in turn below; never an unhandled rejection meanwhile
+    pending.push(compressed);
     // The stream's checksum, here while the pool compresses (no copy of the slice for it).
     adler = adler32(raw, adler);
     previous = raw;
