@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { coefficients, resizeLanczos } from '../../src/cutout/resample.js';
+import { coefficients } from '../../src/cutout/lanczos-kernel.js';
+import { resizeLanczos } from '../../src/cutout/resample.js';
 
 // Expected bytes come from Pillow 9.4: `Image.fromarray(a).resize((w, h), Image.Resampling.LANCZOS)`,
 // the call rembg makes on the way into the model and on the way back.
