@@ -131,7 +131,8 @@ export async function finishFromMask(
 
 /**
  * The photo's pixels with the alpha in place (refined as `spec` asks). The full-size mask (24 MB
- * at 24 MP) lives only in here, so that it is gone before the encoding's buffers are made.
+ * at 24 MP) is referenced only in here, so nothing holds it while the file is encoded (the next
+ * collection frees it).
  */
 async function withAlpha(
   decoded: Decoded,
