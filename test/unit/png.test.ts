@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { adler32, encodePngRgba } from '../../src/cutout/png.js';
+import { adler32, adlerZeros, encodePngRgba } from '../../src/cutout/png.js';
 
 /** Pixels with structure (gradients, a hard edge, transparency) and some noise, deterministic. */
 function pixels(width: number, height: number): Uint8Array {
@@ -107,6 +107,13 @@ describe('encodePngRgba', () => {
     assert.equal(adler32(new Uint8Array(0)), 1);
     for (const cut of [1, 3, 5551, 5552, 100_001, whole.length - 1]) {
       assert.equal(adler32(whole.subarray(cut), adler32(whole.subarray(0, cut))), zlibAdler(whole), `cut at ${cut}`);
+      assert.equal(adler32(whole, adler32(whole, 1, 0, cut), cut), zlibAdler(whole), `range cut at ${cut}`);
+    }
+    // Runs of zeros skipped by their length alone, short and longer than the modulus.
+    for (const n of [1, 7, 5552, 65521, 200_000]) {
+      const zeros = Buffer.concat([whole.subarray(0, 999), Buffer.alloc(n), whole.subarray(999, 2000)]);
+      const skipped = adler32(zeros, adlerZeros(adler32(zeros, 1, 0, 999), n), 999 + n);
+      assert.equal(skipped, zlibAdler(zeros), `${n} zeros`);
     }
   });
 });
