@@ -11,11 +11,9 @@ export class FloatPool {
   /** `n`: the plane size, values per plane. */
   constructor(readonly n: number) {}
 
-  /** A plane of `n` values: left as its last user wrote it, unless `zeroed`. */
-  take(zeroed = false): Float32Array {
-    const plane = this.free.pop();
-    if (!plane) return new Float32Array(this.n);
-    return zeroed ? plane.fill(0) : plane;
+  /** A plane of `n` values, left as its last user wrote it: every user writes all of it first. */
+  take(): Float32Array {
+    return this.free.pop() ?? new Float32Array(this.n);
   }
 
   /** A copy of `src` (n values) in a pooled plane. */

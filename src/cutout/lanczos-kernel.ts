@@ -18,12 +18,14 @@ function lanczos(x: number): number {
   return x >= -SUPPORT && x < SUPPORT ? sinc(x) * sinc(x / SUPPORT) : 0;
 }
 
-/** Per output pixel: the first input pixel, how many it reads, and its fixed-point weights. */
+/** Per output pixel: the first input pixel, how many it reads, its fixed-point weights and their sum. */
 export interface Coefficients {
   ksize: number;
   first: Int32Array;
   count: Int32Array;
   weights: Int32Array;
+  /** Σw of each output pixel's quantised weights: a run of one value v sums to HALF + v·Σw exactly. */
+  sums: Float64Array;
 }
 
 /** Pillow's precompute_coeffs + normalize_coeffs_8bpc, for the box [0, inSize). */
@@ -35,6 +37,7 @@ export function coefficients(inSize: number, outSize: number): Coefficients {
   const first = new Int32Array(outSize);
   const count = new Int32Array(outSize);
   const weights = new Int32Array(outSize * ksize);
+  const sums = new Float64Array(outSize);
   const k = new Float64Array(ksize);
   const ss = 1 / filterscale;
   for (let xx = 0; xx < outSize; xx++) {
@@ -50,11 +53,12 @@ export function coefficients(inSize: number, outSize: number): Coefficients {
     for (let x = 0; x < xmax; x++) {
       const w = ww !== 0 ? k[x]! / ww : k[x]!;
       weights[xx * ksize + x] = Math.trunc(w < 0 ? -0.5 + w * SCALE : 0.5 + w * SCALE);
+      sums[xx]! += weights[xx * ksize + x]!;
     }
     first[xx] = xmin;
     count[xx] = xmax;
   }
-  return { ksize, first, count, weights };
+  return { ksize, first, count, weights, sums };
 }
 
 /** Pillow's clip8: the accumulated sum back to 0..255 (the HALF added at the start rounds it). */

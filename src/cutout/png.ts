@@ -41,7 +41,7 @@ export async function encodePngRgba(rgba: Uint8Array, width: number, height: num
       const from = (first + r) * stride;
       out[o - 1] = 0;
       out.set(rgba.subarray(from, from + stride), o);
-      adler = adler32(out, adler, o - 1, o); // the filter byte
+      adler = adlerZeros(adler, 1); // the filter byte
       for (let x = 3; x < stride; ) {
         const clear = x;
         while (x < stride && rgba[from + x] === 0) x += 4;

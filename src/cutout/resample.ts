@@ -38,11 +38,9 @@ function horizontal(src: RowBand, outWidth: number, y0: number, y1: number, band
 
 /** horizontal for one channel; where a pixel's taps all hold one value v it is clip8(HALF + v·Σw) without the sum (the same byte). */
 function horizontal1(src: RowBand, c: Coefficients, y0: number, y1: number, out: Uint8Array): void {
-  const { ksize, first, count, weights } = c;
+  const { ksize, first, count, weights, sums } = c;
   const { data, width, channels } = src;
   const outWidth = first.length;
-  const wsum = new Float64Array(outWidth);
-  for (let xx = 0; xx < outWidth; xx++) for (let k = 0; k < count[xx]!; k++) wsum[xx]! += weights[xx * ksize + k]!;
   // runStart[x]: where the run of equal values that x is in starts, in this row.
   const runStart = new Int32Array(width);
   let o = 0;
@@ -53,7 +51,7 @@ function horizontal1(src: RowBand, c: Coefficients, y0: number, y1: number, out:
       const n = count[xx]!;
       const f = first[xx]!;
       if (runStart[f + n - 1]! <= f) {
-        out[o++] = clip8(HALF + data[row + f * channels]! * wsum[xx]!);
+        out[o++] = clip8(HALF + data[row + f * channels]! * sums[xx]!);
         continue;
       }
       let p = row + f * channels;
@@ -126,10 +124,11 @@ const SPAN_GAP = 32;
 
 /**
  * Vertical pass, output rows [yy0, yy1): row yy reads rows first[yy] - offset … of `src` (all its
- * channels). On one channel (a mask), a column whose source rows hold one value v for a whole block of output rows is
- * written as the sum would come out, clip8(HALF + v·Σw), without reading them again: a mask is
- * 0 or 255 almost everywhere but at the subject's edge, so most of its enlargement is such
- * columns. The other columns are summed in spans; every byte is the one the full sums give.
+ * channels). On one channel (a mask), a column whose source rows hold one value v for a whole
+ * block of output rows is written as the sum would come out, clip8(HALF + v·Σw), without reading
+ * them again: a mask is 0 or 255 almost everywhere but at the subject's edge, so most of its
+ * enlargement is such columns. The other columns are summed in spans; every byte is the one the
+ * full sums give.
  */
 function vertical(src: Pixels, c: Coefficients, offset: number, yy0: number, yy1: number, out: Uint8Array): Uint8Array {
   const { ksize, first, count, weights } = c;
@@ -176,9 +175,7 @@ function vertical(src: Pixels, c: Coefficients, offset: number, yy0: number, yy1
       const n = count[yy]!;
       const top = (first[yy]! - offset) * rowLength;
       const o = (yy - yy0) * rowLength;
-      let wsum = 0;
-      for (let y = 0; y < n; y++) wsum += weights[kb + y]!;
-      for (let v = 0; v < 256; v++) flat[v] = clip8(HALF + v * wsum);
+      for (let v = 0; v < 256; v++) flat[v] = clip8(HALF + v * c.sums[yy]!);
       for (let i = 0; i < rowLength; i++) out[o + i] = flat[lo[i]!]!;
       for (let s = 0; s < spans.length; s += 2) sumColumns(data, weights, kb, n, top, rowLength, spans[s]!, spans[s + 1]!, acc, out, o);
     }
