@@ -136,59 +136,90 @@ export async function refineEdges(
   const fg = await estimateForeground(guide, q, Math.max(1, Math.round(params.large * long)), Math.max(1, Math.round(params.small * long)), boxes, pool);
   pool.give(q);
   const fields = params.colour ? [...coef.planes, ...fg.f, ...fg.b] : coef.planes;
-  let touched = 0;
-  const v = new Float32Array(fields.length);
-  for (let cy = 0; cy < h; cy++) {
-    for (let cx = 0; cx < w; cx++) {
-      if (!band[cy * w + cx]) continue;
-      touched += applyCell(rgba, mask, width, height, s, cx, cy, w, h, fields, v);
-    }
-  }
-  return touched;
+  return applyBand(rgba, mask, width, height, s, band, w, h, fields);
 }
 
-/** Refines the s × s block of full-resolution pixels under one working-copy cell. */
-function applyCell(
+/**
+ * Refines the full-resolution pixels under the band's cells: each field (the filter's a and b,
+ * then F̄ and B̄ when estimating colour) bilinearly from the working copy, first down each column
+ * the pixel row needs (once per row of a run of band cells), then across (per pixel). Returns the
+ * number of pixels looked at.
+ */
+export function applyBand(
   rgba: Uint8Array,
   mask: Uint8Array,
   width: number,
   height: number,
   s: number,
-  cx: number,
-  cy: number,
+  band: Uint8Array,
   w: number,
   h: number,
   fields: Float32Array[],
-  v: Float32Array,
 ): number {
-  const y1 = Math.min(height, (cy + 1) * s);
-  const x1 = Math.min(width, (cx + 1) * s);
+  const nf = fields.length;
+  const colour = nf >= 10;
+  const cols = new Float64Array(w * nf); // one pixel row's fields down column j, at j·nf
+  // Across: each pixel column's left and right working columns (as offsets into cols) and weight.
+  const left = new Int32Array(width);
+  const right = new Int32Array(width);
+  const across = new Float64Array(width);
+  for (let x = 0; x < width; x++) {
+    const fx = Math.min(w - 1, Math.max(0, (x + 0.5) / s - 0.5));
+    const x0 = Math.floor(fx);
+    left[x] = x0 * nf;
+    right[x] = Math.min(w - 1, x0 + 1) * nf;
+    across[x] = fx - x0;
+  }
   let count = 0;
-  for (let y = cy * s; y < y1; y++) {
-    const fy = Math.min(h - 1, Math.max(0, (y + 0.5) / s - 0.5));
-    const y0 = Math.floor(fy);
-    const yb = Math.min(h - 1, y0 + 1);
-    const ty = fy - y0;
-    for (let x = cx * s; x < x1; x++, count++) {
-      const fx = Math.min(w - 1, Math.max(0, (x + 0.5) / s - 0.5));
-      const x0 = Math.floor(fx);
-      const xb = Math.min(w - 1, x0 + 1);
-      const tx = fx - x0;
-      const i00 = y0 * w + x0, i01 = y0 * w + xb, i10 = yb * w + x0, i11 = yb * w + xb;
-      const w00 = (1 - tx) * (1 - ty), w01 = tx * (1 - ty), w10 = (1 - tx) * ty, w11 = tx * ty;
-      for (let k = 0; k < fields.length; k++) {
-        const f = fields[k]!;
-        v[k] = f[i00]! * w00 + f[i01]! * w01 + f[i10]! * w10 + f[i11]! * w11;
+  for (let cy = 0; cy < h; cy++) {
+    const y1 = Math.min(height, (cy + 1) * s);
+    for (let cx = 0; cx < w; ) {
+      if (!band[cy * w + cx]) {
+        cx++;
+        continue;
       }
-      const p = y * width + x;
-      const j = p * 4;
-      const r = rgba[j]! / 255, g = rgba[j + 1]! / 255, b = rgba[j + 2]! / 255;
-      const a = Math.min(1, Math.max(0, v[0]! * r + v[1]! * g + v[2]! * b + v[3]!));
-      mask[p] = Math.round(a * 255);
-      if (a <= 0 || a >= 1 || v.length < 10) continue;
-      rgba[j] = Math.round(foregroundAt(r, a, v[4]!, v[7]!) * 255);
-      rgba[j + 1] = Math.round(foregroundAt(g, a, v[5]!, v[8]!) * 255);
-      rgba[j + 2] = Math.round(foregroundAt(b, a, v[6]!, v[9]!) * 255);
+      let end = cx + 1;
+      while (end < w && band[cy * w + end]) end++;
+      // The run's pixels use columns cx − 1 … end (clamped); x0 = floor(fx) below.
+      const j0 = Math.max(0, cx - 1);
+      const j1 = Math.min(w - 1, end);
+      const xs = cx * s;
+      const xe = Math.min(width, end * s);
+      for (let y = cy * s; y < y1; y++) {
+        const fy = Math.min(h - 1, Math.max(0, (y + 0.5) / s - 0.5));
+        const y0 = Math.floor(fy);
+        const top = y0 * w;
+        const bottom = Math.min(h - 1, y0 + 1) * w;
+        const ty = fy - y0;
+        const uy = 1 - ty;
+        for (let k = 0; k < nf; k++) {
+          const f = fields[k]!;
+          for (let j = j0, c = j0 * nf + k; j <= j1; j++, c += nf) cols[c] = f[top + j]! * uy + f[bottom + j]! * ty;
+        }
+        for (let x = xs, p = y * width + xs; x < xe; x++, p++) {
+          const c0 = left[x]!;
+          const c1 = right[x]!;
+          const tx = across[x]!;
+          const ux = 1 - tx;
+          const j = p * 4;
+          const r = rgba[j]! / 255;
+          const g = rgba[j + 1]! / 255;
+          const b = rgba[j + 2]! / 255;
+          const a0 =
+            (cols[c0]! * ux + cols[c1]! * tx) * r +
+            (cols[c0 + 1]! * ux + cols[c1 + 1]! * tx) * g +
+            (cols[c0 + 2]! * ux + cols[c1 + 2]! * tx) * b +
+            (cols[c0 + 3]! * ux + cols[c1 + 3]! * tx);
+          const a = Math.min(1, Math.max(0, a0));
+          mask[p] = Math.round(a * 255);
+          if (a <= 0 || a >= 1 || !colour) continue;
+          rgba[j] = Math.round(foregroundAt(r, a, cols[c0 + 4]! * ux + cols[c1 + 4]! * tx, cols[c0 + 7]! * ux + cols[c1 + 7]! * tx) * 255);
+          rgba[j + 1] = Math.round(foregroundAt(g, a, cols[c0 + 5]! * ux + cols[c1 + 5]! * tx, cols[c0 + 8]! * ux + cols[c1 + 8]! * tx) * 255);
+          rgba[j + 2] = Math.round(foregroundAt(b, a, cols[c0 + 6]! * ux + cols[c1 + 6]! * tx, cols[c0 + 9]! * ux + cols[c1 + 9]! * tx) * 255);
+        }
+        count += xe - xs;
+      }
+      cx = end;
     }
   }
   return count;

@@ -6,7 +6,7 @@ import { applyMask } from '../../src/cutout/compose.js';
 import { estimateForeground } from '../../src/cutout/foreground.js';
 import { boxMean, guidedCoefficients, guidedFilter } from '../../src/cutout/guided.js';
 import { FloatPool } from '../../src/cutout/float-pool.js';
-import { refineEdges } from '../../src/cutout/refine.js';
+import { applyBand, refineEdges } from '../../src/cutout/refine.js';
 
 const W = 64;
 const H = 48;
@@ -125,5 +125,67 @@ describe('the refinement\'s plane pool', () => {
     const fg = await estimateForeground(guide, alpha, 8, 2);
     assert.deepEqual(await estimateForeground(guide, alpha, 8, 2, undefined, dirty()), fg);
     assert.ok([...fg.f, ...fg.b].every((p) => p.every(Number.isFinite)));
+  });
+});
+
+describe("the refinement's full-size application", () => {
+  /** The plain per-pixel reading: every field bilinearly (clamped at the borders), then alpha and colour. */
+  function reference(rgba: Uint8Array, mask: Uint8Array, width: number, height: number, s: number, band: Uint8Array, w: number, h: number, fields: Float32Array[]) {
+    const fg = (i: number, a: number, f: number, b: number) => Math.min(1, Math.max(0, f + a * (i - a * f - (1 - a) * b)));
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        if (!band[Math.floor(y / s) * w + Math.floor(x / s)]) continue;
+        const fy = Math.min(h - 1, Math.max(0, (y + 0.5) / s - 0.5));
+        const fx = Math.min(w - 1, Math.max(0, (x + 0.5) / s - 0.5));
+        const y0 = Math.floor(fy), x0 = Math.floor(fx), y1 = Math.min(h - 1, y0 + 1), x1 = Math.min(w - 1, x0 + 1);
+        const ty = fy - y0, tx = fx - x0;
+        const v = fields.map((f) => f[y0 * w + x0]! * (1 - tx) * (1 - ty) + f[y0 * w + x1]! * tx * (1 - ty) + f[y1 * w + x0]! * (1 - tx) * ty + f[y1 * w + x1]! * tx * ty);
+        const p = y * width + x;
+        const [r, g, b] = [0, 1, 2].map((c) => rgba[p * 4 + c]! / 255) as [number, number, number];
+        const a = Math.min(1, Math.max(0, v[0]! * r + v[1]! * g + v[2]! * b + v[3]!));
+        mask[p] = Math.round(a * 255);
+        if (a <= 0 || a >= 1) continue;
+        [r, g, b].forEach((i, c) => (rgba[p * 4 + c] = Math.round(fg(i, a, v[4 + c]!, v[7 + c]!) * 255)));
+      }
+    }
+  }
+
+  it('gives each pixel under the band its fields read bilinearly from the working copy, and leaves the rest alone', () => {
+    // Sizes that do not divide by the cell (the last row and column of cells are partial).
+    const width = 301;
+    const height = 203;
+    const s = 4;
+    const w = Math.ceil(width / s);
+    const h = Math.ceil(height / s);
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    // a, b of the filter near a real fit (alpha around 0.5 and spread), then F̄ and B̄ on 0..1.
+    const fields = Array.from({ length: 10 }, (_, k) => Float32Array.from({ length: w * h }, () => (k < 3 ? random() * 2 - 1 : k === 3 ? random() : random())));
+    const band = Uint8Array.from({ length: w * h }, (_, i) => (i % 7 === 3 || i % 5 === 0 || i < w || i >= w * (h - 1) ? 1 : 0));
+    const rgba = Uint8Array.from({ length: width * height * 4 }, () => Math.floor(random() * 256));
+    const mask = Uint8Array.from({ length: width * height }, () => Math.floor(random() * 256));
+    const given = { rgba: Uint8Array.from(rgba), mask: Uint8Array.from(mask) };
+    const want = { rgba: Uint8Array.from(rgba), mask: Uint8Array.from(mask) };
+    reference(want.rgba, want.mask, width, height, s, band, w, h, fields);
+    const looked = applyBand(rgba, mask, width, height, s, band, w, h, fields);
+    let inBand = 0;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const p = y * width + x;
+        if (band[Math.floor(y / s) * w + Math.floor(x / s)]) inBand++;
+        else assert.ok(mask[p] === given.mask[p] && [0, 1, 2, 3].every((c) => rgba[p * 4 + c] === given.rgba[p * 4 + c]), `(${x}, ${y}) is outside the band but changed`);
+      }
+    }
+    assert.equal(looked, inBand);
+    // The same values summed in another order: a byte may differ by one where a value falls on .5.
+    let differ = 0;
+    for (const [got, exp] of [[mask, want.mask], [rgba, want.rgba]] as const) {
+      for (let i = 0; i < got.length; i++) {
+        const d = Math.abs(got[i]! - exp[i]!);
+        assert.ok(d <= 1, `byte ${i}: ${got[i]} vs ${exp[i]}`);
+        differ += d;
+      }
+    }
+    assert.ok(differ <= 20, `${differ} bytes off by one`);
   });
 });
