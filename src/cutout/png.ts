@@ -34,8 +34,14 @@ export async function encodePngRgba(rgba: Uint8Array, width: number, height: num
   // The stream's Adler-32 is carried through in the same pass: a run of n zero bytes only adds
   // n·a to its second sum, so the transparent runs cost almost nothing to checksum.
   let adler = 1;
+  // Each slice's scanlines go into a buffer handed back once zlib is done with it (IN_FLIGHT + 1
+  // at most): fresh 4 MB buffers for every slice cost page faults and, as external memory, V8
+  // collections.
+  const free: Buffer[] = [];
   const scanlines = ({ first, rows }: { first: number; rows: number }): Buffer => {
-    const out = Buffer.allocUnsafe(rows * (stride + 1));
+    const size = rows * (stride + 1);
+    const spare = free.pop();
+    const out = spare && spare.length >= size ? spare.subarray(0, size) : Buffer.allocUnsafe(rowsPerSlice * (stride + 1)).subarray(0, size);
     for (let r = 0; r < rows; r++) {
       const o = r * (stride + 1) + 1;
       const from = (first + r) * stride;
@@ -65,10 +71,15 @@ export async function encodePngRgba(rgba: Uint8Array, width: number, height: num
   file.chunk('IHDR', header);
   file.chunk('IDAT', Buffer.from([0x78, zlibLevelFlag(level)]));
 
-  const pending: Promise<Buffer>[] = [];
+  const pending: { compressed: Promise<Buffer>; raw: Buffer }[] = [];
+  const next = async (): Promise<void> => {
+    const done = pending.shift()!;
+    file.chunk('IDAT', await done.compressed);
+    free.push(Buffer.from(done.raw.buffer, done.raw.byteOffset, rowsPerSlice * (stride + 1)));
+  };
   let previous: Buffer | null = null;
   for (const [i, slice] of slices.entries()) {
-    if (pending.length >= IN_FLIGHT) file.chunk('IDAT', await pending.shift()!);
+    if (pending.length >= IN_FLIGHT) await next();
     const raw = scanlines(slice);
     const last = i === slices.length - 1;
     // One output chunk as large as the input: the whole slice is one task on the pool.
@@ -76,10 +87,10 @@ export async function encodePngRgba(rgba: Uint8Array, width: number, height: num
     if (previous) options.dictionary = previous.subarray(Math.max(0, previous.length - WINDOW));
     const compressed = zlibTask(zlib.deflateRaw, raw, options);
     compressed.catch(() => undefined); // awaited in turn below; never an unhandled rejection meanwhile
-    pending.push(compressed);
-    previous = raw;
+    pending.push({ compressed, raw });
+    previous = raw; // its window is copied as the next slice's dictionary when that one starts
   }
-  while (pending.length > 0) file.chunk('IDAT', await pending.shift()!);
+  while (pending.length > 0) await next();
   const trailer = Buffer.alloc(4);
   trailer.writeUInt32BE(adler >>> 0, 0);
   file.chunk('IDAT', trailer);
