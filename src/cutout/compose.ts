@@ -60,16 +60,17 @@ export function toMask(pred: Float32Array, plane: number, output: OutputHandling
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
 /**
- * Writes the mask into the alpha channel of packed RGBA pixels, in place. Where the input already
- * had transparency, the result keeps it: alpha = mask × original alpha.
+ * Writes the mask into the alpha channel of packed RGBA pixels, in place (pixels [from, to) only,
+ * when given). Where the input already had transparency, the result keeps it: alpha = mask ×
+ * original alpha.
  */
-export function applyMask(rgba: Uint8Array, mask: Uint8Array, inputHadAlpha: boolean): Uint8Array {
+export function applyMask(rgba: Uint8Array, mask: Uint8Array, inputHadAlpha: boolean, from = 0, to = mask.length): Uint8Array {
   const n = mask.length;
   if (rgba.length !== n * 4) throw new Error(`mask has ${n} pixels, image has ${rgba.length / 4}`);
   if (inputHadAlpha) {
-    for (let i = 0, j = 3; i < n; i++, j += 4) rgba[j] = Math.round((mask[i]! * rgba[j]!) / 255);
+    for (let i = from, j = from * 4 + 3; i < to; i++, j += 4) rgba[j] = Math.round((mask[i]! * rgba[j]!) / 255);
   } else {
-    for (let i = 0, j = 3; i < n; i++, j += 4) rgba[j] = mask[i]!;
+    for (let i = from, j = from * 4 + 3; i < to; i++, j += 4) rgba[j] = mask[i]!;
   }
   return rgba;
 }

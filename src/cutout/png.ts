@@ -21,11 +21,94 @@ const IN_FLIGHT = 4;
  * outlives its copy into the file (not held twice, as parts and as their concatenation).
  */
 export async function encodePngRgba(rgba: Uint8Array, width: number, height: number, level: number): Promise<Buffer> {
-  if (rgba.length !== width * height * 4) throw new Error(`expected ${width * height * 4} bytes of RGBA, got ${rgba.length}`);
-  const stride = width * 4;
-  const rowsPerSlice = Math.max(1, Math.floor(sliceBytes(height * (stride + 1)) / (stride + 1)));
-  const slices: { first: number; rows: number }[] = [];
-  for (let y = 0; y < height; y += rowsPerSlice) slices.push({ first: y, rows: Math.min(rowsPerSlice, height - y) });
+  return new PngWriter(rgba, width, height, level).finish();
+}
+
+interface Slice {
+  first: number;
+  rows: number;
+}
+
+/**
+ * The same file, written while the pixels are still being made: `ready(y)` says rows [0, y) are
+ * final, and every slice within them is handed to zlib at once, so that compressing the top of a
+ * photo on the pool overlaps finishing its bottom on this thread. `finish()` writes the rest.
+ * Calls are awaited one at a time; the caller must not change a row once it said it was ready.
+ */
+export class PngWriter {
+  private readonly stride: number;
+  private readonly rowsPerSlice: number;
+  private readonly slices: Slice[] = [];
+  private readonly file: FileWriter;
+  private readonly pending: { compressed: Promise<Buffer>; raw: Buffer }[] = [];
+  // Each slice's scanlines go into a buffer handed back once zlib is done with it (IN_FLIGHT + 1
+  // at most): fresh 4 MB buffers for every slice cost page faults and, as external memory, V8
+  // collections.
+  private readonly free: Buffer[] = [];
+  private previous: Buffer | null = null;
+  private started = 0;
+  private adler = 1;
+  private busy = false;
+
+  constructor(
+    private readonly rgba: Uint8Array,
+    width: number,
+    private readonly height: number,
+    private readonly level: number,
+  ) {
+    if (rgba.length !== width * height * 4) throw new Error(`expected ${width * height * 4} bytes of RGBA, got ${rgba.length}`);
+    this.stride = width * 4;
+    this.rowsPerSlice = Math.max(1, Math.floor(sliceBytes(height * (this.stride + 1)) / (this.stride + 1)));
+    for (let y = 0; y < height; y += this.rowsPerSlice) this.slices.push({ first: y, rows: Math.min(this.rowsPerSlice, height - y) });
+    const header = Buffer.alloc(13);
+    header.writeUInt32BE(width, 0);
+    header.writeUInt32BE(height, 4);
+    header.set([8, 6, 0, 0, 0], 8); // 8 bits, RGBA, deflate, no filtering method beyond 0, not interlaced
+    this.file = new FileWriter(SIGNATURE.length + 25 + 14 + this.slices.reduce((n, sl) => n + 12 + deflateBound(sl.rows * (this.stride + 1)), 0) + 16 + 12);
+    this.file.write(SIGNATURE);
+    this.file.chunk('IHDR', header);
+    this.file.chunk('IDAT', Buffer.from([0x78, zlibLevelFlag(level)]));
+  }
+
+  /** Rows [0, y) are final: every slice within them goes to zlib. */
+  async ready(y: number): Promise<void> {
+    if (this.busy) throw new Error('PngWriter: one call at a time');
+    this.busy = true;
+    try {
+      for (let sl = this.slices[this.started]; sl && sl.first + sl.rows <= y; sl = this.slices[++this.started]) {
+        if (this.pending.length >= IN_FLIGHT) await this.settle();
+        const raw = this.scanlines(sl);
+        const last = this.started === this.slices.length - 1;
+        // One output chunk as large as the input: the whole slice is one task on the pool.
+        const options: zlib.ZlibOptions = { level: this.level, chunkSize: raw.length + 1024, finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH };
+        if (this.previous) options.dictionary = this.previous.subarray(Math.max(0, this.previous.length - WINDOW));
+        const compressed = zlibTask(zlib.deflateRaw, raw, options);
+        compressed.catch(() => undefined); // awaited in turn; never an unhandled rejection meanwhile
+        this.pending.push({ compressed, raw });
+        this.previous = raw; // its window is copied as the next slice's dictionary when that one starts
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** The whole file, once every row is final. */
+  async finish(): Promise<Buffer> {
+    await this.ready(this.height);
+    while (this.pending.length > 0) await this.settle();
+    const trailer = Buffer.alloc(4);
+    trailer.writeUInt32BE(this.adler >>> 0, 0);
+    this.file.chunk('IDAT', trailer);
+    this.file.chunk('IEND', Buffer.alloc(0));
+    return this.file.bytes();
+  }
+
+  /** The oldest slice's compressed bytes into the file, its scanlines buffer back to the free list. */
+  private async settle(): Promise<void> {
+    const done = this.pending.shift()!;
+    this.file.chunk('IDAT', await done.compressed);
+    this.free.push(Buffer.from(done.raw.buffer, done.raw.byteOffset, this.rowsPerSlice * (this.stride + 1)));
+  }
 
   // The scanlines of a slice: each row after its filter-type byte (0: none), and every fully
   // transparent pixel as transparent black. Colour under alpha 0 is never seen; left as the photo
@@ -33,15 +116,12 @@ export async function encodePngRgba(rgba: Uint8Array, width: number, height: num
   // 634–797 ms, cleared 6.5 MB in 301–315 ms). WebP's encoder does the same unless told `exact`.
   // The stream's Adler-32 is carried through in the same pass: a run of n zero bytes only adds
   // n·a to its second sum, so the transparent runs cost almost nothing to checksum.
-  let adler = 1;
-  // Each slice's scanlines go into a buffer handed back once zlib is done with it (IN_FLIGHT + 1
-  // at most): fresh 4 MB buffers for every slice cost page faults and, as external memory, V8
-  // collections.
-  const free: Buffer[] = [];
-  const scanlines = ({ first, rows }: { first: number; rows: number }): Buffer => {
+  private scanlines({ first, rows }: Slice): Buffer {
+    const { rgba, stride } = this;
     const size = rows * (stride + 1);
-    const spare = free.pop();
-    const out = spare && spare.length >= size ? spare.subarray(0, size) : Buffer.allocUnsafe(rowsPerSlice * (stride + 1)).subarray(0, size);
+    const spare = this.free.pop();
+    const out = spare && spare.length >= size ? spare.subarray(0, size) : Buffer.allocUnsafe(this.rowsPerSlice * (stride + 1)).subarray(0, size);
+    let adler = this.adler;
     for (let r = 0; r < rows; r++) {
       const o = r * (stride + 1) + 1;
       const from = (first + r) * stride;
@@ -60,42 +140,9 @@ export async function encodePngRgba(rgba: Uint8Array, width: number, height: num
         if (x > seen) adler = adler32(out, adler, o + seen - 3, o + x - 3);
       }
     }
+    this.adler = adler;
     return out;
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 6, 0, 0, 0], 8); // 8 bits, RGBA, deflate, no filtering method beyond 0, not interlaced
-  const file = new FileWriter(SIGNATURE.length + 25 + 14 + slices.reduce((n, s) => n + 12 + deflateBound(s.rows * (stride + 1)), 0) + 16 + 12);
-  file.write(SIGNATURE);
-  file.chunk('IHDR', header);
-  file.chunk('IDAT', Buffer.from([0x78, zlibLevelFlag(level)]));
-
-  const pending: { compressed: Promise<Buffer>; raw: Buffer }[] = [];
-  const next = async (): Promise<void> => {
-    const done = pending.shift()!;
-    file.chunk('IDAT', await done.compressed);
-    free.push(Buffer.from(done.raw.buffer, done.raw.byteOffset, rowsPerSlice * (stride + 1)));
-  };
-  let previous: Buffer | null = null;
-  for (const [i, slice] of slices.entries()) {
-    if (pending.length >= IN_FLIGHT) await next();
-    const raw = scanlines(slice);
-    const last = i === slices.length - 1;
-    // One output chunk as large as the input: the whole slice is one task on the pool.
-    const options: zlib.ZlibOptions = { level, chunkSize: raw.length + 1024, finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH };
-    if (previous) options.dictionary = previous.subarray(Math.max(0, previous.length - WINDOW));
-    const compressed = zlibTask(zlib.deflateRaw, raw, options);
-    compressed.catch(() => undefined); // awaited in turn below; never an unhandled rejection meanwhile
-    pending.push({ compressed, raw });
-    previous = raw; // its window is copied as the next slice's dictionary when that one starts
   }
-  while (pending.length > 0) await next();
-  const trailer = Buffer.alloc(4);
-  trailer.writeUInt32BE(adler >>> 0, 0);
-  file.chunk('IDAT', trailer);
-  file.chunk('IEND', Buffer.alloc(0));
-  return file.bytes();
 }
 
 type ZlibCall = (buf: Buffer, options: zlib.ZlibOptions, callback: (err: Error | null, out: Buffer) => void) => void;

@@ -107,6 +107,7 @@ export async function refineEdges(
   height: number,
   params: RefineParams = REFINE_DEFAULTS,
   boxes: BoxMeans = localBoxMeans,
+  rowsDone?: RowsDone,
 ): Promise<number> {
   const s = Math.max(1, Math.ceil(Math.max(width, height) / params.workSide));
   const { guide, alpha } = shrink(rgba, mask, width, height, s);
@@ -136,16 +137,19 @@ export async function refineEdges(
   const fg = await estimateForeground(guide, q, Math.max(1, Math.round(params.large * long)), Math.max(1, Math.round(params.small * long)), boxes, pool);
   pool.give(q);
   const fields = params.colour ? [...coef.planes, ...fg.f, ...fg.b] : coef.planes;
-  return applyBand(rgba, mask, width, height, s, band, w, h, fields);
+  return applyBand(rgba, mask, width, height, s, band, w, h, fields, rowsDone);
 }
+
+/** Told that rows [0, y) of the photo are final (their mask and colours), in order, and awaited. */
+export type RowsDone = (y: number) => Promise<void>;
 
 /**
  * Refines the full-resolution pixels under the band's cells: each field (the filter's a and b,
  * then F̄ and B̄ when estimating colour) bilinearly from the working copy, first down each column
  * the pixel row needs (once per row of a run of band cells), then across (per pixel). Returns the
- * number of pixels looked at.
+ * number of pixels looked at; `rowsDone` hears of each row of cells as it is finished.
  */
-export function applyBand(
+export async function applyBand(
   rgba: Uint8Array,
   mask: Uint8Array,
   width: number,
@@ -155,7 +159,8 @@ export function applyBand(
   w: number,
   h: number,
   fields: Float32Array[],
-): number {
+  rowsDone?: RowsDone,
+): Promise<number> {
   const nf = fields.length;
   const colour = nf >= 10;
   const cols = new Float64Array(w * nf); // one pixel row's fields down column j, at j·nf
@@ -221,6 +226,7 @@ export function applyBand(
       }
       cx = end;
     }
+    if (rowsDone) await rowsDone(y1);
   }
   return count;
 }

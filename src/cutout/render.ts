@@ -5,7 +5,7 @@ import sharp, { type OverlayOptions } from 'sharp';
 import { UnprocessableOptionError } from '../errors.js';
 import type { RenderSpec } from '../options/options.js';
 import type { OutputFormat } from '../vocabulary.js';
-import { encodePngRgba } from './png.js';
+import { encodePngRgba, PngWriter } from './png.js';
 import { headAndShoulders, layout, subjectBox, toOutput, type Box, type Layout } from './layout.js';
 
 export type { OutputFormat } from '../vocabulary.js';
@@ -57,16 +57,10 @@ async function faceFrame(input: RenderInput): Promise<Box> {
 
 export async function render(input: RenderInput, spec: RenderSpec): Promise<Rendered> {
   const { width, height, rgba } = input;
+  // The common case, as before options existed: one encode, nothing copied.
+  if (isPlainPng(spec)) return plainPng(rgba, width, height, new PngWriter(rgba, width, height, input.pngCompressionLevel));
   const subject = subjectBox(rgba, width, height);
   const whole = { left: 0, top: 0, width, height };
-  const plain =
-    spec.crop === 'none' && !spec.canvas && spec.scale === null && spec.maxPixels === null && spec.maxWidth === null &&
-    spec.maxHeight === null && spec.background.kind === 'none' && spec.shadow === 'none' && spec.channels === 'rgba';
-  if (plain && (spec.format === 'png' || spec.format === 'auto')) {
-    // The common case, as before options existed: one encode, nothing copied.
-    const bytes = await encodePngRgba(rgba, width, height, input.pngCompressionLevel);
-    return { bytes, format: 'png', width, height, foreground: subject ?? whole };
-  }
   if (!subject && (spec.crop !== 'none' || spec.canvas || spec.scale !== null)) {
     throw new UnprocessableOptionError(
       'no_subject_found',
@@ -105,6 +99,24 @@ export async function render(input: RenderInput, spec: RenderSpec): Promise<Rend
   const flat = format === 'jpg' ? img.flatten({ background: '#ffffff' }) : img;
   const bytes = format === 'png' ? await encodePngRgba(composed, l.width, l.height, input.pngCompressionLevel) : await encode(flat, format, input.pngCompressionLevel);
   return { bytes, format, width: l.width, height: l.height, foreground };
+}
+
+/** Whether `spec` asks for the photo as it is, its alpha the cut, as a PNG: one encode (`plainPng`). */
+export function isPlainPng(spec: RenderSpec): boolean {
+  const plain =
+    spec.crop === 'none' && !spec.canvas && spec.scale === null && spec.maxPixels === null && spec.maxWidth === null &&
+    spec.maxHeight === null && spec.background.kind === 'none' && spec.shadow === 'none' && spec.channels === 'rgba';
+  return plain && (spec.format === 'png' || spec.format === 'auto');
+}
+
+/**
+ * The plain PNG's result, from the writer its rows went to (all of them final now): the subject's
+ * box is found while the pool compresses what the writer has been given.
+ */
+export async function plainPng(rgba: Uint8Array, width: number, height: number, writer: PngWriter): Promise<Rendered> {
+  const subject = subjectBox(rgba, width, height);
+  const bytes = await writer.finish();
+  return { bytes, format: 'png', width, height, foreground: subject ?? { left: 0, top: 0, width, height } };
 }
 
 function isOpaque(rgba: Uint8Array): boolean {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { adler32, adlerZeros, encodePngRgba } from '../../src/cutout/png.js';
+import { adler32, adlerZeros, encodePngRgba, PngWriter } from '../../src/cutout/png.js';
 
 /** Pixels with structure (gradients, a hard edge, transparency) and some noise, deterministic. */
 function pixels(width: number, height: number): Uint8Array {
@@ -90,6 +90,28 @@ describe('encodePngRgba', () => {
       sizes.push(png.length);
     }
     assert.ok(sizes.slice(1).every((s) => s < sizes[0]! * 0.9), `level 0 stores, the others compress: ${sizes.join(', ')}`);
+  });
+
+  it('writes the same file when told of its rows a few at a time as when given them all, rows not yet final left unread', async () => {
+    const [width, height] = [2101, 2099]; // five slices
+    const given = pixels(width, height);
+    const whole = await encodePngRgba(given, width, height, 6);
+    // The rows arrive as a refinement would finish them: below the rows told, they are still noise.
+    const growing = new Uint8Array(given.length).fill(77);
+    const writer = new PngWriter(growing, width, height, 6);
+    for (let y = 0; y < height; ) {
+      const next = Math.min(height, y + 37);
+      growing.set(given.subarray(y * width * 4, next * width * 4), y * width * 4);
+      await writer.ready(next);
+      y = next;
+    }
+    const streamed = await writer.finish();
+    assert.ok(streamed.equals(whole), 'identical files');
+    const busy = new PngWriter(given, width, height, 6);
+    const first = busy.ready(height);
+    await assert.rejects(busy.ready(height), /one call at a time/);
+    await first;
+    assert.ok((await busy.finish()).equals(whole));
   });
 
   it('refuses a buffer that is not width × height RGBA', async () => {

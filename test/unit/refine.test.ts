@@ -150,7 +150,7 @@ describe("the refinement's full-size application", () => {
     }
   }
 
-  it('gives each pixel under the band its fields read bilinearly from the working copy, and leaves the rest alone', () => {
+  it('gives each pixel under the band its fields read bilinearly from the working copy, and leaves the rest alone', async () => {
     // Sizes that do not divide by the cell (the last row and column of cells are partial).
     const width = 301;
     const height = 203;
@@ -167,7 +167,9 @@ describe("the refinement's full-size application", () => {
     const given = { rgba: Uint8Array.from(rgba), mask: Uint8Array.from(mask) };
     const want = { rgba: Uint8Array.from(rgba), mask: Uint8Array.from(mask) };
     reference(want.rgba, want.mask, width, height, s, band, w, h, fields);
-    const looked = applyBand(rgba, mask, width, height, s, band, w, h, fields);
+    const told: number[] = [];
+    const looked = await applyBand(rgba, mask, width, height, s, band, w, h, fields, async (y) => void told.push(y));
+    assert.deepEqual(told, Array.from({ length: h }, (_, cy) => Math.min(height, (cy + 1) * s)), 'every row of cells, in order');
     let inBand = 0;
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {

@@ -1,0 +1,46 @@
+// Compositing and encoding (stages.ts): a large photo's plain PNG is written while its edges are
+// refined, row by row; the file must be the one the one-pass path writes (refine, alpha, encode).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { applyMask } from '../../src/cutout/compose.js';
+import { encodePngRgba } from '../../src/cutout/png.js';
+import { refineEdges } from '../../src/cutout/refine.js';
+import { finishFromMask, LazyFaces, StageClock, type Decoded } from '../../src/cutout/stages.js';
+import { renderSpec } from '../../src/options/options.js';
+
+/** A photo past the streaming size: a warm disc on a textured background, its own alpha or not, and a soft-edged mask of the disc. */
+function scene(width: number, height: number, hasAlpha: boolean): { decoded: Decoded; mask: Uint8Array } {
+  const rgba = new Uint8Array(width * height * 4);
+  const mask = new Uint8Array(width * height);
+  const [cx, cy, r] = [width * 0.45, height * 0.5, Math.min(width, height) * 0.3];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = y * width + x;
+      const d = Math.hypot(x - cx, y - cy);
+      const inside = d < r;
+      rgba.set([inside ? 210 : (x * 7) & 255, inside ? 90 : (y * 5) & 255, inside ? 40 : 160, hasAlpha ? 128 + (x & 127) : 255], p * 4);
+      mask[p] = Math.round(255 * Math.min(1, Math.max(0, (r + 12 - d) / 24)));
+    }
+  }
+  return { decoded: { rgba, width, height, hasAlpha }, mask };
+}
+
+describe('compositing and encoding a large photo', () => {
+  for (const hasAlpha of [false, true]) {
+    it(`writes the plain PNG while refining, the very file of refine → alpha → encode${hasAlpha ? ' (a photo with its own alpha)' : ''}`, async () => {
+      const [width, height] = [3400, 2400]; // 8.2 MP: streamed
+      const { decoded, mask } = scene(width, height, hasAlpha);
+      const expected = { rgba: Uint8Array.from(decoded.rgba), mask: Uint8Array.from(mask) };
+      assert.ok((await refineEdges(expected.rgba, expected.mask, width, height)) > 0, 'the mask has an edge to refine');
+      applyMask(expected.rgba, expected.mask, hasAlpha);
+      const want = await encodePngRgba(expected.rgba, width, height, 6);
+
+      const settings = { pngCompressionLevel: 6, maxPixels: 50e6, faces: new LazyFaces() };
+      const out = await finishFromMask(decoded, async () => Uint8Array.from(mask), renderSpec({}), undefined, new StageClock(), settings);
+      assert.equal(out.format, 'png');
+      assert.deepEqual([out.width, out.height], [width, height]);
+      assert.ok(out.bytes.equals(want), 'identical files');
+      assert.ok(out.foreground.width < width * 0.7 && out.foreground.height < height * 0.7, `the subject's box: ${JSON.stringify(out.foreground)}`);
+    });
+  }
+});
