@@ -43,4 +43,20 @@ describe('compositing and encoding a large photo', () => {
       assert.ok(out.foreground.width < width * 0.7 && out.foreground.height < height * 0.7, `the subject's box: ${JSON.stringify(out.foreground)}`);
     });
   }
+
+  it("keeps a person's edited mask as the alpha while the model's refined mask gives the edge colours, streamed as in one pass", async () => {
+    const [width, height] = [3400, 2400];
+    const { decoded, mask } = scene(width, height, false);
+    // The edit: the disc's right half erased.
+    const edited = Uint8Array.from(mask, (v, p) => (p % width > width * 0.45 ? 0 : v));
+    const expected = { rgba: Uint8Array.from(decoded.rgba), mask: Uint8Array.from(mask) };
+    await refineEdges(expected.rgba, expected.mask, width, height);
+    applyMask(expected.rgba, edited, false);
+    const want = await encodePngRgba(expected.rgba, width, height, 6);
+
+    const settings = { pngCompressionLevel: 6, maxPixels: 50e6, faces: new LazyFaces() };
+    const out = await finishFromMask(decoded, async () => Uint8Array.from(mask), renderSpec({}), undefined, new StageClock(), settings, edited);
+    assert.ok(out.bytes.equals(want), 'identical files');
+    assert.ok(out.foreground.left + out.foreground.width <= width * 0.45 + 1, `nothing right of the edit: ${JSON.stringify(out.foreground)}`);
+  });
 });
