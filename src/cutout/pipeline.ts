@@ -37,6 +37,8 @@ export interface PipelineOptions {
   optimizeAhead?: boolean;
   /** EXECUTION_PROVIDER: where the model runs (`cpu` when absent). */
   executionProvider?: ExecutionProvider;
+  /** INFERENCE_FLOAT16=widen: float16 weights loaded as float32 on the CPU (session.ts; default on). */
+  widenHalf?: boolean;
   /** PIXEL_THREADS: threads besides the calling one for the image work around the model (pixel-threads.ts); 0 when absent. */
   pixelThreads?: number;
 }
@@ -133,6 +135,7 @@ export class CutoutPipeline implements Cutter {
           memPattern: opts.memPattern,
           optimizeAhead: opts.optimizeAhead,
           executionProvider: opts.executionProvider,
+          widenHalf: opts.widenHalf,
         });
         loaded.set(model.spec.name, { model, session });
       }

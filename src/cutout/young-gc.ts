@@ -1,4 +1,4 @@
-// A young-generation collection on demand, for the threads that share image memory
+// A young-generation collection on demand (and a full one, collectAll), for the threads that share image memory
 // (pixel-threads.ts). A SharedArrayBuffer lives until every thread that was handed it has
 // collected its handle, and V8 does not count these buffers towards the memory that makes it
 // collect: left to itself, the worker held 50–85 MB of dead shared buffers on 1 MP photos and up
@@ -9,14 +9,23 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
-type Collector = (options: { type: 'minor' }) => void;
+type Collector = (options?: { type: 'minor' }) => void;
 
-export const collectYoung: (() => void) | null = (() => {
+const gc: Collector | null = (() => {
   try {
     v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as unknown;
-    return typeof gc === 'function' ? () => (gc as Collector)({ type: 'minor' }) : null;
+    const found = vm.runInNewContext('gc') as unknown;
+    return typeof found === 'function' ? (found as Collector) : null;
   } catch {
     return null;
   }
 })();
+
+export const collectYoung: (() => void) | null = gc ? () => gc({ type: 'minor' }) : null;
+
+/**
+ * A full collection, once, after a large one-off allocation that would otherwise stay until V8
+ * next collects on its own: the model's widened copy (session.ts; ~260 MB held through the first
+ * runs without it).
+ */
+export const collectAll: (() => void) | null = gc ? () => gc() : null;

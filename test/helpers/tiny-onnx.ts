@@ -30,10 +30,10 @@ const bytes = (field: number, value: Buffer | string) => {
 
 const FLOAT = 1;
 
-/** ValueInfoProto: a float tensor named `name` with fixed dims. */
-function valueInfo(name: string, dims: number[]): Buffer {
+/** ValueInfoProto: a float (or `type`) tensor named `name` with fixed dims. */
+function valueInfo(name: string, dims: number[], type = FLOAT): Buffer {
   const shape = Buffer.concat(dims.map((d) => bytes(1, num(1, d)))); // TensorShapeProto.dim { dim_value }
-  const tensorType = Buffer.concat([num(1, FLOAT), bytes(2, shape)]); // TypeProto.Tensor { elem_type, shape }
+  const tensorType = Buffer.concat([num(1, type), bytes(2, shape)]); // TypeProto.Tensor { elem_type, shape }
   return Buffer.concat([bytes(1, name), bytes(2, bytes(1, tensorType))]); // { name, type { tensor_type } }
 }
 
@@ -88,3 +88,41 @@ export const threeBands = () =>
     ])
     .png()
     .toBuffer();
+
+const FLOAT16 = 10;
+
+/**
+ * The bytes of a float16 model on [1, 3, size, size]: `output = input × k + c` in float16, with
+ * `k` a float16 initializer (raw_data), `c` a Constant node's float16 tensor (int32_data, one
+ * value's bits per int32), Cast nodes at both ends and a float16 value_info between: every place
+ * widen.ts rewrites. `kBits`, `cBits`: the constants' float16 bit patterns. `io`: the input's and
+ * output's type (float32: Cast to float16 and back; float16: the model takes and gives float16).
+ * `externalK`: `k` marked as stored outside the file (data_location EXTERNAL), which widen.ts refuses.
+ */
+export function halfModel(size: number, kBits: number, cBits: number, io: 'float32' | 'float16' = 'float32', externalK = false): Buffer {
+  const ioType = io === 'float32' ? FLOAT : FLOAT16;
+  const dims = [1, 3, size, size];
+  const raw = Buffer.alloc(2);
+  raw.writeUInt16LE(kBits);
+  const k = Buffer.concat([num(2, FLOAT16), bytes(8, 'k'), bytes(9, raw), ...(externalK ? [num(14, 1)] : [])]);
+  const c = Buffer.concat([num(2, FLOAT16), bytes(5, varint(cBits))]); // packed int32_data
+  const attr = (name: string, field: number, value: Buffer | number, type: number) =>
+    bytes(5, Buffer.concat([bytes(1, name), typeof value === 'number' ? num(field, value) : bytes(field, value), num(20, type)]));
+  const node = (inputs: string[], output: string, op: string, ...attrs: Buffer[]) =>
+    bytes(1, Buffer.concat([...inputs.map((i) => bytes(1, i)), bytes(2, output), bytes(3, output), bytes(4, op), ...attrs]));
+  const half = Buffer.concat([bytes(1, 'm'), bytes(2, bytes(1, num(1, FLOAT16)))]); // value_info m: float16
+  const graph = Buffer.concat([
+    node(['input'], 'x', 'Cast', attr('to', 3, FLOAT16, 2)),
+    node(['x', 'k'], 'm', 'Mul'),
+    node([], 'c', 'Constant', attr('value', 5, c, 4)),
+    node(['m', 'c'], 'a', 'Add'),
+    node(['a'], 'output', 'Cast', attr('to', 3, ioType, 2)),
+    bytes(2, 'half'),
+    bytes(5, k),
+    bytes(11, valueInfo('input', dims, ioType)),
+    bytes(12, valueInfo('output', dims, ioType)),
+    bytes(13, half),
+  ]);
+  const opset = Buffer.concat([bytes(1, ''), num(2, 13)]);
+  return Buffer.concat([num(1, 7), bytes(2, 'cutout-tests'), bytes(7, graph), bytes(8, opset)]);
+}

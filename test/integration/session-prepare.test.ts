@@ -62,4 +62,10 @@ describe('session: optimise ahead', { timeout: 60_000 }, () => {
     assert.deepEqual(pipelineOptions(loadConfig({})).cpuArena, true);
     assert.throws(() => loadConfig({ INFERENCE_MEMORY: 'small' }), /INFERENCE_MEMORY=/);
   });
+
+  it('INFERENCE_FLOAT16: widen (the default) or keep, as the pipeline is told', () => {
+    assert.equal(pipelineOptions(loadConfig({})).widenHalf, true);
+    assert.equal(pipelineOptions(loadConfig({ INFERENCE_FLOAT16: 'keep' })).widenHalf, false);
+    assert.throws(() => loadConfig({ INFERENCE_FLOAT16: 'half' }), /INFERENCE_FLOAT16=/);
+  });
 });
