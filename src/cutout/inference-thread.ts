@@ -26,7 +26,7 @@ try {
       (err: unknown) => post({ type: 'failed', id: m.id, message: err instanceof Error ? err.message : String(err) }),
     );
   });
-  post({ type: 'ready', inputName: session.inputName, outputName: session.outputName });
+  post({ type: 'ready', inputName: session.inputName, outputName: session.outputName, weights: session.weights });
 } catch (err) {
   post({ type: 'load-failed', message: err instanceof Error ? err.message : String(err) });
 }

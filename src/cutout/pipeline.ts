@@ -166,6 +166,11 @@ export class CutoutPipeline implements Cutter {
     return loaded;
   }
 
+  /** How each model's weights were loaded (session.ts), for the start-up log. */
+  get weights(): Record<string, string> {
+    return Object.fromEntries([...this.loaded].map(([name, m]) => [name, m.session.weights]));
+  }
+
   /** The default model's description (the first loaded). */
   get model(): ResolvedModel {
     return this.loaded.get(this.modelName)!.model;

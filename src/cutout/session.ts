@@ -36,6 +36,8 @@ export interface SessionOptions {
 export interface SegmentationSession {
   readonly inputName: string;
   readonly outputName: string;
+  /** How the weights were loaded, for the start-up log: `float32 (widened from float16)`, `as stored`, or `as stored (…why not widened)`. */
+  readonly weights: string;
   /** Runs the model on an NCHW float32 tensor of side `size`; returns the first output's data. */
   run(input: Float32Array, size: number): Promise<Float32Array>;
   release(): Promise<void>;
@@ -54,8 +56,8 @@ export async function createSession(modelPath: string, opts: SessionOptions): Pr
   // The optimised graph is the CPU's (its layout suits this CPU's vector units): CUDA loads the model as it is.
   const cpu = (opts.executionProvider ?? 'cpu') === 'cpu';
   const ahead = opts.optimizeAhead !== false && cpu;
-  const load = (model: string | Uint8Array) => (ahead ? createOptimized(model, settings) : create(model, settings));
-  const session = await loadWidened(modelPath, cpu && opts.widenHalf !== false, load).catch((err: unknown) => {
+  const load = (model: string | Uint8Array) => (ahead ? createOptimized(model, settings, modelPath) : create(model, settings));
+  const { session, weights } = await loadWidened(modelPath, cpu && opts.widenHalf !== false, load).catch((err: unknown) => {
     // A model that cannot be read says so as it is; CUDA that cannot be loaded says what is missing.
     if (opts.executionProvider !== 'cuda' || !/cuda|provider|shared librar/i.test(String(err))) throw err;
     throw new Error(cudaStartupMessage(err instanceof Error ? err.message : String(err)));
@@ -66,6 +68,7 @@ export async function createSession(modelPath: string, opts: SessionOptions): Pr
   return {
     inputName,
     outputName,
+    weights,
     async run(input, size) {
       const tensor = new ort.Tensor('float32', input, [1, 3, size, size]);
       // Only the first output is fetched: ISNet has 12 (side outputs, each upsampled to the
@@ -90,13 +93,14 @@ export async function createSession(modelPath: string, opts: SessionOptions): Pr
  * silenced), so it is made at start-up (about a second) and deleted once loaded. Where no
  * temporary file can be written, the model is loaded as it is.
  */
-async function createOptimized(model: string | Uint8Array, settings: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+async function createOptimized(model: string | Uint8Array, settings: ort.InferenceSession.SessionOptions, file: string): Promise<ort.InferenceSession> {
   let dir: string | undefined;
   try {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cutout-ort-'));
     const optimized = path.join(dir, 'model.onnx');
     const first = await create(model, { ...settings, optimizedModelFilePath: optimized, logSeverityLevel: 3 });
     await first.release();
+    model = file; // a widened model's bytes are not needed from here on (nor kept by this frame)
     return await ort.InferenceSession.create(optimized, { ...settings, graphOptimizationLevel: 'disabled' });
   } catch {
     return create(model, settings);
@@ -112,21 +116,34 @@ function create(model: string | Uint8Array, settings: ort.InferenceSession.Sessi
 
 /**
  * The session, from the model's bytes with float16 widened to float32 when `widen` and it has
- * float16 weights (widen.ts), else from its file. A model that cannot be widened, or whose widened
- * form onnxruntime refuses (a float16 use widen.ts does not know), is loaded as it is. The file
- * and its widened copy (88 + 176 MB for ISNet) are collected once loaded: left to V8, they stayed
- * through the first runs (the session's peak 1406 MB instead of 977).
+ * float16 weights (widen.ts), else from its file; and how its weights were loaded. A model that
+ * cannot be widened, or whose widened form onnxruntime refuses (float16 from a place widen.ts does
+ * not rewrite), is loaded as it is, and `weights` says why. The file's bytes and the widening's
+ * intermediate arrays (88 + 176 MB for ISNet) are collected before loading, the widened bytes
+ * once loaded: left to V8, they stayed through the first runs (the session's peak 1406 MB, not 977).
  */
-async function loadWidened(modelPath: string, widen: boolean, load: (model: string | Uint8Array) => Promise<ort.InferenceSession>): Promise<ort.InferenceSession> {
+async function loadWidened(
+  modelPath: string,
+  widen: boolean,
+  load: (model: string | Uint8Array) => Promise<ort.InferenceSession>,
+): Promise<{ session: ort.InferenceSession; weights: string }> {
   let widened: Uint8Array | null = null;
   try {
     widened = widen ? widenHalfModel(fs.readFileSync(modelPath)) : null;
-  } catch {
-    // unreadable here: onnxruntime says so when it loads the path; not widenable: loaded as it is
+  } catch (err) {
+    // Unreadable: onnxruntime says so when it loads the path. Not widenable: loaded as it is.
+    if (fs.existsSync(modelPath)) return { session: await load(modelPath), weights: `as stored (not widened: ${message(err)})` };
   }
-  if (!widened) return load(modelPath);
-  const session = await load(widened).catch(() => load(modelPath));
-  widened = null;
+  if (!widened) return { session: await load(modelPath), weights: 'as stored' };
   collectAll?.();
-  return session;
+  const loading = load(widened);
+  widened = null;
+  const result = await loading.then(
+    (session) => ({ session, weights: 'float32 (widened from float16)' }),
+    async (err: unknown) => ({ session: await load(modelPath), weights: `as stored (onnxruntime refused the widened model: ${message(err)})` }),
+  );
+  collectAll?.();
+  return result;
 }
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300);

@@ -10,7 +10,7 @@ export type ThreadRequest =
   | { type: 'release' };
 
 export type ThreadReply =
-  | { type: 'ready'; inputName: string; outputName: string }
+  | { type: 'ready'; inputName: string; outputName: string; weights: string }
   | { type: 'load-failed'; message: string }
   | { type: 'result'; id: number; output: Float32Array }
   | { type: 'failed'; id: number; message: string };
@@ -33,6 +33,7 @@ type Pending = { resolve: (out: Float32Array) => void; reject: (err: Error) => v
 class ThreadedSession implements SegmentationSession {
   inputName = '';
   outputName = '';
+  weights = '';
   private thread: Worker | null = null;
   private starting: Promise<void> | null = null;
   private readonly pending = new Map<number, Pending>();
@@ -55,6 +56,7 @@ class ThreadedSession implements SegmentationSession {
             ready = true;
             this.inputName = m.inputName;
             this.outputName = m.outputName;
+            this.weights = m.weights;
             resolve();
             break;
           case 'load-failed':

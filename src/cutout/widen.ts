@@ -7,9 +7,12 @@
 // fp16 graph's (float16 rounding between operators is gone, so closer to the fp32 original).
 //
 // Only the protobuf fields that carry element types are rewritten: tensors (initializers,
-// constants, attribute tensors), Cast's `to`, value types (inputs, outputs, value_info); every
-// other field is copied as its bytes. A model it cannot widen (external data, fp16 where this does
-// not look) is loaded as it is (session.ts).
+// constants, attribute tensors, in subgraphs too), Cast's `to`, value types (inputs, outputs,
+// value_info); every other field is copied as its bytes. A model it cannot widen (external data)
+// throws here; one where float16 also comes from elsewhere (a `dtype` attribute, a model-local
+// function) then mixes float16 with float32 and onnxruntime refuses it: either way session.ts
+// loads the file as it is. A Cast to float16 becomes a Cast to float32, so a model that casts on
+// purpose to round or to saturate at ±65504 loses that step.
 
 const FLOAT = 1;
 const FLOAT16 = 10;
@@ -58,9 +61,16 @@ function* fields(buf: Uint8Array): Generator<Field> {
       yield { no, wire, raw: buf.subarray(start, at), body };
     } else if (wire === 1 || wire === 5) {
       at += wire === 1 ? 8 : 4;
+      if (at > buf.length) throw new Error('truncated protobuf');
       yield { no, wire, raw: buf.subarray(start, at) };
     } else throw new Error(`unsupported protobuf wire type ${wire}`);
   }
+}
+
+/** A non-repeated field: protobuf keeps its last occurrence. */
+function last(all: readonly Field[], no: number, wire?: number): Field | undefined {
+  for (let i = all.length - 1; i >= 0; i--) if (all[i]!.no === no && (wire === undefined || all[i]!.wire === wire)) return all[i];
+  return undefined;
 }
 
 function varintBytes(v: number): Uint8Array {
@@ -148,6 +158,7 @@ function packedVarints(body: Uint8Array): number[] {
       scale = 1;
     }
   }
+  if (scale !== 1) throw new Error('truncated protobuf');
   return values;
 }
 
@@ -158,12 +169,17 @@ function packedVarints(body: Uint8Array): number[] {
  */
 function widenTensor(buf: Uint8Array): Out | null {
   const all = [...fields(buf)];
-  if (all.find((f) => f.no === 2)?.value !== FLOAT16) return null;
+  if (last(all, 2)?.value !== FLOAT16) return null;
   if (all.some((f) => f.no === 14 && f.value === 1)) throw new Error('a float16 tensor stored outside the model file');
   const table = halfTable();
   const widen = (bits: ArrayLike<number>): Uint8Array => {
     const values = new Float32Array(bits.length);
-    for (let i = 0; i < bits.length; i++) values[i] = table[bits[i]! & 0xffff]!;
+    for (let i = 0; i < bits.length; i++) {
+      const h = bits[i]!;
+      // onnxruntime refuses a float16 int32_data value outside 0..65535 ("data overflow"): so does this.
+      if (!(h >= 0 && h <= 0xffff)) throw new Error(`a float16 value's bits out of range: ${h}`);
+      values[i] = table[h]!;
+    }
     return new Uint8Array(values.buffer);
   };
   const o = out();
@@ -178,7 +194,7 @@ function widenTensor(buf: Uint8Array): Out | null {
       put(o, varintBytes(9 * 8 + 2));
       put(o, varintBytes(data.length));
       put(o, data);
-    } else if (f.no === 5) fromInts.push(...(f.wire === 2 ? packedVarints(f.body!) : [f.value!]));
+    } else if (f.no === 5) for (const v of f.wire === 2 ? packedVarints(f.body!) : [f.value!]) fromInts.push(v);
     else put(o, f.raw);
   }
   if (fromInts.length) {
@@ -209,9 +225,11 @@ const widenValueInfo = (buf: Uint8Array) => rewrite(buf, { 2: widenType });
  */
 function widenNode(buf: Uint8Array): Out | null {
   const text = (b?: Uint8Array) => (b ? new TextDecoder().decode(b) : '');
-  const cast = text([...fields(buf)].find((f) => f.no === 4)?.body) === 'Cast';
+  const node = [...fields(buf)];
+  const domain = text(last(node, 7)?.body);
+  const cast = text(last(node, 4)?.body) === 'Cast' && (domain === '' || domain === 'ai.onnx');
   const attribute = (b: Uint8Array): Out | null => {
-    const to = cast && text([...fields(b)].find((f) => f.no === 1)?.body) === 'to';
+    const to = cast && text(last([...fields(b)], 1)?.body) === 'to';
     const tensors = rewrite(b, { 5: widenTensor, 10: widenTensor, 6: widenGraph, 11: widenGraph });
     if (!to) return tensors;
     const bytes = tensors ? concat(tensors) : b;
@@ -244,11 +262,11 @@ function concat(o: Out): Uint8Array {
 
 /** Whether the model's main graph has a float16 initializer (a look at the top-level graph only). */
 export function hasHalfWeights(model: Uint8Array): boolean {
-  const graph = [...fields(model)].find((f) => f.no === 7 && f.wire === 2);
+  const graph = last([...fields(model)], 7, 2);
   if (!graph) return false;
   for (const f of fields(graph.body!)) {
     if (f.no !== 5 || f.wire !== 2) continue;
-    if ([...fields(f.body!)].find((t) => t.no === 2)?.value === FLOAT16) return true;
+    if (last([...fields(f.body!)], 2)?.value === FLOAT16) return true;
   }
   return false;
 }

@@ -79,6 +79,7 @@ export function darkSubjectCutter(): Cutter & { calls: number } {
   const session: SegmentationSession = {
     inputName: 'input',
     outputName: 'output',
+    weights: 'a stand-in',
     async run(input, size) {
       const plane = size * size;
       // The model's input is (v / max - 0.5) per channel: a sum under 0.8 is a dark or saturated colour.

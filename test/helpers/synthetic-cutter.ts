@@ -10,6 +10,7 @@ export function diskSession(): SegmentationSession {
   return {
     inputName: 'input',
     outputName: 'output',
+    weights: 'a stand-in',
     async run(_input, size) {
       const out = new Float32Array(size * size);
       const c = size / 2;

@@ -90,39 +90,76 @@ export const threeBands = () =>
     .toBuffer();
 
 const FLOAT16 = 10;
+const BOOL = 9;
+
+export interface HalfModelOptions {
+  /** The input's and output's type (float32: Cast to float16 and back; float16: the model takes and gives float16). */
+  io?: 'float32' | 'float16';
+  /** `k` marked as stored outside the file (data_location EXTERNAL), which widen.ts refuses. */
+  externalK?: boolean;
+  /**
+   * Where `c` comes from: a Constant node (packed int32_data), an If node whose branches are
+   * subgraphs with such a Constant each (unpacked int32_data), or a model-local function (the
+   * Add happens in it), which widen.ts does not rewrite: widened, its float16 meets float32.
+   */
+  c?: 'constant' | 'if' | 'function';
+}
 
 /**
  * The bytes of a float16 model on [1, 3, size, size]: `output = input × k + c` in float16, with
- * `k` a float16 initializer (raw_data), `c` a Constant node's float16 tensor (int32_data, one
- * value's bits per int32), Cast nodes at both ends and a float16 value_info between: every place
- * widen.ts rewrites. `kBits`, `cBits`: the constants' float16 bit patterns. `io`: the input's and
- * output's type (float32: Cast to float16 and back; float16: the model takes and gives float16).
- * `externalK`: `k` marked as stored outside the file (data_location EXTERNAL), which widen.ts refuses.
+ * `k` a float16 initializer of one value per channel (raw_data, dims [3, 1, 1]), `c` a float16
+ * scalar (see HalfModelOptions), Cast nodes at both ends and a float16 value_info between: the
+ * places widen.ts rewrites. `kBits`, `cBits`: the constants' float16 bit patterns.
  */
-export function halfModel(size: number, kBits: number, cBits: number, io: 'float32' | 'float16' = 'float32', externalK = false): Buffer {
-  const ioType = io === 'float32' ? FLOAT : FLOAT16;
+export function halfModel(size: number, kBits: readonly [number, number, number], cBits: number, opts: HalfModelOptions = {}): Buffer {
+  const ioType = (opts.io ?? 'float32') === 'float32' ? FLOAT : FLOAT16;
   const dims = [1, 3, size, size];
-  const raw = Buffer.alloc(2);
-  raw.writeUInt16LE(kBits);
-  const k = Buffer.concat([num(2, FLOAT16), bytes(8, 'k'), bytes(9, raw), ...(externalK ? [num(14, 1)] : [])]);
-  const c = Buffer.concat([num(2, FLOAT16), bytes(5, varint(cBits))]); // packed int32_data
+  const raw = Buffer.alloc(6);
+  kBits.forEach((b, i) => raw.writeUInt16LE(b, i * 2));
+  const k = Buffer.concat([num(1, 3), num(1, 1), num(1, 1), num(2, FLOAT16), bytes(8, 'k'), bytes(9, raw), ...(opts.externalK ? [num(14, 1)] : [])]);
+  const cTensor = (packed: boolean) => Buffer.concat([num(2, FLOAT16), packed ? bytes(5, varint(cBits)) : num(5, cBits)]);
   const attr = (name: string, field: number, value: Buffer | number, type: number) =>
     bytes(5, Buffer.concat([bytes(1, name), typeof value === 'number' ? num(field, value) : bytes(field, value), num(20, type)]));
-  const node = (inputs: string[], output: string, op: string, ...attrs: Buffer[]) =>
-    bytes(1, Buffer.concat([...inputs.map((i) => bytes(1, i)), bytes(2, output), bytes(3, output), bytes(4, op), ...attrs]));
+  const nodeBytes = (inputs: string[], output: string, op: string, ...rest: Buffer[]) =>
+    Buffer.concat([...inputs.map((i) => bytes(1, i)), bytes(2, output), bytes(3, output), bytes(4, op), ...rest]);
+  const node = (inputs: string[], output: string, op: string, ...rest: Buffer[]) => bytes(1, nodeBytes(inputs, output, op, ...rest));
+  const branch = (out: string) =>
+    Buffer.concat([node([], out, 'Constant', attr('value', 5, cTensor(false), 4)), bytes(2, out), bytes(12, valueInfo(out, [], FLOAT16))]);
   const half = Buffer.concat([bytes(1, 'm'), bytes(2, bytes(1, num(1, FLOAT16)))]); // value_info m: float16
+  const how = opts.c ?? 'constant';
+  const cond = Buffer.concat([num(2, BOOL), bytes(8, 'cond'), bytes(9, Buffer.from([1]))]);
+  const middle =
+    how === 'function'
+      ? [node(['m'], 'a', 'AddC', bytes(7, 'cutout.test'))]
+      : [
+          how === 'if'
+            ? node(['cond'], 'c', 'If', attr('then_branch', 6, branch('then_c'), 5), attr('else_branch', 6, branch('else_c'), 5))
+            : node([], 'c', 'Constant', attr('value', 5, cTensor(true), 4)),
+          node(['m', 'c'], 'a', 'Add'),
+        ];
   const graph = Buffer.concat([
     node(['input'], 'x', 'Cast', attr('to', 3, FLOAT16, 2)),
     node(['x', 'k'], 'm', 'Mul'),
-    node([], 'c', 'Constant', attr('value', 5, c, 4)),
-    node(['m', 'c'], 'a', 'Add'),
+    ...middle,
     node(['a'], 'output', 'Cast', attr('to', 3, ioType, 2)),
     bytes(2, 'half'),
     bytes(5, k),
+    ...(how === 'if' ? [bytes(5, cond)] : []),
     bytes(11, valueInfo('input', dims, ioType)),
     bytes(12, valueInfo('output', dims, ioType)),
     bytes(13, half),
   ]);
-  const opset = Buffer.concat([bytes(1, ''), num(2, 13)]);
-  return Buffer.concat([num(1, 7), bytes(2, 'cutout-tests'), bytes(7, graph), bytes(8, opset)]);
+  const opset = (domain: string, version: number) => Buffer.concat([bytes(1, domain), num(2, version)]);
+  // FunctionProto: name 1, input 4, output 5, node 7, opset_import 9, domain 10.
+  const fn = Buffer.concat([
+    bytes(1, 'AddC'),
+    bytes(4, 'p'),
+    bytes(5, 'q'),
+    bytes(7, nodeBytes([], 'cc', 'Constant', attr('value', 5, cTensor(true), 4))),
+    bytes(7, nodeBytes(['p', 'cc'], 'q', 'Add')),
+    bytes(9, opset('', 13)),
+    bytes(10, 'cutout.test'),
+  ]);
+  const functions = how === 'function' ? [bytes(8, opset('cutout.test', 1)), bytes(25, fn)] : [];
+  return Buffer.concat([num(1, how === 'function' ? 8 : 7), bytes(2, 'cutout-tests'), bytes(7, graph), bytes(8, opset('', 13)), ...functions]);
 }

@@ -1,7 +1,8 @@
-// widen.ts: a float16 model loaded as float32 on the CPU. A tiny generated model with float16 in
-// every place the rewrite looks (an initializer, a Constant's tensor, Cast's `to`, a value_info)
-// runs in onnxruntime both ways: widened it computes in float32 exactly, as it is it rounds to
-// float16 between operators. The real ISNet's widened copy is compared in `npm run eval`.
+// widen.ts: a float16 model loaded as float32 on the CPU. Tiny generated models with float16 in
+// the places the rewrite looks (an initializer of one value per channel, a Constant's tensor, an
+// If's subgraphs, Cast's `to`, a value_info) run in onnxruntime widened: they compute in float32
+// exactly. A model with float16 where the rewrite does not look (a model-local function) is
+// loaded as it is. The real ISNet's widened copy is compared in `npm run eval`.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -10,21 +11,31 @@ import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { createSession } from '../../src/cutout/session.js';
 import { halfTable, hasHalfWeights, widenHalfModel } from '../../src/cutout/widen.js';
-import { halfModel, mulModel } from '../helpers/tiny-onnx.js';
+import { halfModel, mulModel, type HalfModelOptions } from '../helpers/tiny-onnx.js';
 
 const SIZE = 8;
-const K = 0x3e00; // 1.5
+const K = [0x3e00, 0x4000, 0xb800] as const; // 1.5, 2, -0.5: one per channel
+const KV = [1.5, 2, -0.5];
 const C = 0x3400; // 0.25
 const input = Float32Array.from({ length: 3 * SIZE * SIZE }, (_, i) => 0.1 + i * 0.0137);
-const inFloat32 = (x: number) => Math.fround(Math.fround(x * 1.5) + 0.25);
+const inFloat32 = (x: number, i: number) => Math.fround(Math.fround(x * KV[Math.floor(i / (SIZE * SIZE))]!) + 0.25);
+const expected = [...input].map(inFloat32);
+const model = (opts: HalfModelOptions = {}) => halfModel(SIZE, K, C, opts);
+
+async function runBytes(bytes: Uint8Array): Promise<number[]> {
+  const session = await ort.InferenceSession.create(bytes);
+  try {
+    const out = await session.run({ input: new ort.Tensor('float32', input, [1, 3, SIZE, SIZE]) });
+    return [...(out.output!.data as Float32Array)];
+  } finally {
+    await session.release();
+  }
+}
 
 describe('widen: float16 models as float32', () => {
   let dir: string;
-  let file: string;
   before(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutout-widen-'));
-    file = path.join(dir, 'half.onnx');
-    await fs.writeFile(file, halfModel(SIZE, K, C));
   });
   after(() => fs.rm(dir, { recursive: true, force: true }));
 
@@ -48,41 +59,69 @@ describe('widen: float16 models as float32', () => {
     assert.equal(widenHalfModel(plain), null);
   });
 
-  it('rewrites every float16 the model has, and onnxruntime computes it in float32', async () => {
-    const widened = widenHalfModel(halfModel(SIZE, K, C))!;
-    assert.ok(widened);
-    assert.equal(hasHalfWeights(widened), false);
-    assert.equal(widenHalfModel(widened), null);
-    const session = await ort.InferenceSession.create(widened);
-    try {
-      const out = await session.run({ input: new ort.Tensor('float32', input, [1, 3, SIZE, SIZE]) });
-      assert.deepEqual([...(out.output!.data as Float32Array)], [...input].map(inFloat32));
-    } finally {
-      await session.release();
-    }
+  for (const c of ['constant', 'if'] as const) {
+    it(`rewrites every float16 the model has (c from ${c === 'if' ? "an If's subgraphs" : 'a Constant'}), and onnxruntime computes it in float32`, async () => {
+      const widened = widenHalfModel(model({ c }))!;
+      assert.ok(widened);
+      assert.equal(hasHalfWeights(widened), false);
+      assert.equal(widenHalfModel(widened), null);
+      assert.deepEqual(await runBytes(widened), expected);
+    });
+  }
+
+  it('reads float16 data at any offset in the file', async () => {
+    const bytes = model();
+    const shifted = Buffer.alloc(bytes.length + 1);
+    bytes.copy(shifted, 1);
+    const odd = shifted.subarray(1); // every raw_data now starts at an odd address
+    assert.equal(odd.byteOffset % 2, 1);
+    assert.deepEqual(await runBytes(widenHalfModel(odd)!), expected);
   });
 
   it('createSession widens on the CPU by default, and keeps float16 when told to', async () => {
     // A model that takes and gives float16: widened it takes the pipeline's float32 tensor.
-    const halfIo = path.join(dir, 'half-io.onnx');
-    await fs.writeFile(halfIo, halfModel(SIZE, K, C, 'float16'));
-    const widened = await createSession(halfIo, { threads: 1 });
+    const file = path.join(dir, 'half-io.onnx');
+    await fs.writeFile(file, model({ io: 'float16' }));
+    const widened = await createSession(file, { threads: 1 });
     try {
-      assert.deepEqual([...(await widened.run(input, SIZE))], [...input].map(inFloat32));
+      assert.equal(widened.weights, 'float32 (widened from float16)');
+      assert.deepEqual([...(await widened.run(input, SIZE))], expected);
     } finally {
       await widened.release();
     }
-    const kept = await createSession(halfIo, { threads: 1, widenHalf: false });
+    const kept = await createSession(file, { threads: 1, widenHalf: false });
     try {
+      assert.equal(kept.weights, 'as stored');
       await assert.rejects(kept.run(input, SIZE), /float16|type/i);
     } finally {
       await kept.release();
     }
   });
 
-  it('refuses what it cannot rewrite: a float16 tensor kept outside the model file, a damaged file', () => {
-    assert.throws(() => widenHalfModel(halfModel(SIZE, K, C, 'float32', true)), /outside the model file/);
-    const bytes = halfModel(SIZE, K, C);
+  it('loads a model as it is when onnxruntime refuses its widened form (float16 in a model-local function)', async () => {
+    const bytes = model({ c: 'function' });
+    await assert.rejects(runBytes(widenHalfModel(bytes)!), /type|float16|float/i);
+    const file = path.join(dir, 'half-function.onnx');
+    await fs.writeFile(file, bytes);
+    const session = await createSession(file, { threads: 1 });
+    try {
+      assert.match(session.weights, /^as stored \(onnxruntime refused the widened model: /);
+      const out = await session.run(input, SIZE);
+      out.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 4e-3, `${v} vs ${expected[i]}`)); // in float16
+    } finally {
+      await session.release();
+    }
+  });
+
+  it('refuses what it cannot rewrite: a float16 tensor kept outside the file, out-of-range bits, a damaged file', async () => {
+    assert.throws(() => widenHalfModel(model({ externalK: true })), /outside the model file/);
+    // c's bits as int32_data: 0x13400 is no float16 (onnxruntime refuses it too).
+    assert.throws(() => widenHalfModel(halfModel(SIZE, K, 0x13400)), /out of range/);
+    const bytes = model();
     assert.throws(() => widenHalfModel(bytes.subarray(0, bytes.length - 3)), /truncated/);
+    // A file that cannot be widened is loaded as it is, and the reason is kept for the log.
+    const file = path.join(dir, 'external.onnx');
+    await fs.writeFile(file, model({ externalK: true }));
+    await assert.rejects(createSession(file, { threads: 1 })); // onnxruntime cannot find k's data either
   });
 });
