@@ -99,6 +99,9 @@ function putMessage(o: Out, no: number, m: Out): void {
   put(o, varintBytes(m.length));
   for (const p of m.parts) put(o, p);
 }
+function putBytes(o: Out, no: number, bytes: Uint8Array): void {
+  putMessage(o, no, { parts: [bytes], length: bytes.length });
+}
 
 type Rewriter = (body: Uint8Array) => Out | null;
 
@@ -190,19 +193,11 @@ function widenTensor(buf: Uint8Array): Out | null {
       const raw = f.body!;
       if (raw.length % 2) throw new Error('a float16 tensor with an odd number of bytes');
       const aligned = raw.byteOffset % 2 === 0 ? raw : new Uint8Array(raw); // a copy (a Buffer's slice() would be a view)
-      const data = widen(new Uint16Array(aligned.buffer, aligned.byteOffset, raw.length / 2));
-      put(o, varintBytes(9 * 8 + 2));
-      put(o, varintBytes(data.length));
-      put(o, data);
+      putBytes(o, 9, widen(new Uint16Array(aligned.buffer, aligned.byteOffset, raw.length / 2)));
     } else if (f.no === 5) for (const v of f.wire === 2 ? packedVarints(f.body!) : [f.value!]) fromInts.push(v);
     else put(o, f.raw);
   }
-  if (fromInts.length) {
-    const data = widen(fromInts);
-    put(o, varintBytes(9 * 8 + 2));
-    put(o, varintBytes(data.length));
-    put(o, data);
-  }
+  if (fromInts.length) putBytes(o, 9, widen(fromInts));
   return o;
 }
 
