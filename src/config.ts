@@ -2,13 +2,14 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { CUSTOM_MODEL, DEFAULT_MODEL, MODEL_NAMES } from './cutout/catalogue.js';
+import { DEFAULT_MODEL, MODEL_NAMES } from './cutout/catalogue.js';
 import { allowEntryProblem } from './net/allow-list.js';
 import { DEFAULT_LIMITS } from './vocabulary.js';
 import { isWebhookSecret } from './webhooks/sign.js';
 import type { PipelineOptions } from './cutout/pipeline.js';
 import { workerModels } from './jobs/lanes.js';
 import { bool, csv, hostPorts, int } from './config-values.js';
+import { combinationProblems } from './config-combinations.js';
 
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -192,9 +193,10 @@ export const configSchema = z.object({
   WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(10),
 });
 
-type Raw = z.infer<typeof configSchema>;
+/** The environment as the schema parses it, before loadConfig's defaults that depend on other settings. */
+export type RawConfig = z.infer<typeof configSchema>;
 
-export interface Config extends Omit<Raw, 'MODEL_DIR' | 'LOG_PRETTY' | 'S3_BUCKET' | 'REDIS_SENTINEL_NAME'> {
+export interface Config extends Omit<RawConfig, 'MODEL_DIR' | 'LOG_PRETTY' | 'S3_BUCKET' | 'REDIS_SENTINEL_NAME'> {
   MODEL_DIR: string;
   LOG_PRETTY: boolean;
   /** Empty unless STORAGE=s3 (then required). */
@@ -236,43 +238,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     MODEL_DIR: path.resolve(c.MODEL_DIR || path.join(c.DATA_DIR, 'models')),
     LOG_PRETTY: c.LOG_PRETTY ?? c.NODE_ENV === 'development',
   };
-}
-
-/** Settings that are each valid but not together. */
-function combinationProblems(c: Raw): string[] {
-  const problems: string[] = [];
-  if (c.MODELS.includes(CUSTOM_MODEL) && (!c.MODEL_PATH || !c.MODEL_SHA256)) {
-    problems.push('MODELS with custom needs MODEL_PATH (an .onnx file) and MODEL_SHA256 (its checksum)');
-  }
-  const strangers = c.WORKER_MODELS.filter((m) => !c.MODELS.includes(m));
-  if (strangers.length > 0) problems.push(`WORKER_MODELS lists ${strangers.join(', ')}, not in MODELS (${c.MODELS.join(', ')}): a worker serves some of MODELS`);
-  if (c.ENGINE === 'removebg' && (!c.REMOVEBG_API_URL || !c.REMOVEBG_API_KEY)) {
-    const missing = [!c.REMOVEBG_API_URL && 'REMOVEBG_API_URL (the API\'s base, e.g. https://api.remove.bg/v1.0)', !c.REMOVEBG_API_KEY && 'REMOVEBG_API_KEY (its API key)'].filter(Boolean);
-    problems.push(`ENGINE=removebg needs ${missing.join(' and ')}`);
-  }
-  if (c.STORAGE === 's3') {
-    if (!c.S3_BUCKET) problems.push('STORAGE=s3 needs S3_BUCKET (the bucket that holds the files)');
-    if (!c.S3_ACCESS_KEY_ID !== !c.S3_SECRET_ACCESS_KEY) {
-      const missing = c.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID';
-      problems.push(`STORAGE=s3 needs ${missing} too: set both keys, or neither to use the SDK's default credentials`);
-    }
-  }
-  if (c.REDIS_SENTINELS.length > 0 && c.REDIS_CLUSTER_NODES.length > 0) {
-    problems.push('REDIS_SENTINELS and REDIS_CLUSTER_NODES are both set: choose one (Sentinel or Cluster)');
-  }
-  if (c.REDIS_SENTINELS.length > 0 && !c.REDIS_SENTINEL_NAME) {
-    problems.push('REDIS_SENTINELS needs REDIS_SENTINEL_NAME (the master\'s name in the Sentinels\' "sentinel monitor <name>" line, often mymaster)');
-  }
-  if (c.REDIS_WAIT_REPLICAS > 0 && c.REDIS_CLUSTER_NODES.length > 0) {
-    problems.push('REDIS_WAIT_REPLICAS works with a single node or Sentinel, not with REDIS_CLUSTER_NODES: set it to 0');
-  }
-  if (c.REDIS_SENTINEL_NAME && c.REDIS_SENTINELS.length === 0) {
-    problems.push('REDIS_SENTINEL_NAME is set but REDIS_SENTINELS is not: list the Sentinels as host:port, comma-separated');
-  }
-  if (c.RESULT_DELIVERY === 'redirect' && c.STORAGE !== 's3') {
-    problems.push('RESULT_DELIVERY=redirect needs STORAGE=s3 (a presigned URL points into the bucket); use proxy with STORAGE=fs');
-  }
-  return problems;
 }
 
 /** For process entry points: print the reason and exit non-zero instead of a stack trace. */
