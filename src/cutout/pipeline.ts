@@ -16,7 +16,9 @@ import type { SegmentationSession } from './session.js';
 import type { ExecutionProvider } from './execution-provider.js';
 import type { Stage } from '../vocabulary.js';
 import { createThreadedSession } from './threaded-session.js';
-import { decode, finishFromMask, LazyFaces, StageClock, type Decoded, type StageHook } from './stages.js';
+import { decode, finishFromMask, LazyFaces, StageClock, type StageHook } from './stages.js';
+
+type Size = { width: number; height: number };
 
 export type { StageHook } from './stages.js';
 
@@ -184,7 +186,8 @@ export class CutoutPipeline implements Cutter {
 
     await clock.enter('decoding');
     // A large photo's model square comes straight from its file (shrink-on-load), and its
-    // full-size pixels are decoded once the model is done, when compositing starts. Decoding them
+    // full-size pixels are decoded once the model is done, when compositing starts (while the pixel
+    // threads enlarge the mask, stages.ts). Decoding them
     // while the model ran was no faster on 2 cores (the model slowed by as much) and raised the
     // peak memory by 60 MB at 24 MP.
     const early = request.mask || request.editedMask ? null : await modelSquareFromFile(input, size, this.opts.maxPixels);
@@ -196,7 +199,7 @@ export class CutoutPipeline implements Cutter {
     let tensor: Float32Array | null = null;
     if (!small && !edited) {
       // rembg: img.convert("RGB") (alpha dropped, not composited) .resize(size, LANCZOS).
-      const rgb = early ?? (await toModelSquare(decodedNow!, size, this.pixels));
+      const rgb = early?.rgb ?? (await toModelSquare(decodedNow!, size, this.pixels));
       tensor = toModelInput(rgb, size, mean, std);
     }
 
@@ -214,8 +217,9 @@ export class CutoutPipeline implements Cutter {
     const confidence = edited ? undefined : maskConfidence(small!, size, size);
     // rembg: Image.fromarray(mask, "L").resize(img.size, LANCZOS) (timed as compositing).
     const model = small;
-    const full = model ? (decoded: Decoded) => this.upscale(decoded, model, size) : null;
-    const out = await finishFromMask(decodedNow ?? (() => decode(input, this.opts.maxPixels)), full, spec, request.background, clock, {
+    const full = model ? (photo: Size) => this.upscale(photo, model, size) : null;
+    const photo = decodedNow ?? { width: early!.width, height: early!.height, decode: () => decode(input, this.opts.maxPixels) };
+    const out = await finishFromMask(photo, full, spec, request.background, clock, {
       pngCompressionLevel: this.opts.pngCompressionLevel,
       maxPixels: this.opts.maxPixels,
       faces: this.faces,
@@ -226,8 +230,8 @@ export class CutoutPipeline implements Cutter {
   }
 
   /** The model's mask at the photo's size: rembg's Image.fromarray(mask, "L").resize(img.size, LANCZOS). */
-  private upscale(decoded: Decoded, small: Uint8Array, size: number): Promise<Uint8Array> {
-    return this.pixels.resizeLanczos({ data: small, width: size, height: size, channels: 1 }, decoded.width, decoded.height, 1);
+  private upscale(photo: Size, small: Uint8Array, size: number): Promise<Uint8Array> {
+    return this.pixels.resizeLanczos({ data: small, width: size, height: size, channels: 1 }, photo.width, photo.height, 1);
   }
 
   async frameMask(input: Buffer, request: CutoutRequest & { mask: Buffer }): Promise<Buffer> {

@@ -33,15 +33,22 @@ export async function toModelSquare(decoded: Decoded, size: number, pixels?: Pix
   return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 
+/** A large photo's model square, and the photo's size as it shows (EXIF orientation applied). */
+export interface FileSquare {
+  rgb: Uint8Array;
+  width: number;
+  height: number;
+}
+
 /**
  * A large photo's RGB at size × size, straight from its file (EXIF-oriented, sRGB, alpha dropped,
  * libvips' Lanczos 3, JPEG shrink-on-load); null when the photo is not past LARGE_PHOTO_PIXELS
  * (then the exact path needs the decoded pixels). Bad bytes become an InvalidImageError.
  */
-export async function modelSquareFromFile(input: Buffer, size: number, maxPixels: number): Promise<Uint8Array | null> {
+export async function modelSquareFromFile(input: Buffer, size: number, maxPixels: number): Promise<FileSquare | null> {
   try {
     const img = sharp(input, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 });
-    const { width, height } = await img.metadata();
+    const { width, height, autoOrient } = await img.metadata();
     if (!width || !height || !isLarge(width, height)) return null;
     const out = await img
       .rotate()
@@ -51,7 +58,7 @@ export async function modelSquareFromFile(input: Buffer, size: number, maxPixels
       .raw({ depth: 'uchar' })
       .toBuffer();
     if (out.length !== size * size * 3) throw new Error(`decoded to ${out.length / (size * size)} channels`);
-    return new Uint8Array(out.buffer, out.byteOffset, out.length);
+    return { rgb: new Uint8Array(out.buffer, out.byteOffset, out.length), width: autoOrient.width, height: autoOrient.height };
   } catch (err) {
     throw new InvalidImageError(describeDecodeError(err));
   }

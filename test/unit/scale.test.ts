@@ -58,12 +58,13 @@ describe('model square', () => {
       .toBuffer();
     const direct = await modelSquareFromFile(file, 256, 50_000_000);
     assert.ok(direct, 'a large photo gets its square from the file');
+    assert.deepEqual([direct.width, direct.height], [3600, 2400], 'the size it shows, upright');
     const viaDecode = await toModelSquare(await decode(file, 50_000_000), 256);
     let sum = 0;
-    for (let i = 0; i < viaDecode.length; i++) sum += Math.abs(direct[i]! - viaDecode[i]!);
+    for (let i = 0; i < viaDecode.length; i++) sum += Math.abs(direct.rgb[i]! - viaDecode[i]!);
     assert.ok(sum / viaDecode.length < 3, `mean difference ${sum / viaDecode.length} levels`);
     // Upright: the disc's red is in the middle, the green gradient runs top to bottom.
-    const at = (x: number, y: number, c: number) => direct[(y * 256 + x) * 3 + c]!;
+    const at = (x: number, y: number, c: number) => direct.rgb[(y * 256 + x) * 3 + c]!;
     assert.ok(at(128, 128, 0) > 180 && at(128, 128, 1) < 90, 'the disc in the middle');
     assert.ok(at(10, 250, 1) - at(10, 5, 1) > 150, 'green grows downwards');
   });

@@ -25,6 +25,8 @@ function scene(width: number, height: number, hasAlpha: boolean): { decoded: Dec
   return { decoded: { rgba, width, height, hasAlpha }, mask };
 }
 
+const settings = () => ({ pngCompressionLevel: 6, maxPixels: 50e6, faces: new LazyFaces() });
+
 describe('compositing and encoding a large photo', () => {
   for (const hasAlpha of [false, true]) {
     it(`writes the plain PNG while refining, the very file of refine → alpha → encode${hasAlpha ? ' (a photo with its own alpha)' : ''}`, async () => {
@@ -43,6 +45,31 @@ describe('compositing and encoding a large photo', () => {
       assert.ok(out.foreground.width < width * 0.7 && out.foreground.height < height * 0.7, `the subject's box: ${JSON.stringify(out.foreground)}`);
     });
   }
+
+  it('makes the mask of a photo not decoded yet from its size, and again if the decoded size differs', async () => {
+    const [width, height] = [3400, 2400];
+    const { decoded, mask } = scene(width, height, false);
+    const want = await finishFromMask({ ...decoded, rgba: Uint8Array.from(decoded.rgba) }, async () => Uint8Array.from(mask), renderSpec({}), undefined, new StageClock(), settings());
+    for (const told of [{ width, height }, { width: height, height: width }]) {
+      const asked: string[] = [];
+      const makeMask = async (size: { width: number; height: number }) => {
+        asked.push(`${size.width}x${size.height}`);
+        return size.width === width ? Uint8Array.from(mask) : new Uint8Array(size.width * size.height);
+      };
+      let decodes = 0;
+      const lazy = { ...told, decode: async () => (decodes++, { ...decoded, rgba: Uint8Array.from(decoded.rgba) }) };
+      const out = await finishFromMask(lazy, makeMask, renderSpec({}), undefined, new StageClock(), settings());
+      assert.equal(decodes, 1);
+      assert.deepEqual(asked, told.width === width ? [`${width}x${height}`] : [`${height}x${width}`, `${width}x${height}`]);
+      assert.ok(out.bytes.equals(want.bytes), 'the same file as from decoded pixels');
+    }
+  });
+
+  it('lets a decoding failure through while the mask is being made, with nothing left unhandled', async () => {
+    const lazy = { width: 100, height: 100, decode: async () => Promise.reject(new Error('damaged')) };
+    const makeMask = async () => Promise.reject(new Error('not wanted'));
+    await assert.rejects(finishFromMask(lazy, makeMask, renderSpec({}), undefined, new StageClock(), settings()), /damaged/);
+  });
 
   it("keeps a person's edited mask as the alpha while the model's refined mask gives the edge colours, streamed as in one pass", async () => {
     const [width, height] = [3400, 2400];
