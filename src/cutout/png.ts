@@ -3,8 +3,8 @@
 // RGBA, every row with PNG's "Up" filter, at the zlib level asked for) with the rows cut into slices that Node's zlib compresses at once on its thread pool. Each slice
 // starts with the previous slice's last 32 KB as its dictionary and all but the last end on a sync
 // flush, so together they are one ordinary deflate stream that any PNG reader decodes.
-import os from 'node:os';
 import zlib from 'node:zlib';
+import { ALPHA_SHIFT, pixelWords } from './words.js';
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** The deflate window: what a slice may refer back to. */
@@ -171,16 +171,13 @@ export class PngWriter {
   /** Row y's pixels as 32-bit words: a view of the pixels when they are 4-byte aligned, else a copy. */
   private row(y: number): Uint32Array {
     const { rgba, stride } = this;
-    const at = rgba.byteOffset + y * stride;
-    if (at % 4 === 0) return new Uint32Array(rgba.buffer, at, stride / 4);
+    const view = pixelWords(rgba, (y * stride) / 4, stride / 4);
+    if (view) return view;
     this.unaligned ??= new Uint32Array(stride / 4);
     new Uint8Array(this.unaligned.buffer).set(rgba.subarray(y * stride, (y + 1) * stride));
     return this.unaligned;
   }
 }
-
-/** Where a pixel word's alpha byte is (its fourth byte in memory). */
-const ALPHA_SHIFT = os.endianness() === 'LE' ? 24 : 0;
 
 type ZlibCall = (buf: Buffer, options: zlib.ZlibOptions, callback: (err: Error | null, out: Buffer) => void) => void;
 

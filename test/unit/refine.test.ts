@@ -66,6 +66,29 @@ describe('refine=fast', () => {
     assert.ok(mask[20 * W + 30]! > 230 && mask[20 * W + 34]! < 25, `alpha at the edge ${mask[20 * W + 30]} / ${mask[20 * W + 34]}`);
   });
 
+  it('refines a photo the same whether its pixels are read as 32-bit words (aligned) or byte by byte (not)', async () => {
+    const [width, height] = [1700, 901]; // cells of 3 × 3, the last column and row of cells partial
+    const rgba = new Uint8Array(width * height * 4);
+    const mask = new Uint8Array(width * height);
+    let seed = 7;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        seed = (seed * 1103515245 + 12345) >>> 0;
+        const inside = Math.hypot(x - 800, y - 450) < 300;
+        const p = y * width + x;
+        rgba.set([inside ? 200 : seed >>> 24, inside ? 60 + (x & 63) : 120, (seed >>> 16) & 255, 255], p * 4);
+        mask[p] = Math.round(255 * Math.min(1, Math.max(0, (310 - Math.hypot(x - 800, y - 450)) / 20)));
+      }
+    }
+    const aligned = { rgba: Uint8Array.from(rgba), mask: Uint8Array.from(mask) };
+    const shifted = { rgba: new Uint8Array(rgba.length + 1).subarray(1), mask: Uint8Array.from(mask) };
+    shifted.rgba.set(rgba);
+    assert.ok((await refineEdges(aligned.rgba, aligned.mask, width, height)) > 0);
+    await refineEdges(shifted.rgba, shifted.mask, width, height);
+    assert.ok(Buffer.from(aligned.mask).equals(Buffer.from(shifted.mask)), 'the same alpha');
+    assert.ok(Buffer.from(aligned.rgba).equals(Buffer.from(shifted.rgba)), 'the same colours');
+  });
+
   it('leaves flat regions and a mask without an uncertain edge untouched', async () => {
     const { rgba, mask } = scene();
     const copy = Uint8Array.from(rgba);
