@@ -16,9 +16,7 @@ import type { SegmentationSession } from './session.js';
 import type { ExecutionProvider } from './execution-provider.js';
 import type { Stage } from '../vocabulary.js';
 import { createThreadedSession } from './threaded-session.js';
-import { decode, finishFromMask, LazyFaces, StageClock, type StageHook } from './stages.js';
-
-type Size = { width: number; height: number };
+import { decode, finishFromMask, LazyFaces, StageClock, type Size, type StageHook } from './stages.js';
 
 export type { StageHook } from './stages.js';
 
