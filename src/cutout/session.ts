@@ -111,6 +111,7 @@ async function createOptimized(model: string | Uint8Array, settings: ort.Inferen
 
 /** onnxruntime's session from a model file or the model's bytes. */
 function create(model: string | Uint8Array, settings: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+  // The same call twice: onnxruntime's create is overloaded (a path, or bytes), and TypeScript picks an overload per type, not for a union.
   return typeof model === 'string' ? ort.InferenceSession.create(model, settings) : ort.InferenceSession.create(model, settings);
 }
 

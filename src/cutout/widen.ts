@@ -14,6 +14,8 @@
 // loads the file as it is. A Cast to float16 becomes a Cast to float32, so a model that casts on
 // purpose to round or to saturate at ±65504 loses that step.
 
+import { LITTLE_ENDIAN } from './words.js';
+
 const FLOAT = 1;
 const FLOAT16 = 10;
 
@@ -272,7 +274,7 @@ export function hasHalfWeights(model: Uint8Array): boolean {
  */
 export function widenHalfModel(model: Uint8Array): Uint8Array | null {
   if (!hasHalfWeights(model)) return null;
-  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('float16 widening needs a little-endian machine');
+  if (!LITTLE_ENDIAN) throw new Error('float16 widening needs a little-endian machine');
   const o = rewrite(model, { 7: widenGraph });
   return o ? concat(o) : null;
 }

@@ -2,7 +2,7 @@
 // over every pixel of a large photo (refine.ts's working copy, png.ts's rows).
 import os from 'node:os';
 
-/** Whether a pixel word holds its bytes R, G, B, A from the lowest bits up (a little-endian machine). */
+/** A little-endian machine: a pixel word holds R, G, B, A from the lowest bits up (and typed arrays read file bytes least significant first). */
 export const LITTLE_ENDIAN = os.endianness() === 'LE';
 
 /** Where a pixel word's alpha byte is (its fourth byte in memory). */
