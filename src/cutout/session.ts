@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { cudaStartupMessage, providerList, type ExecutionProvider } from './execution-provider.js';
+import { pruneToFirstOutput } from './prune.js';
 import { widenHalfModel } from './widen.js';
 import { collectAll } from './young-gc.js';
 
@@ -36,7 +37,7 @@ export interface SessionOptions {
 export interface SegmentationSession {
   readonly inputName: string;
   readonly outputName: string;
-  /** How the weights were loaded, for the start-up log: `float32 (widened from float16)`, `as stored`, or `as stored (…why not widened)`. */
+  /** How the model was loaded, for the start-up log: `float32 (widened from float16)`, `as stored`, or `as stored (…why not widened)`; then, when cut down (prune.ts), `; graph cut to its first output (663 of 734 nodes)`. */
   readonly weights: string;
   /** Runs the model on an NCHW float32 tensor of side `size`; returns the first output's data. */
   run(input: Float32Array, size: number): Promise<Float32Array>;
@@ -57,7 +58,7 @@ export async function createSession(modelPath: string, opts: SessionOptions): Pr
   const cpu = (opts.executionProvider ?? 'cpu') === 'cpu';
   const ahead = opts.optimizeAhead !== false && cpu;
   const load = (model: string | Uint8Array) => (ahead ? createOptimized(model, settings, modelPath) : create(model, settings));
-  const { session, weights } = await loadWidened(modelPath, cpu && opts.widenHalf !== false, load).catch((err: unknown) => {
+  const { session, weights } = await loadPrepared(modelPath, cpu && opts.widenHalf !== false, load).catch((err: unknown) => {
     // A model that cannot be read says so as it is; CUDA that cannot be loaded says what is missing.
     if (opts.executionProvider !== 'cuda' || !/cuda|provider|shared librar/i.test(String(err))) throw err;
     throw new Error(cudaStartupMessage(err instanceof Error ? err.message : String(err)));
@@ -72,8 +73,8 @@ export async function createSession(modelPath: string, opts: SessionOptions): Pr
     async run(input, size) {
       const tensor = new ort.Tensor('float32', input, [1, 3, size, size]);
       // Only the first output is fetched: ISNet has 12 (side outputs, each upsampled to the
-      // input's size), and onnxruntime skips the nodes that feed only the ones not asked for.
-      // Measured on 2 cores: peak RSS 1482 → 1320 MB, and about 10% faster.
+      // input's size), each otherwise copied out. Measured on 2 cores: peak RSS 1482 → 1320 MB,
+      // and about 10% faster. The nodes only they need are cut from the graph (prune.ts).
       const out = await session.run({ [inputName]: tensor }, [outputName]);
       const result = out[outputName];
       if (!result) throw new Error(`model returned no output "${outputName}"`);
@@ -116,32 +117,60 @@ function create(model: string | Uint8Array, settings: ort.InferenceSession.Sessi
 }
 
 /**
- * The session, from the model's bytes with float16 widened to float32 when `widen` and it has
- * float16 weights (widen.ts), else from its file; and how its weights were loaded. A model that
- * cannot be widened, or whose widened form onnxruntime refuses (float16 from a place widen.ts does
- * not rewrite), is loaded as it is, and `weights` says why. The file's bytes and the widening's
- * intermediate arrays (88 + 176 MB for ISNet) are collected before loading, the widened bytes
- * once loaded: left to V8, they stayed through the first runs (the session's peak 1406 MB, not 977).
+ * The session from the model's bytes as prepared for this runtime: its graph cut down to the first
+ * output (prune.ts), its float16 widened to float32 when `widen` and it has float16 weights
+ * (widen.ts); from its file when neither applies. A model that cannot be widened is loaded
+ * unwidened, one whose prepared form onnxruntime refuses (float16 from a place widen.ts does not
+ * rewrite) as it is, and `weights` says why. The file's bytes and the widening's intermediate
+ * arrays (88 + 176 MB for ISNet) are collected before loading, the prepared bytes once loaded:
+ * left to V8, they stayed through the first runs (the session's peak 1406 MB, not 977).
  */
-async function loadWidened(
+async function loadPrepared(
   modelPath: string,
   widen: boolean,
   load: (model: string | Uint8Array) => Promise<ort.InferenceSession>,
 ): Promise<{ session: ort.InferenceSession; weights: string }> {
-  let widened: Uint8Array | null = null;
+  let bytes: Uint8Array | null;
   try {
-    widened = widen ? widenHalfModel(fs.readFileSync(modelPath)) : null;
-  } catch (err) {
-    // Unreadable: onnxruntime says so when it loads the path. Not widenable: loaded as it is.
-    if (fs.existsSync(modelPath)) return { session: await load(modelPath), weights: `as stored (not widened: ${message(err)})` };
+    bytes = fs.readFileSync(modelPath);
+  } catch {
+    return { session: await load(modelPath), weights: 'as stored' }; // onnxruntime says why it cannot be read
   }
-  if (!widened) return { session: await load(modelPath), weights: 'as stored' };
+  const done: string[] = [];
+  let weights = 'as stored';
+  let graph = '';
+  try {
+    const pruned = pruneToFirstOutput(bytes);
+    if (pruned) {
+      bytes = pruned.model;
+      done.push('pruned');
+      graph = `; graph cut to its first output (${pruned.kept} of ${pruned.nodes} nodes)`;
+    }
+  } catch {
+    // A file the pruning cannot read: the widening says why (or onnxruntime does).
+  }
+  if (widen) {
+    try {
+      const widened = widenHalfModel(bytes);
+      if (widened) {
+        bytes = widened;
+        done.unshift('widened');
+        weights = 'float32 (widened from float16)';
+      }
+    } catch (err) {
+      weights = `as stored (not widened: ${message(err)})`;
+    }
+  }
+  if (done.length === 0) {
+    bytes = null;
+    return { session: await load(modelPath), weights };
+  }
   collectAll?.();
-  const loading = load(widened);
-  widened = null;
+  const loading = load(bytes);
+  bytes = null;
   const result = await loading.then(
-    (session) => ({ session, weights: 'float32 (widened from float16)' }),
-    async (err: unknown) => ({ session: await load(modelPath), weights: `as stored (onnxruntime refused the widened model: ${message(err)})` }),
+    (session) => ({ session, weights: weights + graph }),
+    async (err: unknown) => ({ session: await load(modelPath), weights: `as stored (onnxruntime refused the ${done.join(' and ')} model: ${message(err)})` }),
   );
   collectAll?.();
   return result;

@@ -14,113 +14,11 @@
 // loads the file as it is. A Cast to float16 becomes a Cast to float32, so a model that casts on
 // purpose to round or to saturate at ±65504 loses that step.
 
+import { concat, fields, last, out, put, putBytes, putVarintField, rewrite, text, type Field, type Out } from './protobuf.js';
 import { LITTLE_ENDIAN } from './words.js';
 
 const FLOAT = 1;
 const FLOAT16 = 10;
-
-/** A message under construction: its parts, written out once at the end. */
-interface Out {
-  parts: Uint8Array[];
-  length: number;
-}
-
-/** One field as it lies in the message: its number, wire type, the whole field's bytes, and a length-delimited field's payload. */
-interface Field {
-  no: number;
-  wire: number;
-  raw: Uint8Array;
-  body?: Uint8Array;
-  value?: number;
-}
-
-function* fields(buf: Uint8Array): Generator<Field> {
-  let at = 0;
-  const varint = (): number => {
-    let v = 0;
-    let scale = 1;
-    for (;;) {
-      if (at >= buf.length) throw new Error('truncated protobuf');
-      const b = buf[at++]!;
-      v += (b & 0x7f) * scale;
-      if (b < 0x80) return v;
-      scale *= 128;
-    }
-  };
-  while (at < buf.length) {
-    const start = at;
-    const key = varint();
-    const no = Math.floor(key / 8);
-    const wire = key % 8;
-    if (wire === 0) {
-      const value = varint();
-      yield { no, wire, raw: buf.subarray(start, at), value };
-    } else if (wire === 2) {
-      const len = varint();
-      if (at + len > buf.length) throw new Error('truncated protobuf');
-      const body = buf.subarray(at, at + len);
-      at += len;
-      yield { no, wire, raw: buf.subarray(start, at), body };
-    } else if (wire === 1 || wire === 5) {
-      at += wire === 1 ? 8 : 4;
-      if (at > buf.length) throw new Error('truncated protobuf');
-      yield { no, wire, raw: buf.subarray(start, at) };
-    } else throw new Error(`unsupported protobuf wire type ${wire}`);
-  }
-}
-
-/** A non-repeated field: protobuf keeps its last occurrence. */
-function last(all: readonly Field[], no: number, wire?: number): Field | undefined {
-  for (let i = all.length - 1; i >= 0; i--) if (all[i]!.no === no && (wire === undefined || all[i]!.wire === wire)) return all[i];
-  return undefined;
-}
-
-function varintBytes(v: number): Uint8Array {
-  const bytes: number[] = [];
-  while (v >= 0x80) {
-    bytes.push((v % 128) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  bytes.push(v);
-  return Uint8Array.from(bytes);
-}
-
-function out(): Out {
-  return { parts: [], length: 0 };
-}
-function put(o: Out, bytes: Uint8Array): void {
-  o.parts.push(bytes);
-  o.length += bytes.length;
-}
-function putVarintField(o: Out, no: number, v: number): void {
-  put(o, varintBytes(no * 8));
-  put(o, varintBytes(v));
-}
-function putMessage(o: Out, no: number, m: Out): void {
-  put(o, varintBytes(no * 8 + 2));
-  put(o, varintBytes(m.length));
-  for (const p of m.parts) put(o, p);
-}
-function putBytes(o: Out, no: number, bytes: Uint8Array): void {
-  putMessage(o, no, { parts: [bytes], length: bytes.length });
-}
-
-type Rewriter = (body: Uint8Array) => Out | null;
-
-/** The message with its length-delimited fields rewritten where `rewriters` has their number, every other field as it was; null when nothing changed. */
-function rewrite(buf: Uint8Array, rewriters: Record<number, Rewriter>): Out | null {
-  const o = out();
-  let changed = false;
-  for (const f of fields(buf)) {
-    const r = f.wire === 2 ? rewriters[f.no] : undefined;
-    const m = r ? r(f.body!) : null;
-    if (m) {
-      putMessage(o, f.no, m);
-      changed = true;
-    } else put(o, f.raw);
-  }
-  return changed ? o : null;
-}
 
 /** A varint field's value 10 (float16) becomes 1 (float32) where `is` says; null when none did. */
 function retype(buf: Uint8Array, is: (f: Field) => boolean): Out | null {
@@ -221,7 +119,6 @@ const widenValueInfo = (buf: Uint8Array) => rewrite(buf, { 2: widenType });
  * and subgraphs in its attributes (AttributeProto: name 1, i 3, t 5, g 6, tensors 10, graphs 11).
  */
 function widenNode(buf: Uint8Array): Out | null {
-  const text = (b?: Uint8Array) => (b ? new TextDecoder().decode(b) : '');
   const node = [...fields(buf)];
   const domain = text(last(node, 7)?.body);
   const cast = text(last(node, 4)?.body) === 'Cast' && (domain === '' || domain === 'ai.onnx');
@@ -245,16 +142,6 @@ function widenGraph(buf: Uint8Array): Out | null {
     13: widenValueInfo,
     15: (b) => rewrite(b, { 1: widenTensor }),
   });
-}
-
-function concat(o: Out): Uint8Array {
-  const bytes = new Uint8Array(o.length);
-  let at = 0;
-  for (const p of o.parts) {
-    bytes.set(p, at);
-    at += p.length;
-  }
-  return bytes;
 }
 
 /** Whether the model's main graph has a float16 initializer (a look at the top-level graph only). */

@@ -163,3 +163,40 @@ export function halfModel(size: number, kBits: readonly [number, number, number]
   const functions = how === 'function' ? [bytes(8, opset('cutout.test', 1)), bytes(25, fn)] : [];
   return Buffer.concat([num(1, how === 'function' ? 8 : 7), bytes(2, 'cutout-tests'), bytes(7, graph), bytes(8, opset('', 13)), ...functions]);
 }
+
+/**
+ * The bytes of a model with two outputs on [1, 3, size, size]: `output = input × k`, and a side
+ * output `side = sigmoid(input × k2)` whose nodes come first in the file. `k2` is also listed as a
+ * graph input (as older exporters list initializers). With `subgraph`, a third output comes from
+ * an If node whose branches are Constant subgraphs.
+ */
+export function twoOutputModel(size: number, k: number, k2: number, opts: { subgraph?: boolean } = {}): Buffer {
+  const dims = [1, 3, size, size];
+  const scalar = (name: string, v: number) => {
+    const raw = Buffer.alloc(4);
+    raw.writeFloatLE(v);
+    return bytes(5, Buffer.concat([num(2, FLOAT), bytes(8, name), bytes(9, raw)]));
+  };
+  const node = (inputs: string[], output: string, op: string, ...rest: Buffer[]) =>
+    bytes(1, Buffer.concat([...inputs.map((i) => bytes(1, i)), bytes(2, output), bytes(3, output), bytes(4, op), ...rest]));
+  const attr = (name: string, field: number, value: Buffer, type: number) => bytes(5, Buffer.concat([bytes(1, name), bytes(field, value), num(20, type)]));
+  const one = Buffer.concat([num(2, FLOAT), bytes(9, Buffer.from([0, 0, 0x80, 0x3f]))]); // a float 1
+  const branch = (out: string) => Buffer.concat([node([], out, 'Constant', attr('value', 5, one, 4)), bytes(2, out), bytes(12, valueInfo(out, []))]);
+  const cond = Buffer.concat([num(2, 9), bytes(8, 'cond'), bytes(9, Buffer.from([1]))]);
+  const graph = Buffer.concat([
+    node(['s'], 'side', 'Sigmoid'),
+    node(['input', 'k2'], 's', 'Mul'),
+    node(['input', 'k'], 'output', 'Mul'),
+    ...(opts.subgraph ? [node(['cond'], 'third', 'If', attr('then_branch', 6, branch('a'), 5), attr('else_branch', 6, branch('b'), 5)), bytes(5, cond)] : []),
+    bytes(2, 'two-outputs'),
+    scalar('k', k),
+    scalar('k2', k2),
+    bytes(11, valueInfo('input', dims)),
+    bytes(11, valueInfo('k2', [])),
+    bytes(12, valueInfo('output', dims)),
+    bytes(12, valueInfo('side', dims)),
+    ...(opts.subgraph ? [bytes(12, valueInfo('third', []))] : []),
+  ]);
+  const opset = Buffer.concat([bytes(1, ''), num(2, 13)]);
+  return Buffer.concat([num(1, 7), bytes(2, 'cutout-tests'), bytes(7, graph), bytes(8, opset)]);
+}
