@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { peakRssMb, startService, type Service } from '../service.js';
-import { runBare } from './bare.js';
+import { burstCeiling, runBare } from './bare.js';
 import { runCache } from './cache.js';
 import { client } from './client.js';
 import { config, median, quick, round, say, soakOnly } from './common.js';
@@ -65,6 +65,8 @@ const bare = await runBare(images, REPS);
 const bareMs = median(bare.ms);
 const modelMs = bare.stages.inference;
 say(`bare pipeline         p50 ${round(bareMs, 0)} ms; model call alone p50 ${round(modelMs, 0)} ms (stages p50: ${Object.entries(bare.stages).map(([k, v]) => `${k} ${round(v, 0)}`).join(', ')})`);
+const ceiling = burstCeiling(about.cores, modelMs, bare.modelCores, bareMs - modelMs, bare.aroundCores);
+say(`cores busy            ${bare.modelCores} during the model call, ${bare.aroundCores} around it: a burst can beat the bare pipeline by ${round(ceiling, 3)}× at most on ${about.cores} cores`);
 
 // ---- 2. the peer, in its own process (plain node, compiled like the worker: no loader in its memory)
 const peerOut = execFileSync(process.execPath, [fileURLToPath(new URL('./peer.js', import.meta.url)), '--reps', String(REPS), ...images], {
@@ -123,6 +125,9 @@ const result = {
   model_ms_p50: round(modelMs),
   model_ratio: round(bareMs / modelMs, 3),
   bare_stage_ms_p50: bare.stages,
+  model_cores: bare.modelCores,
+  around_cores: bare.aroundCores,
+  burst_ceiling: round(ceiling, 3),
   service_ms_p50: round(serviceMs),
   overhead_ratio: round(serviceMs / bareMs, 3),
   peer_ms_p50: round(peer),
