@@ -140,8 +140,8 @@ async function loadPrepared(
   collectAll?.();
   const loading = load(prepared.bytes!);
   // Nothing of this frame may hold the bytes while onnxruntime loads them and runs: a frame
-  // suspended at an await keeps its variables (held, the pruned copy alone kept 88 MB through
-  // every run).
+  // suspended at an await keeps its variables. Held in two of them (the pruned and the widened
+  // copy), they stayed through every run: the worker's peak +160–190 MB.
   prepared = null;
   const result = await loading.then(
     (session) => ({ session, weights: weights + graph }),
