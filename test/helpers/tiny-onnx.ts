@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { FAMILIES, type FamilyName } from '../../src/cutout/catalogue.js';
 import type { ResolvedModel } from '../../src/cutout/models.js';
@@ -199,4 +200,16 @@ export function twoOutputModel(size: number, k: number, k2: number, opts: { subg
   ]);
   const opset = Buffer.concat([bytes(1, ''), num(2, 13)]);
   return Buffer.concat([num(1, 7), bytes(2, 'cutout-tests'), bytes(7, graph), bytes(8, opset)]);
+}
+
+/** Runs a model's bytes in onnxruntime on `input` ([1, 3, size, size], named `input`): its output names and the first output's values. */
+export async function runModelBytes(bytes: Uint8Array, input: Float32Array, size: number): Promise<{ names: readonly string[]; first: number[] }> {
+  const session = await ort.InferenceSession.create(bytes);
+  try {
+    const first = session.outputNames[0]!;
+    const out = await session.run({ input: new ort.Tensor('float32', input, [1, 3, size, size]) }, [first]);
+    return { names: session.outputNames, first: [...(out[first]!.data as Float32Array)] };
+  } finally {
+    await session.release();
+  }
 }

@@ -7,23 +7,14 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import * as ort from 'onnxruntime-node';
 import { createSession } from '../../src/cutout/session.js';
 import { pruneToFirstOutput } from '../../src/cutout/prune.js';
-import { mulModel, twoOutputModel } from '../helpers/tiny-onnx.js';
+import { mulModel, runModelBytes, twoOutputModel } from '../helpers/tiny-onnx.js';
 
 const SIZE = 4;
 const input = Float32Array.from({ length: 3 * SIZE * SIZE }, (_, i) => i * 0.25 - 3);
 
-async function outputsOf(bytes: Uint8Array): Promise<{ names: readonly string[]; first: number[] }> {
-  const session = await ort.InferenceSession.create(bytes);
-  try {
-    const out = await session.run({ input: new ort.Tensor('float32', input, [1, 3, SIZE, SIZE]) }, [session.outputNames[0]!]);
-    return { names: session.outputNames, first: [...(out[session.outputNames[0]!]!.data as Float32Array)] };
-  } finally {
-    await session.release();
-  }
-}
+const outputsOf = (bytes: Uint8Array) => runModelBytes(bytes, input, SIZE);
 
 describe('prune: the graph cut down to its first output', () => {
   let dir: string;

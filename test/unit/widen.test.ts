@@ -8,10 +8,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import * as ort from 'onnxruntime-node';
 import { createSession } from '../../src/cutout/session.js';
 import { halfTable, hasHalfWeights, widenHalfModel } from '../../src/cutout/widen.js';
-import { halfModel, mulModel, type HalfModelOptions } from '../helpers/tiny-onnx.js';
+import { halfModel, mulModel, runModelBytes, type HalfModelOptions } from '../helpers/tiny-onnx.js';
 
 const SIZE = 8;
 const K = [0x3e00, 0x4000, 0xb800] as const; // 1.5, 2, -0.5: one per channel
@@ -22,15 +21,7 @@ const inFloat32 = (x: number, i: number) => Math.fround(Math.fround(x * KV[Math.
 const expected = [...input].map(inFloat32);
 const model = (opts: HalfModelOptions = {}) => halfModel(SIZE, K, C, opts);
 
-async function runBytes(bytes: Uint8Array): Promise<number[]> {
-  const session = await ort.InferenceSession.create(bytes);
-  try {
-    const out = await session.run({ input: new ort.Tensor('float32', input, [1, 3, SIZE, SIZE]) });
-    return [...(out.output!.data as Float32Array)];
-  } finally {
-    await session.release();
-  }
-}
+const runBytes = async (bytes: Uint8Array): Promise<number[]> => (await runModelBytes(bytes, input, SIZE)).first;
 
 describe('widen: float16 models as float32', () => {
   let dir: string;
