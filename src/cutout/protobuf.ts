@@ -2,8 +2,10 @@
 // reading a message's fields in order (views into the buffer, nothing copied), and writing one
 // back as a list of parts that is concatenated once at the end.
 
+const utf8 = new TextDecoder();
+
 /** Text of a string field (UTF-8); "" when absent. */
-export const text = (b?: Uint8Array): string => (b ? new TextDecoder().decode(b) : '');
+export const text = (b?: Uint8Array): string => (b ? utf8.decode(b) : '');
 
 /** A message under construction: its parts, written out once at the end. */
 export interface Out {
