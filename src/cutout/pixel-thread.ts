@@ -16,9 +16,6 @@ if (!port) throw new Error('pixel-thread must run in a worker thread');
 // quiet V8 rarely does (the worker's peak was 1841–1847 MB without it, 1463–1473 MB with it, on the
 // 4 rembg photos). Without a collector the thread declines every task.
 
-/** The horizontal pass's working plane, kept from one box mean to the next. */
-let scratch = new Float32Array(0);
-
 port.on('message', (m: PixelRequest) => {
   if (!collectYoung) {
     reply({ id: m.id, error: 'this thread cannot free the shared memory it is given (no gc)' });
@@ -28,9 +25,7 @@ port.on('message', (m: PixelRequest) => {
     if (m.kind === 'lanczos') {
       resizeLanczosRows(m.band, m.outWidth, m.outHeight, m.bands, m.yy0, m.yy1, m.out);
     } else {
-      const n = m.width * m.height;
-      if (scratch.length < n) scratch = new Float32Array(n);
-      m.planes.forEach((p, i) => boxMean(p, m.width, m.height, m.r, m.outs[i], scratch));
+      m.planes.forEach((p, i) => boxMean(p, m.width, m.height, m.r, m.outs[i]));
     }
     reply({ id: m.id });
   } catch (err) {

@@ -173,14 +173,13 @@ export class PixelThreads {
 
   /**
    * BoxMeans with the planes shared out: the helpers read shared copies and write shared results.
-   * The results (and the scratch plane) in ordinary memory, from the pool when one is given.
+   * The results in ordinary memory, from the pool when one is given.
    */
   readonly boxMeans: BoxMeans = async (planes, width, height, r, pool) => {
     const n = width * height;
     const own = poolFor(pool, n);
     const plane = () => own?.take() ?? new Float32Array(n);
     const parts = Math.min(this.helpers.length + 1, planes.length, Math.floor((planes.length * n) / MIN_SPLIT));
-    const scratch = plane();
     const out: Float32Array[] = new Array<Float32Array>(planes.length);
     // The calling thread takes the smaller share: it also makes the others' shared copies.
     const cut = (k: number) => (parts < 2 ? planes.length : Math.floor((planes.length * k) / parts));
@@ -193,12 +192,11 @@ export class PixelThreads {
         .run({ kind: 'box', planes: planes.slice(from, to).map((p) => shared(p)), outs, width, height, r })
         .catch(() => {
           this.fallbacks++;
-          outs.forEach((o, j) => boxMean(planes[from + j]!, width, height, r, o, scratch));
+          outs.forEach((o, j) => boxMean(planes[from + j]!, width, height, r, o));
         });
     });
-    for (let i = 0; i < cut(1); i++) out[i] = boxMean(planes[i]!, width, height, r, plane(), scratch);
+    for (let i = 0; i < cut(1); i++) out[i] = boxMean(planes[i]!, width, height, r, plane());
     await Promise.all(shares);
-    own?.give(scratch);
     // The helpers' planes copied out of shared memory, so that none outlives the pass.
     const result = out.map((p) => (p.buffer instanceof SharedArrayBuffer ? (own?.copy(p) ?? new Float32Array(p)) : p));
     collectIfDue();

@@ -108,11 +108,10 @@ function uncertainBand(alpha: Float32Array, w: number, h: number, r: number, edg
   }
   let band: Uint8Array | null = null;
   if (any) {
-    const scratch = pool.take();
-    const wide = boxMean(u, w, h, r, pool.take(), scratch);
+    const wide = boxMean(u, w, h, r, pool.take());
     band = new Uint8Array(alpha.length);
     for (let i = 0; i < band.length; i++) band[i] = wide[i]! > 1e-6 ? 1 : 0;
-    pool.give(wide, scratch);
+    pool.give(wide);
   }
   pool.give(u);
   return band;

@@ -45,6 +45,25 @@ describe('box mean', () => {
     assert.ok(Math.abs(out[0]! - (1 + 2 + 4 + 5) / 4) < 1e-6);
     assert.ok(Math.abs(out[1]! - 21 / 6) < 1e-6);
   });
+
+  it('matches the window mean computed pixel by pixel, at every size and radius (clipped edges, radii past the image)', () => {
+    for (const [w, h] of [[1, 9], [9, 1], [7, 5], [40, 3], [33, 17]] as const) {
+      for (const r of [0, 1, 2, 5, 40]) {
+        const src = Float32Array.from({ length: w * h }, () => Math.random());
+        const out = boxMean(src, w, h, r);
+        for (let y = 0; y < h; y++) {
+          for (let x = 0; x < w; x++) {
+            let sum = 0;
+            let count = 0;
+            for (let yy = Math.max(0, y - r); yy <= Math.min(h - 1, y + r); yy++) {
+              for (let xx = Math.max(0, x - r); xx <= Math.min(w - 1, x + r); xx++, count++) sum += src[yy * w + xx]!;
+            }
+            assert.ok(Math.abs(out[y * w + x]! - sum / count) < 1e-6, `${w}×${h} r=${r} at (${x}, ${y}): ${out[y * w + x]} vs ${sum / count}`);
+          }
+        }
+      }
+    }
+  });
 });
 
 describe('guided filter', () => {
