@@ -150,6 +150,16 @@ describe('the refinement\'s plane pool', () => {
     assert.deepEqual([...pool.copy(new Float32Array([1, 2, 3, 4]))], [1, 2, 3, 4]);
   });
 
+  it('hands out planes that never overlap, across the blocks it allocates them in', () => {
+    const pool = new FloatPool(5);
+    const planes = Array.from({ length: 20 }, () => pool.take());
+    planes.forEach((p, i) => p.fill(i));
+    planes.forEach((p, i) => {
+      assert.equal(p.length, 5);
+      assert.ok(p.every((v) => v === i), `plane ${i} holds ${[...p]}`);
+    });
+  });
+
   it('gives the same filter and colour estimate when every plane it takes is dirty (NaN) as with fresh ones', async () => {
     const n = W * H;
     const { rgba, mask } = scene();
