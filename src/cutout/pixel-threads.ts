@@ -41,7 +41,6 @@ function sharedBytes(length: number): Uint8Array {
   return new Uint8Array(new SharedArrayBuffer(length));
 }
 const sharedFloats = (length: number) => new Float32Array(sharedBytes(length * 4).buffer);
-
 /**
  * After a pass: this thread's handles to the pass's shared buffers dropped, once enough were made.
  * No shared buffer outlives its pass (results are in ordinary memory): one that did (a 24 MP mask)
@@ -55,11 +54,9 @@ function collectIfDue(): void {
 }
 
 /** `data` itself when it is already shared, else a shared copy. */
-function shared(data: Uint8Array): Uint8Array;
-function shared(data: Float32Array): Float32Array;
-function shared(data: Uint8Array | Float32Array): Uint8Array | Float32Array {
+function shared(data: Uint8Array): Uint8Array {
   if (data.buffer instanceof SharedArrayBuffer) return data;
-  const copy = data instanceof Float32Array ? sharedFloats(data.length) : sharedBytes(data.length);
+  const copy = sharedBytes(data.length);
   copy.set(data);
   return copy;
 }
@@ -77,6 +74,33 @@ class PixelThread {
 
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+
+  /** The box means' shared planes, kept from pass to pass (boxPlanes); busy while a pass uses them. */
+  private boxShared: Float32Array | null = null;
+  private boxBusy = false;
+
+  /**
+   * `count` planes of `n` floats for a box-means share's input and as many for its results, in
+   * this thread's shared buffer, kept and reused (the refinement's working copy is at most 768²:
+   * ~14 MB with the default settings). Fresh shared memory for every pass was mapped and zeroed
+   * page by page (the workers' GLIBC_TUNABLES): ~6k page faults a photo, which made the pixel
+   * thread slower than none. A pass overlapping another (two jobs at once) gets fresh planes;
+   * `done` hands the kept ones back.
+   */
+  boxPlanes(n: number, count: number): { ins: Float32Array[]; outs: Float32Array[]; done: () => void } {
+    const length = 2 * n * count;
+    let block: Float32Array;
+    let done = () => {};
+    if (this.boxBusy) block = sharedFloats(length);
+    else {
+      if (!this.boxShared || this.boxShared.length < length) this.boxShared = sharedFloats(length);
+      block = this.boxShared;
+      this.boxBusy = true;
+      done = () => (this.boxBusy = false);
+    }
+    const plane = (j: number) => block.subarray(j * n, (j + 1) * n);
+    return { ins: Array.from({ length: count }, (_, j) => plane(j)), outs: Array.from({ length: count }, (_, j) => plane(count + j)), done };
+  }
 
   run(request: PixelRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never): Promise<void> {
     const worker = this.start();
@@ -183,24 +207,32 @@ export class PixelThreads {
     const out: Float32Array[] = new Array<Float32Array>(planes.length);
     // The calling thread takes the smaller share: it also makes the others' shared copies.
     const cut = (k: number) => (parts < 2 ? planes.length : Math.floor((planes.length * k) / parts));
+    const dones: (() => void)[] = [];
     const shares = this.helpers.slice(0, Math.max(0, parts - 1)).map((helper, i) => {
       const from = cut(i + 1);
       const to = cut(i + 2);
-      const outs = planes.slice(from, to).map(() => sharedFloats(n));
+      const mine = planes.slice(from, to);
+      const { ins, outs, done } = helper.boxPlanes(n, mine.length);
+      dones.push(done);
+      ins.forEach((p, j) => p.set(mine[j]!));
       outs.forEach((o, j) => (out[from + j] = o));
       return helper
-        .run({ kind: 'box', planes: planes.slice(from, to).map((p) => shared(p)), outs, width, height, r })
+        .run({ kind: 'box', planes: ins, outs, width, height, r })
         .catch(() => {
           this.fallbacks++;
           outs.forEach((o, j) => boxMean(planes[from + j]!, width, height, r, o));
         });
     });
-    for (let i = 0; i < cut(1); i++) out[i] = boxMean(planes[i]!, width, height, r, plane());
-    await Promise.all(shares);
-    // The helpers' planes copied out of shared memory, so that none outlives the pass.
-    const result = out.map((p) => (p.buffer instanceof SharedArrayBuffer ? (own?.copy(p) ?? new Float32Array(p)) : p));
-    collectIfDue();
-    return result;
+    try {
+      for (let i = 0; i < cut(1); i++) out[i] = boxMean(planes[i]!, width, height, r, plane());
+      await Promise.all(shares);
+      // The helpers' results copied out of their shared planes, which the next pass reuses.
+      return out.map((p) => (p.buffer instanceof SharedArrayBuffer ? (own?.copy(p) ?? new Float32Array(p)) : p));
+    } finally {
+      await Promise.allSettled(shares);
+      dones.forEach((done) => done());
+      collectIfDue();
+    }
   };
 
   async release(): Promise<void> {

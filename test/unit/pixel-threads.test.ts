@@ -66,6 +66,19 @@ describe('pixel threads', () => {
     for (const t of threads) assert.deepEqual(await t.boxMeans(planes, w, h, 9), one, `${t.threads} pixel threads`);
   });
 
+  it('compute box means right when passes overlap (two jobs at once) and when a later pass is larger than the kept shared planes', async () => {
+    const [w, h] = [301, 207];
+    const small = [0, 1, 2, 3].map((k) => Float32Array.from(picture(w, h, 1), (v) => (v + k) / 262));
+    const large = [0, 1, 2, 3, 4, 5].map((k) => Float32Array.from(picture(w + 40, h, 1), (v) => (v * 3 + k) / 800));
+    for (const t of threads) {
+      const [a, b, c] = await Promise.all([t.boxMeans(small, w, h, 4), t.boxMeans(small, w, h, 7), t.boxMeans(large, w + 40, h, 5)]);
+      assert.deepEqual(a, small.map((p) => boxMean(p, w, h, 4)), `${t.threads} pixel threads, first pass`);
+      assert.deepEqual(b, small.map((p) => boxMean(p, w, h, 7)), `${t.threads} pixel threads, overlapping pass`);
+      assert.deepEqual(c, large.map((p) => boxMean(p, w + 40, h, 5)), `${t.threads} pixel threads, larger pass`);
+      assert.deepEqual(await t.boxMeans(small, w, h, 3), small.map((p) => boxMean(p, w, h, 3)), `${t.threads} pixel threads, the kept planes again`);
+    }
+  });
+
   it('have a collector for the shared memory (without one, every pass would stay on the calling thread)', () => {
     assert.equal(typeof collectYoung, 'function', 'v8.setFlagsFromString("--expose-gc") no longer gives a gc function');
   });
