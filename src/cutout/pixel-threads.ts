@@ -4,7 +4,9 @@
 // others to pixel threads (PIXEL_THREADS; pixel-thread.ts): the exact Lanczos resizes by output
 // rows, the refinement's box means by planes. A helper's share goes through memory both threads
 // see (SharedArrayBuffer: its input copied in, its output copied into the result, no messages
-// carrying pixels), and no shared buffer outlives its pass. Each share is computed by the very
+// carrying pixels). The resizes' shared buffers live for one pass; the box means' are one buffer
+// per thread, kept and reused (PixelThread.boxPlanes), since the refinement's working copy is small
+// and the same size pass after pass. Each share is computed by the very
 // function the main thread runs, so the result is the same bytes whatever the number of threads
 // (tested).
 // A pixel thread that fails or dies costs only time: its share is computed on the calling thread
@@ -43,9 +45,10 @@ function sharedBytes(length: number): Uint8Array {
 const sharedFloats = (length: number) => new Float32Array(sharedBytes(length * 4).buffer);
 /**
  * After a pass: this thread's handles to the pass's shared buffers dropped, once enough were made.
- * No shared buffer outlives its pass (results are in ordinary memory): one that did (a 24 MP mask)
- * would be promoted to V8's old generation and wait for a full collection, which V8, not counting
- * these buffers, seldom starts.
+ * No resize's shared buffer outlives its pass (results are in ordinary memory): one left to the
+ * collector (a 24 MP mask) would be promoted to V8's old generation and wait for a full
+ * collection, which V8, not counting these buffers, seldom starts. The box means' kept buffers are
+ * held on purpose, never garbage until they grow.
  */
 function collectIfDue(): void {
   if (sharedSinceCollect < COLLECT_AFTER) return;
