@@ -1,12 +1,16 @@
-// Part 1: the bare pipeline, in this process (no queue, no HTTP), and the model call alone: the
-// pipeline's own timing of its inference stage (the same session, the same runs), which is the
-// call into the model's thread and back, with nothing of the image work around it. The process's
+// Part 1: the bare pipeline (no queue, no HTTP; in a process of its own, bare-run.ts), and the
+// model call alone: the pipeline's own timing of its inference stage (the same session, the same
+// runs), which is the call into the model's thread and back, with nothing of the image work around
+// it. The process's
 // CPU time in each stage says how many cores the model keeps busy, and so how much a burst could
 // gain at most by overlapping the work around the model with it (`burstCeiling`).
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { pipelineOptions } from '../../src/config.js';
 import { CutoutPipeline } from '../../src/cutout/pipeline.js';
 import { STAGES, type Stage } from '../../src/vocabulary.js';
+import { workerEnvironment } from '../../src/worker/glibc-tunables.js';
 import { config, median, round } from './common.js';
 
 export interface BareResult {
@@ -63,6 +67,22 @@ export async function runBare(images: readonly string[], reps: number): Promise<
     modelCores: round(median(modelCores), 2),
     aroundCores: round(median(aroundCores), 2),
   };
+}
+
+/**
+ * runBare in a process of its own started as a worker is (its GLIBC_TUNABLES: how the pipeline's
+ * large blocks are mapped changes the time around the model by 10–30 ms), so that the service is
+ * compared with the same pipeline under the same allocator, and nothing the bench process did
+ * before is in its memory.
+ */
+export function runBareAsWorker(images: readonly string[], reps: number): BareResult {
+  const out = execFileSync(process.execPath, [fileURLToPath(new URL('./bare-run.js', import.meta.url))], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...workerEnvironment(process.env), BENCH_BARE: JSON.stringify({ images, reps }) },
+  });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as BareResult;
 }
 
 /**

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { peakRssMb, startService, type Service } from '../service.js';
-import { burstCeiling, runBare } from './bare.js';
+import { burstCeiling, runBareAsWorker } from './bare.js';
 import { runCache } from './cache.js';
 import { client } from './client.js';
 import { config, median, quick, round, say, soakOnly } from './common.js';
@@ -60,8 +60,8 @@ if (soakOnly) {
   process.exit(0);
 }
 
-// ---- 1. bare pipeline, in-process, and its model call alone
-const bare = await runBare(images, REPS);
+// ---- 1. bare pipeline (no queue, no HTTP) in its own process started as a worker is, and its model call alone
+const bare = runBareAsWorker(images, REPS);
 const bareMs = median(bare.ms);
 const modelMs = bare.stages.inference;
 say(`bare pipeline         p50 ${round(bareMs, 0)} ms; model call alone p50 ${round(modelMs, 0)} ms (stages p50: ${Object.entries(bare.stages).map(([k, v]) => `${k} ${round(v, 0)}`).join(', ')})`);
