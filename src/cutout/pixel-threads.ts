@@ -6,9 +6,8 @@
 // see (SharedArrayBuffer: its input copied in, its output copied into the result, no messages
 // carrying pixels). The resizes' shared buffers live for one pass; the box means' are one buffer
 // per thread, kept and reused (PixelThread.boxPlanes), since the refinement's working copy is small
-// and the same size pass after pass. Each share is computed by the very
-// function the main thread runs, so the result is the same bytes whatever the number of threads
-// (tested).
+// and the same size pass after pass. Each share is computed by the very function the main thread
+// runs, so the result is the same bytes whatever the number of threads (tested).
 // A pixel thread that fails or dies costs only time: its share is computed on the calling thread
 // (the same bytes), and the next pass starts a new thread.
 import type { Worker } from 'node:worker_threads';

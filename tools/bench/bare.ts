@@ -1,9 +1,8 @@
 // Part 1: the bare pipeline (no queue, no HTTP; in a process of its own, bare-run.ts), and the
 // model call alone: the pipeline's own timing of its inference stage (the same session, the same
 // runs), which is the call into the model's thread and back, with nothing of the image work around
-// it. The process's
-// CPU time in each stage says how many cores the model keeps busy, and so how much a burst could
-// gain at most by overlapping the work around the model with it (`burstCeiling`).
+// it. The process's CPU time in each stage says how many cores the model keeps busy, and so how
+// much a burst could gain at most by overlapping the work around the model with it (`burstCeiling`).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
