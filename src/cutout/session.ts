@@ -133,10 +133,7 @@ async function loadPrepared(
   let prepared = prepare(modelPath, widen);
   if (!prepared) return { session: await load(modelPath), weights: 'as stored' }; // onnxruntime says why it cannot be read
   const { done, weights, graph } = prepared;
-  if (done.length === 0) {
-    prepared = null;
-    return { session: await load(modelPath), weights };
-  }
+  if (done.length === 0) return { session: await load(modelPath), weights }; // nothing prepared: no bytes held
   collectAll?.();
   const loading = load(prepared.bytes!);
   // Nothing of this frame may hold the bytes while onnxruntime loads them and runs: a frame

@@ -3,14 +3,12 @@
 // runs), which is the call into the model's thread and back, with nothing of the image work around
 // it. The process's CPU time in each stage says how many cores the model keeps busy, and so how
 // much a burst could gain at most by overlapping the work around the model with it (`burstCeiling`).
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { pipelineOptions } from '../../src/config.js';
 import { CutoutPipeline } from '../../src/cutout/pipeline.js';
 import { STAGES, type Stage } from '../../src/vocabulary.js';
 import { workerEnvironment } from '../../src/worker/glibc-tunables.js';
-import { config, median, round } from './common.js';
+import { config, median, round, runPart } from './common.js';
 
 export interface BareResult {
   /** Whole pipeline per image (decode → model → PNG), ms. */
@@ -75,13 +73,7 @@ export async function runBare(images: readonly string[], reps: number): Promise<
  * before is in its memory.
  */
 export function runBareAsWorker(images: readonly string[], reps: number): BareResult {
-  const out = execFileSync(process.execPath, [fileURLToPath(new URL('./bare-run.js', import.meta.url))], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...workerEnvironment(process.env), BENCH_BARE: JSON.stringify({ images, reps }) },
-  });
-  return JSON.parse(out.trim().split('\n').at(-1)!) as BareResult;
+  return runPart<BareResult>('bare-run.js', [], { env: { ...workerEnvironment(process.env), BENCH_BARE: JSON.stringify({ images, reps }) }, stderr: 'inherit' });
 }
 
 /**

@@ -4,16 +4,14 @@
 // peer → service one at a time → burst → GET /status idle and during a burst → 1 MP and 24 MP
 // photos (a fresh worker each) → soak of 300 jobs (full run; --soak alone; not --quick) →
 // INFERENCE_MEMORY=lean → result cache. Results also go to bench-results/ (git-ignored).
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { peakRssMb, startService, type Service } from '../service.js';
 import { burstCeiling, runBareAsWorker } from './bare.js';
 import { runCache } from './cache.js';
 import { client } from './client.js';
-import { config, median, quick, round, say, soakOnly } from './common.js';
+import { config, median, quick, round, runPart, say, soakOnly } from './common.js';
 import { benchImages, sizedPhotos } from './images.js';
 import { runSizes } from './large.js';
 import { runLean } from './lean.js';
@@ -69,12 +67,7 @@ const ceiling = burstCeiling(about.cores, modelMs, bare.modelCores, bareMs - mod
 say(`cores busy            ${bare.modelCores} during the model call, ${bare.aroundCores} around it: a burst can beat the bare pipeline by ${round(ceiling, 3)}× at most on ${about.cores} cores`);
 
 // ---- 2. the peer, in its own process (plain node, compiled like the worker: no loader in its memory)
-const peerOut = execFileSync(process.execPath, [fileURLToPath(new URL('./peer.js', import.meta.url)), '--reps', String(REPS), ...images], {
-  encoding: 'utf8',
-  maxBuffer: 1 << 20,
-  stdio: ['ignore', 'pipe', 'ignore'],
-});
-const peerRes = JSON.parse(peerOut.trim().split('\n').at(-1)!) as { ms: number[]; peak_rss_mb: number };
+const peerRes = runPart<{ ms: number[]; peak_rss_mb: number }>('peer.js', ['--reps', String(REPS), ...images], { stderr: 'ignore' });
 const peer = median(peerRes.ms);
 say(`peer (imgly node)     p50 ${round(peer, 0)} ms, peak RSS ${peerRes.peak_rss_mb} MB`);
 

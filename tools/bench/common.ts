@@ -1,4 +1,6 @@
 // What every part of `npm run bench` shares: its flags, the configuration, output and statistics.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../../src/config.js';
 
@@ -23,3 +25,17 @@ export function median(a: readonly number[]): number {
 }
 
 export const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+
+/**
+ * A part measured in a process of its own: this folder's compiled `script` (peer.js, bare-run.js)
+ * with `args` and `env`, its stderr shown or not; its result is the JSON on its last line of stdout.
+ */
+export function runPart<T>(script: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; stderr: 'inherit' | 'ignore' }): T {
+  const out = execFileSync(process.execPath, [fileURLToPath(new URL(`./${script}`, import.meta.url)), ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+    stdio: ['ignore', 'pipe', opts.stderr],
+    env: opts.env ?? process.env,
+  });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as T;
+}
